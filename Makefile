@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything they need is
+# installed from here; stamp files keep a second run from reinstalling anything unchanged.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := frontend/node_modules/.installed
+FRONTEND_BUILD := frontend/dist/.vite/manifest.json
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+
+# Local development and tests run with DEBUG on unless told otherwise.
+export DEBUG ?= 1
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
+
+.PHONY: run test setup frontend migrate lint format db-stop bench clean
+
+run: setup migrate
+	$(BIN)/python manage.py seed_demo
+	exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	cd frontend && npm run --silent lint && npm run --silent typecheck && npm test --silent
+	$(BIN)/pytest; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$status
+
+setup: $(PY_STAMP) $(FRONTEND_BUILD)
+
+$(PY_STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: $(FRONTEND_BUILD)
+
+$(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run --silent build
+
+migrate: $(PY_STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(PY_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+db-stop: $(PY_STAMP)
+	$(BIN)/python -m cjo_site.embedded_db stop
+
+clean: db-stop
+	rm -rf $(VENV) frontend/node_modules frontend/dist staticfiles

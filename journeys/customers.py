@@ -1,0 +1,129 @@
+"""Services on customer profiles outside event ingestion: bulk import from files."""
+
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+
+from journeys.models.customers import CHANNELS, timezone_names
+
+ID_COLUMNS = ("external_id", "user_id", "userId")
+_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
+
+
+class CustomerImportError(ValueError):
+    pass
+
+
+@dataclass
+class CustomerRow:
+    external_id: str
+    email: str = ""
+    phone: str = ""
+    timezone: str = ""
+    consent: dict = field(default_factory=dict)
+    attributes: dict = field(default_factory=dict)
+
+
+def _attribute_value(text: str):
+    """CSV cells are text; numbers and booleans are stored as such so conditions can compare them."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for number_type in (int, float):
+        try:
+            return number_type(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_customer_row(row: dict) -> CustomerRow:
+    """Validate one CSV row (a header -> cell dict); raise CustomerImportError with the reason."""
+    if None in row:
+        raise CustomerImportError("the row has more cells than the header has columns")
+    cells = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+    external_id = next((cells.pop(column) for column in ID_COLUMNS if cells.get(column)), "")
+    for column in ID_COLUMNS:
+        cells.pop(column, None)
+    if not external_id:
+        raise CustomerImportError("external_id is empty")
+    if len(external_id) > 255:
+        raise CustomerImportError("external_id is longer than 255 characters")
+    parsed = CustomerRow(external_id=external_id)
+    parsed.email = cells.pop("email", "")
+    if parsed.email:
+        try:
+            validate_email(parsed.email)
+        except ValidationError:
+            raise CustomerImportError(f"email {parsed.email!r} is not a valid address") from None
+    parsed.phone = cells.pop("phone", "")
+    if len(parsed.phone) > 32:
+        raise CustomerImportError("phone is longer than 32 characters")
+    parsed.timezone = cells.pop("timezone", "")
+    if parsed.timezone and parsed.timezone not in timezone_names():
+        raise CustomerImportError(f"timezone {parsed.timezone!r} is not an IANA name such as Europe/Paris")
+    for column in [c for c in cells if c.startswith("consent_")]:
+        channel, value = column.removeprefix("consent_"), cells.pop(column).lower()
+        if channel not in CHANNELS:
+            raise CustomerImportError(f"column {column}: unknown channel; channels are {', '.join(CHANNELS)}")
+        if value in _TRUE:
+            parsed.consent[channel] = True
+        elif value in _FALSE:
+            parsed.consent[channel] = False
+        elif value:
+            raise CustomerImportError(f"column {column}: {value!r} is not yes/no/true/false")
+    parsed.attributes = {key: _attribute_value(value) for key, value in cells.items() if key and value}
+    return parsed
+
+
+def customers_upsert(*, rows: list[CustomerRow]) -> int:
+    """Create or update customers by external id in one statement; empty cells leave fields as they are.
+
+    Attributes and consent are merged into what the profile already has. Returns the number of rows written.
+    """
+    if not rows:
+        return 0
+    by_id: dict[str, CustomerRow] = {}
+    for row in rows:  # a later row for the same customer wins, as it would if imported one by one
+        earlier = by_id.get(row.external_id)
+        if earlier:
+            row.attributes = {**earlier.attributes, **row.attributes}
+            row.consent = {**earlier.consent, **row.consent}
+            row.email, row.phone, row.timezone = (
+                row.email or earlier.email,
+                row.phone or earlier.phone,
+                row.timezone or earlier.timezone,
+            )
+        by_id[row.external_id] = row
+    now = timezone.now()
+    unique_rows = list(by_id.values())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journeys_customer AS c"
+            " (external_id, email, phone, timezone, attributes, consent, created_at, updated_at)"
+            " SELECT ext, em, ph, tz, attrs::jsonb, cons::jsonb, %s, %s"
+            " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            " AS v(ext, em, ph, tz, attrs, cons)"
+            " ON CONFLICT (external_id) DO UPDATE SET"
+            " email = COALESCE(NULLIF(EXCLUDED.email, ''), c.email),"
+            " phone = COALESCE(NULLIF(EXCLUDED.phone, ''), c.phone),"
+            " timezone = COALESCE(NULLIF(EXCLUDED.timezone, ''), c.timezone),"
+            " attributes = c.attributes || EXCLUDED.attributes,"
+            " consent = c.consent || EXCLUDED.consent,"
+            " updated_at = EXCLUDED.updated_at",
+            [
+                now,
+                now,
+                [r.external_id for r in unique_rows],
+                [r.email for r in unique_rows],
+                [r.phone for r in unique_rows],
+                [r.timezone for r in unique_rows],
+                [json.dumps(r.attributes) for r in unique_rows],
+                [json.dumps(r.consent) for r in unique_rows],
+            ],
+        )
+    return len(unique_rows)

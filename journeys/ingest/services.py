@@ -1,0 +1,115 @@
+"""Writing a request's messages: profiles resolved, traits merged, events stored, engine woken."""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+
+from journeys.engine import hooks as engine_hooks
+from journeys.ingest.identity import customers_resolve
+from journeys.ingest.messages import IncomingMessage
+from journeys.models.customers import timezone_names
+
+logger = logging.getLogger(__name__)
+
+# A concurrent merge can delete a profile this batch resolved a moment ago (foreign key
+# error), and two batches linking the same identities can deadlock; both are retried.
+ATTEMPTS = 3
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    duplicates: int
+    event_ids: list[int]
+
+
+def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_at: datetime) -> IngestResult:
+    """Store valid messages in one transaction; after it commits, hand the new events to the engine.
+
+    Events whose (source, messageId) is already stored are dropped as duplicates.
+    """
+    if not messages:
+        return IngestResult(accepted=0, duplicates=0, event_ids=[])
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                customer_ids = customers_resolve(messages)
+                _apply_traits(messages, customer_ids, now=received_at)
+                event_ids = _insert_events(source_id, messages, customer_ids, received_at)
+                transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
+            break
+        except (IntegrityError, OperationalError) as error:
+            if attempt == ATTEMPTS or not _is_retryable(error):
+                raise
+            logger.info("ingest attempt %s failed (%s); retrying", attempt, error.__class__.__name__)
+    return IngestResult(accepted=len(event_ids), duplicates=len(messages) - len(event_ids), event_ids=event_ids)
+
+
+def _is_retryable(error: Exception) -> bool:
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    # 23503 foreign key violation, 23505 unique violation, 40P01 deadlock, 40001 serialization
+    return sqlstate in {"23503", "23505", "40P01", "40001"}
+
+
+def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids: list[int], received_at) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journeys_event"
+            " (source_id, customer_id, type, name, properties, context, message_id, timestamp, received_at)"
+            " SELECT %s, c, t, n, p::jsonb, x::jsonb, m, ts, %s"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+            " AS v(c, t, n, p, x, m, ts)"
+            " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id",
+            [
+                source_id,
+                received_at,
+                customer_ids,
+                [m.type for m in messages],
+                [m.name for m in messages],
+                [json.dumps(m.properties) for m in messages],
+                [json.dumps(m.context) for m in messages],
+                [m.message_id for m in messages],
+                [m.timestamp for m in messages],
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, now: datetime) -> None:
+    """Merge identify traits into profiles, later messages winning, in one UPDATE."""
+    traits_by_customer: dict[int, dict] = {}
+    for message, customer_id in zip(messages, customer_ids, strict=True):
+        if message.type != "identify":
+            continue
+        traits = traits_by_customer.setdefault(customer_id, {})
+        traits.update(message.traits)
+        timezone_name = message.context.get("timezone")
+        if isinstance(timezone_name, str) and "timezone" not in message.traits:
+            traits["timezone"] = timezone_name
+    if not traits_by_customer:
+        return
+    rows = [(customer_id, *_profile_fields(traits)) for customer_id, traits in traits_by_customer.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE journeys_customer c SET attributes = c.attributes || v.traits::jsonb,"
+            " email = COALESCE(v.email, c.email), phone = COALESCE(v.phone, c.phone),"
+            " timezone = COALESCE(v.tz, c.timezone), updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            " AS v(id, traits, email, phone, tz)"
+            " WHERE c.id = v.id",
+            [now, *map(list, zip(*rows, strict=True))],
+        )
+
+
+def _profile_fields(traits: dict) -> tuple[str, str | None, str | None, str | None]:
+    """The traits as JSON, and the ones that also fill profile columns (None leaves a column as is)."""
+    email, phone, tz = traits.get("email"), traits.get("phone"), traits.get("timezone")
+    return (
+        json.dumps(traits),
+        email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
+        phone if isinstance(phone, str) and len(phone) <= 32 else None,
+        tz if isinstance(tz, str) and tz in timezone_names() else None,
+    )

@@ -1,0 +1,93 @@
+import random
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from journeys import roles
+from journeys.ingest.messages import parse_messages
+from journeys.ingest.services import events_ingest
+from journeys.models import Source
+
+# Demo only: documented in README.md so a newcomer can log in. Never use these elsewhere.
+DEMO_USERS = [
+    ("marketer", "marketer-demo", roles.MARKETERS, False),
+    ("reviewer", "reviewer-demo", roles.REVIEWERS, False),
+    ("admin", "admin-demo", roles.ADMINS, True),
+]
+DEMO_SOURCE = "Demo website"
+DEMO_WRITE_KEY = "demo-write-key"
+DEMO_CUSTOMERS = 200
+PLANS = ["free", "pro", "team"]
+PRODUCTS = ["Running shoes", "Rain jacket", "Water bottle", "Headlamp", "Trail socks"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users, source, customers and events. Safe to run again: nothing is duplicated."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            self._users()
+            source = self._source()
+        messages = self._demo_messages()
+        parsed, errors = parse_messages(messages, received_at=timezone.now(), max_message_bytes=32 * 1024)
+        if errors:
+            raise CommandError(f"demo messages failed validation: {errors[0].as_dict()}")
+        result = events_ingest(source_id=source.id, messages=parsed, received_at=timezone.now())
+        self.stdout.write(f"Demo data ready: {result.accepted} new events, {result.duplicates} already there.")
+
+    def _users(self):
+        for username, password, role, is_admin in DEMO_USERS:
+            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+            if created:
+                user.set_password(password)
+            user.is_staff = is_admin
+            user.is_superuser = is_admin
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+
+    def _source(self) -> Source:
+        source = Source.objects.filter(name=DEMO_SOURCE).first()
+        if source is None:
+            source = Source(name=DEMO_SOURCE)
+            source.set_write_key(DEMO_WRITE_KEY)
+            source.save()
+        return source
+
+    def _demo_messages(self) -> list[dict]:
+        """Identify calls and a few weeks of shopping events, the same every run (fixed seed and message ids)."""
+        rng = random.Random(20261125)
+        start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=28)
+        messages = []
+        for number in range(1, DEMO_CUSTOMERS + 1):
+            user_id = f"demo-{number:04d}"
+            messages.append(
+                {
+                    "type": "identify",
+                    "userId": user_id,
+                    "messageId": f"{user_id}-identify",
+                    "timestamp": start.isoformat(),
+                    "traits": {
+                        "email": f"{user_id}@example.com",
+                        "first_name": rng.choice(["Ada", "Grace", "Alan", "Linus", "Margaret", "Ken"]),
+                        "plan": rng.choice(PLANS),
+                        "timezone": rng.choice(["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"]),
+                    },
+                }
+            )
+            for visit in range(rng.randint(0, 6)):
+                when = start + timedelta(days=rng.uniform(0, 27))
+                product = rng.choice(PRODUCTS)
+                messages.append(
+                    {
+                        "type": "track",
+                        "userId": user_id,
+                        "event": rng.choice(["Product Viewed", "Product Added", "Order Completed"]),
+                        "messageId": f"{user_id}-event-{visit}",
+                        "timestamp": when.isoformat(),
+                        "properties": {"product": product, "price": rng.choice([9.5, 24, 59, 120])},
+                    }
+                )
+        return messages

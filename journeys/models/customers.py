@@ -1,0 +1,156 @@
+"""Who the customers are and what they did: sources, profiles, identities and events."""
+
+import hashlib
+import secrets
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+CHANNELS = ("email", "sms", "push", "in_app")
+
+
+def hash_write_key(write_key: str) -> str:
+    return hashlib.sha256(write_key.encode()).hexdigest()
+
+
+class Source(models.Model):
+    """A named origin of events (a website, an app, a backend), authenticated by its write key.
+
+    Only a hash of the key is stored: the key itself is shown once, when it is made.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    write_key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    write_key_prefix = models.CharField(
+        max_length=8, editable=False, help_text="The first characters of the write key, to tell keys apart."
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive sources get 401 on ingestion.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def set_new_write_key(self) -> str:
+        """Give the source a fresh random write key and return it (the only time it is readable)."""
+        write_key = secrets.token_urlsafe(24)
+        self.set_write_key(write_key)
+        return write_key
+
+    def set_write_key(self, write_key: str) -> None:
+        self.write_key_hash = hash_write_key(write_key)
+        self.write_key_prefix = write_key[:8]
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    # available_timezones() reads the tz database from disk on every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value and value not in timezone_names():
+        raise ValidationError(f"{value!r} is not an IANA time zone name such as Europe/Paris")
+
+
+def validate_consent(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Consent must be an object mapping a channel to true or false")
+    for channel, granted in value.items():
+        if channel not in CHANNELS:
+            raise ValidationError(f"Unknown channel {channel!r}; channels are {', '.join(CHANNELS)}")
+        if not isinstance(granted, bool):
+            raise ValidationError(f"Consent for {channel} must be true or false")
+
+
+class Customer(models.Model):
+    """One person's profile. Anonymous until an event names their `userId` (external_id)."""
+
+    external_id = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, help_text="The userId your systems know them by."
+    )
+    email = models.EmailField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    attributes = models.JSONField(default=dict, blank=True, help_text="Traits, merged from identify calls.")
+    consent = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_consent],
+        help_text='Per channel: {"email": true, "sms": false}. A channel not listed has no consent.',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.external_id or self.email or f"anonymous #{self.pk}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.external_id is None
+
+
+class AnonymousId(models.Model):
+    """An `anonymousId` seen in events, and the customer it belongs to.
+
+    The primary key makes each anonymous id belong to exactly one customer, which is what
+    keeps concurrent first sightings of the same id from creating two profiles.
+    """
+
+    anonymous_id = models.CharField(max_length=255, primary_key=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="anonymous_ids")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "anonymous id"
+
+    def __str__(self):
+        return self.anonymous_id
+
+
+class Event(models.Model):
+    """One Segment-style message, as received. Append-only.
+
+    `name` holds the event name for track, the page or screen name for page and screen, the
+    groupId for group and the previousId for alias. `properties` holds properties, or traits
+    for identify and group.
+    """
+
+    class Type(models.TextChoices):
+        TRACK = "track"
+        IDENTIFY = "identify"
+        PAGE = "page"
+        SCREEN = "screen"
+        GROUP = "group"
+        ALIAS = "alias"
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    name = models.CharField(max_length=255, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField(max_length=255)
+    timestamp = models.DateTimeField(help_text="When it happened, corrected for the sender's clock skew.")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-timestamp"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "message_id"], name="event_unique_message_per_source"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "timestamp"], name="event_customer_time"),
+            models.Index(fields=["name", "timestamp"], name="event_name_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.name}".strip()
