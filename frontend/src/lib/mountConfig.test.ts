@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { readMountConfig } from './mountConfig';
+
+function datasetOf(html: string): DOMStringMap {
+  const holder = document.createElement('div');
+  holder.innerHTML = html;
+  return (holder.firstElementChild as HTMLElement).dataset;
+}
+
+describe('readMountConfig', () => {
+  it('reads the journey id and API base from data attributes', () => {
+    const config = readMountConfig(datasetOf('<div id="root" data-journey-id="17" data-api-base="/api/v1/"></div>'));
+    expect(config).toEqual({ journeyId: '17', apiBase: '/api/v1/' });
+  });
+
+  it('treats an empty journey id as a new journey and adds the trailing slash', () => {
+    const config = readMountConfig(datasetOf('<div data-journey-id="" data-api-base="/api"></div>'));
+    expect(config).toEqual({ journeyId: null, apiBase: '/api/' });
+  });
+
+  it('falls back to /api/ when nothing is given', () => {
+    expect(readMountConfig(datasetOf('<div></div>'))).toEqual({ journeyId: null, apiBase: '/api/' });
+  });
+});

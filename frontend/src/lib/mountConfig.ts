@@ -1,0 +1,16 @@
+/** Settings the Django template hands over as data attributes on `#root`. */
+export interface MountConfig {
+  /** From `data-journey-id`; null when empty or missing (a new journey). */
+  journeyId: string | null;
+  /** From `data-api-base`; always ends with a slash. Defaults to `/api/`. */
+  apiBase: string;
+}
+
+export function readMountConfig(dataset: DOMStringMap): MountConfig {
+  const journeyId = dataset.journeyId?.trim() || null;
+  const rawBase = dataset.apiBase?.trim() || '/api/';
+  return {
+    journeyId,
+    apiBase: rawBase.endsWith('/') ? rawBase : `${rawBase}/`,
+  };
+}
