@@ -106,6 +106,9 @@ if env_bool("DATABASE_POOL", True):
 else:
     _default_db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
     _default_db["CONN_HEALTH_CHECKS"] = True
+# Lets two test runs share one server (e.g. a developer's and an editor's) without clashing.
+if env_str("TEST_DATABASE_NAME"):
+    _default_db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
