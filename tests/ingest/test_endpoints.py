@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from journeys.ingest import views
-from journeys.models import Customer, Event
+from journeys.models import Event
 from tests.factories import make_source
 
 WRITE_KEY = "key-for-tests"

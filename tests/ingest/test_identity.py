@@ -115,7 +115,11 @@ def test_identify_fills_email_phone_and_timezone_and_keeps_every_trait(source):
     post("/v1/identify", {"userId": "u1", "traits": traits})
 
     customer = Customer.objects.get()
-    assert (customer.email, customer.phone, customer.timezone) == ("ada@example.com", "+33 6 12 34 56 78", "Europe/Paris")
+    assert (customer.email, customer.phone, customer.timezone) == (
+        "ada@example.com",
+        "+33 6 12 34 56 78",
+        "Europe/Paris",
+    )
     assert customer.attributes == traits
 
 
