@@ -32,7 +32,7 @@ class SourceAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    @admin.action(description="Rotate the write key (the old one stops working)")
+    @admin.action(description="Rotate the write key (the old one stops working)", permissions=["change"])
     def rotate_write_key(self, request, queryset):
         for source in queryset:
             write_key = source.set_new_write_key()
@@ -66,7 +66,8 @@ class ConsentFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(consent__email=True)
         if self.value() == "no":
-            return queryset.exclude(consent__email=True)
+            # Not `exclude(consent__email=True)`: where the key is missing, that compares NULL and drops the row.
+            return queryset.exclude(consent__contains={"email": True})
         return queryset
 
 

@@ -1,6 +1,8 @@
 """Services on customer profiles outside event ingestion: bulk import from files."""
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -12,6 +14,9 @@ from journeys.models.customers import CHANNELS, timezone_names
 
 ID_COLUMNS = ("external_id", "user_id", "userId")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
+# JSON's number grammar: no NaN or Infinity (PostgreSQL rejects them), no leading zeros (zip
+# codes and other identifiers keep them as text), no underscores or non-ASCII digits.
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
 class CustomerImportError(ValueError):
@@ -33,11 +38,10 @@ def _attribute_value(text: str):
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for number_type in (int, float):
-        try:
-            return number_type(text)
-        except ValueError:
-            pass
+    if _NUMBER.fullmatch(text):
+        number = int(text) if text.lstrip("-").isdigit() else float(text)
+        if math.isfinite(number):
+            return number
     return text
 
 
@@ -60,6 +64,8 @@ def parse_customer_row(row: dict) -> CustomerRow:
             validate_email(parsed.email)
         except ValidationError:
             raise CustomerImportError(f"email {parsed.email!r} is not a valid address") from None
+        if len(parsed.email) > 254:  # the validator allows 320, the column holds 254
+            raise CustomerImportError("email is longer than 254 characters")
     parsed.phone = cells.pop("phone", "")
     if len(parsed.phone) > 32:
         raise CustomerImportError("phone is longer than 32 characters")

@@ -13,6 +13,9 @@ class Command(BaseCommand):
         name = name.strip()
         if not name:
             raise CommandError("The source needs a name.")
+        max_length = Source._meta.get_field("name").max_length
+        if len(name) > max_length:
+            raise CommandError(f"The name must be at most {max_length} characters.")
         if Source.objects.filter(name=name).exists():
             raise CommandError(f"A source named {name!r} already exists; rotate its key in admin instead.")
         source = Source(name=name)

@@ -26,7 +26,11 @@ class Command(BaseCommand):
         failures = imported = 0
         with handle, tqdm(desc="Importing", unit=" rows", file=sys.stderr, disable=None) as progress:
             reader = csv.DictReader(handle)
-            if not reader.fieldnames:
+            try:
+                fieldnames = reader.fieldnames  # reads, and so decodes, the start of the file
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise CommandError(f"{file} cannot be read as CSV ({error})") from None
+            if not fieldnames:
                 raise CommandError(f"{file} is empty: the first row must name the columns.")
             batch = []
             try:
