@@ -5,6 +5,7 @@ development against the embedded PostgreSQL server.
 """
 
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -128,7 +129,8 @@ else:
 Q_CLUSTER = {
     "name": "cjo",
     "orm": "default",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    # Engine loops occupy ENGINE_LOOPS workers; the rest send deliveries and run periodic jobs.
+    "workers": env_int("Q_WORKERS", 3, minimum=2),
     "timeout": 300,
     "retry": 360,
     "max_attempts": 3,
@@ -178,6 +180,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Engine
+# Customers whose timezone is unknown get this one for time windows and quiet hours.
+DEFAULT_CUSTOMER_TIMEZONE = env_str("DEFAULT_CUSTOMER_TIMEZONE", "UTC")
+if DEFAULT_CUSTOMER_TIMEZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured("DEFAULT_CUSTOMER_TIMEZONE must be an IANA time zone name such as Europe/Paris")
+# Enrollments one engine transaction advances; larger batches amortise more, hold locks longer.
+ENGINE_BATCH_SIZE = env_int("ENGINE_BATCH_SIZE", 1000, minimum=1)
+# Engine loops kept running by the worker cluster (each takes one django-q2 worker).
+ENGINE_LOOPS = env_int("ENGINE_LOOPS", 1, minimum=1)
 
 # --- Event ingestion limits (Segment's own limits are the defaults).
 INGEST_MAX_MESSAGE_BYTES = env_int("INGEST_MAX_MESSAGE_BYTES", 32 * 1024, minimum=1024)

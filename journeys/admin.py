@@ -4,7 +4,19 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from journeys.models import AnonymousId, Customer, Event, Source
+from journeys import nodes, services
+from journeys.models import (
+    AnonymousId,
+    Customer,
+    Delivery,
+    Enrollment,
+    Event,
+    Journey,
+    JourneyVersion,
+    NodeStat,
+    Source,
+    Step,
+)
 
 RECENT_EVENTS = 20
 
@@ -170,3 +182,293 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description="Context")
     def context_pretty(self, obj):
         return pretty_json(obj.context)
+
+
+# --- Journeys. Status and versions change only through journeys.services, never by editing fields.
+
+# Action name -> how the confirmation says it was done.
+LIFECYCLE_ACTIONS = {
+    "pause": "Paused",
+    "resume": "Resumed",
+    "close": "Closed",
+    "stop": "Stopped",
+    "archive": "Archived",
+}
+MAX_REPORTED_ISSUES = 5
+
+
+def _report(model_admin, request, done: int, verb: str, failures: list[str]) -> None:
+    if done:
+        model_admin.message_user(request, f"{verb} {done} journey{'s' if done != 1 else ''}.", messages.SUCCESS)
+    for failure in failures:
+        model_admin.message_user(request, failure, messages.ERROR)
+
+
+def _lifecycle_action(name: str):
+    def run(model_admin, request, queryset):
+        done, failures = 0, []
+        for journey in queryset:
+            try:
+                services.journey_transition(journey=journey, action=name)
+            except services.JourneyError as error:
+                failures.append(f"{journey.name}: {error}")
+            else:
+                done += 1
+        _report(model_admin, request, done, LIFECYCLE_ACTIONS[name], failures)
+
+    run.__name__ = name
+    return admin.action(description=f"{name.capitalize()} the selected journeys", permissions=["change"])(run)
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "version_number", "entered_count", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["current_version"]
+    search_fields = ["name"]
+    fields = [
+        "name",
+        "description",
+        "status",
+        "version_number",
+        "entered_count",
+        "next_audience_run_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "graph",
+        "settings",
+    ]
+    readonly_fields = [
+        "status",
+        "version_number",
+        "entered_count",
+        "next_audience_run_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["publish", *(_lifecycle_action(name) for name in LIFECYCLE_ACTIONS)]
+
+    @admin.display(description="Current version", ordering="current_version__number")
+    def version_number(self, obj):
+        return obj.current_version.number if obj.current_version else "-"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == Journey.Status.ARCHIVED:
+            return False  # journey_update refuses archived journeys; show them read-only
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a journey deletes every enrollment, step and delivery of it; only drafts and
+        # archived journeys may go, one at a time, from their own page.
+        if obj is None or obj.status not in (Journey.Status.DRAFT, Journey.Status.ARCHIVED):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.journey_update(journey=obj, **changes)
+        else:
+            obj.created_by = request.user
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the draft as a new version", permissions=["change"])
+    def publish(self, request, queryset):
+        done, failures = 0, []
+        for journey in queryset:
+            try:
+                services.journey_publish(journey=journey, user=request.user)
+            except services.JourneyError as error:
+                failures.append(_describe_publish_error(journey, error))
+            else:
+                done += 1
+        _report(self, request, done, "Published", failures)
+
+
+def _describe_publish_error(journey: Journey, error) -> str:
+    message = f"{journey.name}: {error}"
+    if error.validation is None:
+        return message
+    issues = [
+        f"{issue.node_id}: {issue.message}" if issue.node_id else issue.message
+        for issue in error.validation.errors[:MAX_REPORTED_ISSUES]
+    ]
+    more = len(error.validation.errors) - len(issues)
+    return f"{message}: {'; '.join(issues)}" + (f" (and {more} more)" if more > 0 else "")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows only the engine and services write: viewable, never added, changed or deleted here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JourneyVersion)
+class JourneyVersionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "journey", "number", "published_by", "published_at"]
+    list_select_related = ["journey", "published_by"]
+    search_fields = ["journey__name"]
+    fields = ["journey", "number", "published_by", "published_at", "graph_pretty", "settings_pretty"]
+    readonly_fields = fields
+
+    @admin.display(description="Graph")
+    def graph_pretty(self, obj):
+        return pretty_json(obj.graph)
+
+    @admin.display(description="Settings")
+    def settings_pretty(self, obj):
+        return pretty_json(obj.settings)
+
+
+class NodeFilter(admin.SimpleListFilter):
+    """Nodes of the journey chosen in the journey filter, named as on the canvas.
+
+    Listing distinct node ids over the whole enrollment table would scan it; the graphs of
+    one journey's versions are a handful of small rows.
+    """
+
+    title = "node"
+    parameter_name = "node_id"
+    journey_parameter = "journey__id__exact"
+
+    def lookups(self, request, model_admin):
+        journey_id = request.GET.get(self.journey_parameter)
+        if not journey_id or not journey_id.isdigit():
+            return []
+        labels: dict[str, str] = {}
+        for graph in (
+            JourneyVersion.objects.filter(journey_id=journey_id).order_by("number").values_list("graph", flat=True)
+        ):
+            for item in graph.get("nodes", []):
+                label = (item.get("data") or {}).get("label") or (item.get("data") or {}).get("kind", "")
+                labels[item["id"]] = f"{item['id']} ({label})" if label else item["id"]
+        return sorted(labels.items())
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(node_id=self.value())
+        return queryset
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "customer", "journey", "version_number", "node_id", "status", "due_at", "entered_at"]
+    list_filter = ["journey", "status", NodeFilter]
+    list_select_related = ["customer", "journey", "version"]
+    raw_id_fields = ["customer"]
+    search_fields = ["=customer__external_id"]
+    fields = [
+        "journey",
+        "version",
+        "customer",
+        "node_id",
+        "status",
+        "due_at",
+        "due_port",
+        "waiting_for",
+        "event_port",
+        "waiting_since",
+        "exit_reason",
+        "error",
+        "entered_at",
+        "updated_at",
+        "exited_at",
+        "converted_at",
+        "context_pretty",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Version", ordering="version__number")
+    def version_number(self, obj):
+        return obj.version.number
+
+    @admin.display(description="Context")
+    def context_pretty(self, obj):
+        return pretty_json(obj.context)
+
+
+STEP_ACTIONS = ["entered", "passed", "waiting", "exited", "errored", "converted", "migrated"]
+
+
+class StepActionFilter(admin.SimpleListFilter):
+    # A fixed list: SELECT DISTINCT over the step log would read all of it.
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(action, action) for action in STEP_ACTIONS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(Step)
+class StepAdmin(ReadOnlyAdmin):
+    list_display = ["at", "journey_id", "customer_id", "node_id", "action", "port", "reason"]
+    list_filter = [StepActionFilter]
+    search_fields = ["=node_id"]
+    ordering = ["-id"]
+    fields = ["enrollment", "journey_id", "customer_id", "node_id", "action", "port", "reason", "at"]
+    readonly_fields = fields
+
+
+def _channels() -> list[str]:
+    return sorted({node_type.channel for node_type in nodes.all_types() if getattr(node_type, "channel", None)})
+
+
+class ChannelFilter(admin.SimpleListFilter):
+    # From the registered message nodes, not SELECT DISTINCT over the outbox.
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request, model_admin):
+        return [(channel, channel) for channel in _channels()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "channel", "status", "customer", "journey", "node_id", "attempts", "sent_at"]
+    list_filter = [ChannelFilter, "status"]
+    list_select_related = ["customer", "journey"]
+    search_fields = ["=customer__external_id"]
+    fields = [
+        "journey",
+        "version",
+        "enrollment",
+        "customer",
+        "node_id",
+        "visit",
+        "channel",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+        "payload_pretty",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+
+@admin.register(NodeStat)
+class NodeStatAdmin(ReadOnlyAdmin):
+    list_display = ["journey", "node_id", "metric", "hour", "shard", "value"]
+    list_select_related = ["journey"]
+    search_fields = ["=node_id"]

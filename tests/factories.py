@@ -39,3 +39,32 @@ def make_user(*, username: str | None = None, role: str | None = None, password:
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def node(node_id: str, kind: str, config: dict | None = None, *, label: str = "") -> dict:
+    return {
+        "id": node_id,
+        "type": "journey",
+        "position": {"x": 0, "y": 0},
+        "data": {"kind": kind, "label": label, "config": config or {}},
+    }
+
+
+def edge(source: str, port: str | None, target: str) -> dict:
+    return {"id": f"{source}-{port}-{target}", "source": source, "sourceHandle": port, "target": target}
+
+
+def make_graph(nodes: list[dict], edges: list[tuple]) -> dict:
+    """A graph from node dicts (see `node`) and (source, port, target) triples."""
+    return {"nodes": nodes, "edges": [edge(*triple) for triple in edges]}
+
+
+def make_journey(*, graph: dict, settings: dict | None = None, name: str | None = None, publish: bool = True):
+    """A journey with this draft graph; published (and so live) unless told otherwise."""
+    from journeys import services
+
+    journey = services.journey_create(name=name or f"Journey {next(_sequence)}", graph=graph, settings=settings)
+    if publish:
+        services.journey_publish(journey=journey)
+        journey.refresh_from_db()
+    return journey

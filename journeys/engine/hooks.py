@@ -1,9 +1,17 @@
 """How the rest of the project tells the engine that something happened."""
 
+from django.db import connection
+
+# The channel engine loops LISTEN on; a NOTIFY wakes them at once instead of at their next poll.
+WAKE_CHANNEL = "cjo_engine"
+
 
 def events_ingested(*, event_ids: list[int]) -> None:
-    """Called once a batch of new events is committed, with their ids.
+    """Called once a batch of new events is committed (they are already in the engine inbox)."""
+    if event_ids:
+        engine_wake()
 
-    The engine (triggers, waits for events, exit criteria, goals) hooks in here; until then it
-    is deliberately a no-op.
-    """
+
+def engine_wake() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")

@@ -216,6 +216,20 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
         return [plan.final_id(customer_id) for customer_id in resolved]
 
 
+def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
+    """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE journeys_enrollment SET status = 'exited', exit_reason = 'merged into another profile',"
+            " exited_at = now(), updated_at = now(), due_at = NULL"
+            " WHERE customer_id = %s AND status = 'active' AND exclusive AND journey_id IN"
+            " (SELECT journey_id FROM journeys_enrollment WHERE customer_id = %s AND status = 'active' AND exclusive)",
+            [merged_away_id, kept_id],
+        )
+        for table in ("journeys_enrollment", "journeys_delivery", "journeys_step", "journeys_splitassignment"):
+            cursor.execute(f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s", [kept_id, merged_away_id])
+
+
 def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
     """Fold one profile into another: its events and anonymous ids move, its traits merge.
 
@@ -234,6 +248,7 @@ def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
         setattr(kept, field_name, getattr(newer, field_name) or getattr(older, field_name))
     Event.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     AnonymousId.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
+    _move_journey_history(merged_away_id, kept_id)
     merged_away.delete()
     kept.save(update_fields=["attributes", "consent", "email", "phone", "timezone", "updated_at"])
     return kept

@@ -39,6 +39,7 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
                 customer_ids = customers_resolve(messages)
                 _apply_traits(messages, customer_ids, now=received_at)
                 event_ids = _insert_events(source_id, messages, customer_ids, received_at)
+                _hand_to_engine(event_ids)
                 transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
             break
         except (IntegrityError, OperationalError) as error:
@@ -76,6 +77,13 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
             ],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _hand_to_engine(event_ids: list[int]) -> None:
+    """Queue the events for the engine in this transaction, so none is lost if this process dies."""
+    if event_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO journeys_engineinbox (event_id) SELECT unnest(%s::bigint[])", [event_ids])
 
 
 def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, now: datetime) -> None:

@@ -1,0 +1,69 @@
+"""The node-type catalog the canvas draws its palette and inspector forms from."""
+
+from rest_framework import serializers
+
+from journeys import nodes
+
+_FIELD_TYPES = [
+    (serializers.BooleanField, "boolean"),
+    (serializers.IntegerField, "integer"),
+    (serializers.FloatField, "number"),
+    (serializers.URLField, "url"),
+    (serializers.RegexField, "string"),
+    (serializers.ChoiceField, "choice"),
+    (serializers.DateTimeField, "datetime"),
+    (serializers.CharField, "string"),
+    (serializers.DictField, "object"),
+    (serializers.JSONField, "json"),
+]
+
+
+def describe_field(name: str, field: serializers.Field) -> dict:
+    description = {
+        "name": name,
+        "required": bool(field.required),
+        "help": str(field.help_text or ""),
+        "label": str(field.label or name.replace("_", " ").capitalize()),
+    }
+    if field.default is not serializers.empty and not callable(field.default):
+        description["default"] = field.default
+    if isinstance(field, serializers.ListSerializer):
+        description["type"] = "list"
+        description["item"] = describe_serializer(field.child)
+        for limit in ("min_length", "max_length"):
+            if getattr(field, limit, None) is not None:
+                description[limit] = getattr(field, limit)
+        return description
+    if isinstance(field, serializers.Serializer):
+        description["type"] = "object"
+        description["fields"] = describe_serializer(field)
+        return description
+    description["type"] = next((kind for cls, kind in _FIELD_TYPES if isinstance(field, cls)), "json")
+    if isinstance(field, serializers.ChoiceField):
+        description["choices"] = list(field.choices)
+    for limit in ("min_value", "max_value", "max_length"):
+        if getattr(field, limit, None) is not None:
+            description[limit] = getattr(field, limit)
+    return description
+
+
+def describe_serializer(serializer) -> list[dict]:
+    if not isinstance(serializer, serializers.Serializer):
+        return [describe_field("value", serializer)]
+    return [describe_field(name, field) for name, field in serializer.fields.items()]
+
+
+def node_type_catalog() -> list[dict]:
+    return [
+        {
+            "kind": node_type.kind,
+            "label": node_type.label,
+            "category": node_type.category,
+            "description": node_type.description,
+            "ports": list(node_type.ports),
+            "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
+            "waits": node_type.waits,
+            "config": describe_serializer(node_type.Config()),
+        }
+        for node_type in nodes.all_types()
+    ]

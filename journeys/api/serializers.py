@@ -1,0 +1,114 @@
+from rest_framework import serializers
+
+from journeys.models import Enrollment, Journey, JourneyVersion, Step
+
+MAX_GRAPH_NODES = 500
+
+
+class GraphField(serializers.JSONField):
+    """A graph in React Flow's shape; the full rules are checked by validate/publish."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("nodes"), list)
+            or not isinstance(data.get("edges"), list)
+        ):
+            raise serializers.ValidationError("a graph is an object with a nodes list and an edges list")
+        if len(data["nodes"]) > MAX_GRAPH_NODES:
+            raise serializers.ValidationError(f"a journey has at most {MAX_GRAPH_NODES} nodes")
+        return data
+
+
+class JourneySerializer(serializers.ModelSerializer):
+    graph = GraphField(required=False)
+    settings = serializers.JSONField(required=False)
+    current_version = serializers.IntegerField(source="current_version.number", read_only=True, default=None)
+
+    class Meta:
+        model = Journey
+        fields = [
+            "id",
+            "name",
+            "description",
+            "status",
+            "graph",
+            "settings",
+            "current_version",
+            "entered_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "entered_count", "created_at", "updated_at"]
+
+    def validate_settings(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("settings must be an object")
+        return value
+
+
+class JourneyVersionSerializer(serializers.ModelSerializer):
+    published_by = serializers.CharField(source="published_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = JourneyVersion
+        fields = ["number", "graph", "settings", "published_by", "published_at"]
+
+
+class PublishSerializer(serializers.Serializer):
+    migrate = serializers.BooleanField(default=False, help_text="Move customers already inside to this version.")
+    mapping = serializers.DictField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=dict,
+        help_text="Old node id -> new node id, for nodes whose id changed.",
+    )
+
+
+class EnrollSerializer(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=255, help_text="The customer's userId (external id).")
+    context = serializers.DictField(required=False, default=dict, help_text="Available to later nodes.")
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    customer_id = serializers.CharField(source="customer.external_id", read_only=True, default=None)
+    customer_pk = serializers.IntegerField(source="customer.pk", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "customer_id",
+            "customer_pk",
+            "version",
+            "node_id",
+            "status",
+            "due_at",
+            "waiting_for",
+            "exit_reason",
+            "entered_at",
+            "exited_at",
+            "converted_at",
+        ]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Step
+        fields = ["node_id", "port", "action", "reason", "at"]
+
+
+class ValidationIssueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    edge_id = serializers.CharField(allow_null=True)
+
+
+class ValidationResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    errors = ValidationIssueSerializer(many=True)
+    warnings = ValidationIssueSerializer(many=True)

@@ -1,0 +1,233 @@
+"""The JSON API for journeys: thin views over journeys.services and journeys.selectors."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from journeys import selectors, services
+from journeys.api.authentication import WriteKeyAuthentication
+from journeys.api.node_catalog import node_type_catalog
+from journeys.api.permissions import EnrollAccess, JourneyAccess
+from journeys.api.serializers import (
+    EnrollmentSerializer,
+    EnrollSerializer,
+    JourneySerializer,
+    JourneyVersionSerializer,
+    PublishSerializer,
+    StepSerializer,
+    ValidationResultSerializer,
+)
+from journeys.models import Customer, Journey
+
+
+def _conflict(error: services.JourneyError) -> Response:
+    body = {"detail": str(error)}
+    if error.validation is not None:
+        body["validation"] = error.validation.as_dict()
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
+class JourneyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Journeys: the draft graph and settings, lifecycle actions, versions, customers inside."""
+
+    serializer_class = JourneySerializer
+    permission_classes = [JourneyAccess]
+    queryset = Journey.objects.select_related("current_version")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if status_filter := self.request.query_params.get("status"):
+            queryset = queryset.filter(status=status_filter)
+        if search := self.request.query_params.get("search"):
+            queryset = queryset.filter(name__icontains=search[:100])
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.instance = services.journey_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.journey_update(journey=serializer.instance, **serializer.validated_data)
+        except services.JourneyError as error:
+            raise ValidationError({"detail": str(error)}) from None
+
+    @extend_schema(request=None, responses=ValidationResultSerializer)
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        journey = self.get_object()
+        result = services.journey_validate(graph=journey.graph, settings=journey.settings)
+        return Response(result.as_dict())
+
+    @extend_schema(request=PublishSerializer, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        journey = self.get_object()
+        options = PublishSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        try:
+            result = services.journey_publish(journey=journey, user=request.user, **options.validated_data)
+        except services.JourneyError as error:
+            return _conflict(error)
+        journey.refresh_from_db()
+        return Response(
+            {**JourneySerializer(journey).data, "moved": result.moved, "removed": result.removed},
+            status=status.HTTP_200_OK,
+        )
+
+    def _transition(self, request, name):
+        try:
+            journey = services.journey_transition(journey=self.get_object(), action=name)
+        except services.JourneyError as error:
+            return _conflict(error)
+        return Response(JourneySerializer(journey).data)
+
+    @extend_schema(request=None, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        return self._transition(request, "pause")
+
+    @extend_schema(request=None, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._transition(request, "resume")
+
+    @extend_schema(request=None, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(request, "close")
+
+    @extend_schema(request=None, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        return self._transition(request, "stop")
+
+    @extend_schema(request=None, responses=JourneySerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        return self._transition(request, "archive")
+
+    @extend_schema(responses=JourneyVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        versions = self.get_object().versions.select_related("published_by").order_by("-number")
+        return Response(JourneyVersionSerializer(versions, many=True).data)
+
+    @extend_schema(responses=JourneyVersionSerializer)
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
+    def version(self, request, pk=None, number=None):
+        version = get_object_or_404(self.get_object().versions, number=number)
+        return Response(JourneyVersionSerializer(version).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        return Response(services.journey_export(journey=self.get_object()))
+
+    @extend_schema(request=dict, responses=JourneySerializer)
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_journey(self, request):
+        try:
+            journey = services.journey_import(data=request.data, user=request.user)
+        except services.JourneyError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        return Response(JourneySerializer(journey).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("node", str, description="Only customers at this node."),
+            OpenApiParameter("status", str, description="active, exited or errored."),
+        ],
+        responses=EnrollmentSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def enrollments(self, request, pk=None):
+        journey = self.get_object()
+        queryset = selectors.enrollments_at(
+            journey.pk, node_id=request.query_params.get("node"), status=request.query_params.get("status")
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(EnrollmentSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", str, description="ISO date-time; flow counters from then on.")],
+        responses={200: dict},
+    )
+    @action(detail=True, methods=["get"])
+    def counters(self, request, pk=None):
+        journey = self.get_object()
+        since = None
+        if raw := request.query_params.get("since"):
+            since = parse_datetime(raw)
+            if since is None:
+                raise ValidationError({"since": "an ISO-8601 date-time"})
+            if timezone.is_naive(since):
+                since = timezone.make_aware(since, timezone.UTC)
+        return Response({"journey": journey.pk, "nodes": selectors.node_counters(journey.pk, since=since)})
+
+    @extend_schema(request=EnrollSerializer, responses={201: dict, 409: dict})
+    @action(
+        detail=True,
+        methods=["post"],
+        authentication_classes=[SessionAuthentication, WriteKeyAuthentication],
+        permission_classes=[EnrollAccess],
+    )
+    def enroll(self, request, pk=None):
+        journey = get_object_or_404(Journey, pk=pk)
+        body = EnrollSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            enrollment_id = services.enrollment_create_from_api(
+                journey=journey, external_id=body.validated_data["customer_id"], context=body.validated_data["context"]
+            )
+        except services.JourneyError as error:
+            return _conflict(error)
+        if enrollment_id is None:
+            return Response(
+                {"detail": "the journey's entry rules kept this customer out (already inside, re-entry or cap)"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response({"enrollment": enrollment_id}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def node_types(request):
+    """Every node kind with its category, ports and config fields, for the canvas palette and inspector."""
+    return Response(node_type_catalog())
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@permission_classes([JourneyAccess])
+def customer_history(request, external_id: str):
+    """A customer's journeys, each with every step and the reason it was taken."""
+    customer = get_object_or_404(Customer, external_id=external_id)
+    history = selectors.customer_journey_history(customer.pk)
+    return Response(
+        {
+            "customer": customer.external_id,
+            "journeys": [
+                {
+                    "journey": item["enrollment"].journey.name,
+                    "journey_id": item["enrollment"].journey_id,
+                    **EnrollmentSerializer(item["enrollment"]).data,
+                    "steps": StepSerializer(item["steps"], many=True).data,
+                }
+                for item in history
+            ],
+        }
+    )

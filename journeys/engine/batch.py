@@ -1,0 +1,146 @@
+"""Collects what one engine transaction writes besides enrollment state, and writes it set-based.
+
+Steps (the explainable path), per-node counters, outbox deliveries, split assignments and
+attribute changes are gathered in memory while nodes run, then written with one statement
+each when the batch flushes, inside the same transaction as the enrollment updates.
+"""
+
+import json
+import os
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from django.db import connection
+
+from journeys.nodes.base import UpdateAttributes
+
+GAUGE_HOUR = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+SHARDS = 8
+
+
+class BatchWriter:
+    def __init__(self, now: datetime):
+        self.now = now
+        self.hour = now.replace(minute=0, second=0, microsecond=0)
+        # Concurrent workers add to different counter rows, so they never queue on one row.
+        self.shard = os.getpid() % SHARDS
+        self.steps: list[tuple] = []
+        self.counters: Counter = Counter()
+        self.deliveries: list[tuple] = []
+        self.assignments: list[tuple] = []
+        self.attribute_changes: dict[int, dict] = defaultdict(lambda: {"set": {}, "increment": {}, "remove": set()})
+        self.delivery_count = 0
+
+    # --- recording
+
+    def step(self, *, enrollment_id, journey_id, customer_id, node_id, action, reason, port=""):
+        self.steps.append((enrollment_id, journey_id, customer_id, node_id, port, action, reason[:500], self.now))
+
+    def count(self, journey_id: int, node_id: str, metric: str, delta: int = 1):
+        self.counters[(journey_id, node_id, metric, self.hour)] += delta
+
+    def gauge(self, journey_id: int, node_id: str, metric: str, delta: int):
+        self.counters[(journey_id, node_id, metric, GAUGE_HOUR)] += delta
+
+    def deliver(self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload):
+        self.deliveries.append(
+            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, json.dumps(payload))
+        )
+
+    def assign(self, *, enrollment_id, journey_id, customer_id, node_id, visit, variant):
+        self.assignments.append((enrollment_id, journey_id, customer_id, node_id, visit, variant, self.now))
+
+    def change_attributes(self, customer_id: int, update: UpdateAttributes):
+        change = self.attribute_changes[customer_id]
+        for name in update.remove:
+            change["set"].pop(name, None)
+            change["increment"].pop(name, None)
+            change["remove"].add(name)
+        for name, value in update.set.items():
+            change["set"][name] = value
+            change["increment"].pop(name, None)
+            change["remove"].discard(name)
+        for name, amount in update.increment.items():
+            change["increment"][name] = change["increment"].get(name, 0) + amount
+
+    # --- writing
+
+    def flush(self) -> None:
+        with connection.cursor() as cursor:
+            self._write_steps(cursor)
+            self._write_deliveries(cursor)
+            self._write_assignments(cursor)
+            self._write_attributes(cursor)
+            self._write_counters(cursor)
+
+    def _write_steps(self, cursor):
+        if not self.steps:
+            return
+        columns = list(zip(*self.steps, strict=True))
+        cursor.execute(
+            "INSERT INTO journeys_step (enrollment_id, journey_id, customer_id, node_id, port, action, reason, at)"
+            " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[],"
+            " %s::text[], %s::timestamptz[])",
+            [list(column) for column in columns],
+        )
+
+    def _write_deliveries(self, cursor):
+        if not self.deliveries:
+            return
+        columns = [list(column) for column in zip(*self.deliveries, strict=True)]
+        cursor.execute(
+            "INSERT INTO journeys_delivery (enrollment_id, journey_id, version_id, customer_id, node_id, visit,"
+            " channel, payload, status, attempts, error, created_at)"
+            " SELECT e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[], %s::text[],"
+            " %s::text[]) AS t(e, j, v, c, n, vi, ch, p)"
+            " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
+            [self.now, *columns],
+        )
+        self.delivery_count += cursor.rowcount
+
+    def _write_assignments(self, cursor):
+        if not self.assignments:
+            return
+        columns = [list(column) for column in zip(*self.assignments, strict=True)]
+        cursor.execute(
+            "INSERT INTO journeys_splitassignment (enrollment_id, journey_id, customer_id, node_id, visit, variant,"
+            " assigned_at) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[],"
+            " %s::text[], %s::timestamptz[]) ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
+            columns,
+        )
+
+    def _write_attributes(self, cursor):
+        """Apply removes, then sets, then increments, in SQL, so concurrent profile updates are not lost."""
+        if not self.attribute_changes:
+            return
+        ids, removes, sets, increments = [], [], [], []
+        for customer_id, change in self.attribute_changes.items():
+            ids.append(customer_id)
+            removes.append(json.dumps(sorted(change["remove"])))
+            sets.append(json.dumps(change["set"]))
+            increments.append(json.dumps(change["increment"]))
+        cursor.execute(
+            "UPDATE journeys_customer c SET updated_at = %s, attributes ="
+            " ((c.attributes - ARRAY(SELECT jsonb_array_elements_text(v.removes::jsonb))) || v.sets::jsonb)"
+            " || COALESCE((SELECT jsonb_object_agg(x.key, to_jsonb("
+            "    CASE WHEN jsonb_typeof(c.attributes -> x.key) = 'number' THEN (c.attributes ->> x.key)::numeric"
+            "    ELSE 0 END + x.value::numeric))"
+            "  FROM jsonb_each_text(v.increments::jsonb) AS x), '{}'::jsonb)"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, removes, sets, increments)"
+            " WHERE c.id = v.id",
+            [self.now, ids, removes, sets, increments],
+        )
+
+    def _write_counters(self, cursor):
+        changed = sorted((key, delta) for key, delta in self.counters.items() if delta)
+        if not changed:
+            return
+        journeys, nodes, metrics, hours = (list(column) for column in zip(*(key for key, _ in changed), strict=True))
+        cursor.execute(
+            "INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
+            " SELECT j, n, m, h, %s, d FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[],"
+            " %s::bigint[]) AS t(j, n, m, h, d)"
+            " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value",
+            [self.shard, journeys, nodes, metrics, hours, [delta for _, delta in changed]],
+        )

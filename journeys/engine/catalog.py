@@ -1,0 +1,59 @@
+"""Which journeys react to events right now, indexed for one set-based pass over a batch of events."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from journeys.engine.graphs import compiled_version, version_settings
+
+REACTING_STATUSES = ("live", "paused", "closed")
+
+
+@dataclass
+class JourneyInfo:
+    id: int
+    status: str
+    version_id: int
+    settings: dict
+
+
+@dataclass
+class Catalog:
+    journeys: dict[int, JourneyInfo] = field(default_factory=dict)
+    # event name -> [(journey id, trigger node id, filters)] for live journeys
+    event_triggers: dict[str, list[tuple[int, str, list]]] = field(default_factory=lambda: defaultdict(list))
+    # [(journey id, trigger node id, condition)] for live journeys re-checking changed customers
+    audience_on_change: list[tuple[int, str, dict]] = field(default_factory=list)
+    # event name -> [(journey id, filters)]
+    exit_criteria: dict[str, list[tuple[int, list]]] = field(default_factory=lambda: defaultdict(list))
+    # event name -> [(journey id, goal settings)]
+    goals: dict[str, list[tuple[int, dict]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def load_catalog() -> Catalog:
+    """Read the journeys that can react to events. Graphs and settings come from the version cache."""
+    catalog = Catalog()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, status, current_version_id FROM journeys_journey"
+            " WHERE status = ANY(%s) AND current_version_id IS NOT NULL",
+            [list(REACTING_STATUSES)],
+        )
+        rows = cursor.fetchall()
+    for journey_id, status, version_id in rows:
+        info = JourneyInfo(journey_id, status, version_id, version_settings(version_id))
+        catalog.journeys[journey_id] = info
+        for criterion in info.settings.get("exit_criteria") or []:
+            catalog.exit_criteria[criterion["event"]].append((journey_id, criterion.get("filters") or []))
+        goal = info.settings.get("goal")
+        if goal:
+            catalog.goals[goal["event"]].append((journey_id, goal))
+        if status != "live":
+            continue
+        for node_id, kind, config in compiled_version(version_id).trigger_nodes():
+            if kind == "event_trigger":
+                catalog.event_triggers[config["event"]].append((journey_id, node_id, config.get("filters") or []))
+            elif kind == "audience_trigger" and config.get("mode") == "on_change":
+                catalog.audience_on_change.append((journey_id, node_id, config["condition"]))
+    return catalog

@@ -1,0 +1,100 @@
+"""Entering customers into a journey, set-based, under the journey's re-entry rules and entry cap."""
+
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from journeys.engine.batch import BatchWriter
+from journeys.engine.state import from_json
+
+
+@dataclass
+class Entrant:
+    customer_id: int
+    reason: str
+    context: dict = field(default_factory=dict)
+
+
+def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list[Entrant]) -> list[int]:
+    """Enroll the entrants at trigger `node_id` of the journey's current version; return new enrollment ids.
+
+    Runs in the caller's transaction. The journey row is locked for the duration, which
+    serialises entries into one journey (so the entry cap holds) and makes a concurrent pause
+    or stop take effect before or after this call, never half-way.
+    """
+    if not entrants:
+        return []
+    now = writer.now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT j.status, j.entered_count, j.current_version_id, v.settings FROM journeys_journey j"
+            " JOIN journeys_journeyversion v ON v.id = j.current_version_id WHERE j.id = %s FOR NO KEY UPDATE OF j",
+            [journey_id],
+        )
+        row = cursor.fetchone()
+        if row is None or row[0] != "live":
+            return []
+        _status, entered_count, version_id, settings = row
+        settings = from_json(settings)
+        re_entry = settings.get("re_entry") or {"mode": "never"}
+        mode = re_entry.get("mode", "never")
+
+        unique: dict[int, Entrant] = {}
+        for entrant in entrants:
+            unique.setdefault(entrant.customer_id, entrant)
+        customer_ids = list(unique)
+        if mode == "never":
+            where, params = "", []
+        elif mode == "after_exit":
+            where, params = " AND status = 'active'", []
+        else:
+            where, params = " AND entered_at > %s", [now - _seconds(re_entry.get("min_gap_seconds", 0))]
+        if mode != "any_time" or re_entry.get("min_gap_seconds"):
+            cursor.execute(
+                f"SELECT DISTINCT customer_id FROM journeys_enrollment WHERE journey_id = %s"
+                f" AND customer_id = ANY(%s){where}",
+                [journey_id, customer_ids, *params],
+            )
+            excluded = {customer_id for (customer_id,) in cursor.fetchall()}
+            customer_ids = [c for c in customer_ids if c not in excluded]
+        cap = settings.get("entry_cap")
+        if cap is not None:
+            customer_ids = customer_ids[: max(0, cap - entered_count)]
+        if not customer_ids:
+            return []
+
+        contexts = [json.dumps({**unique[c].context, "visits": {node_id: 1}}) for c in customer_ids]
+        cursor.execute(
+            "INSERT INTO journeys_enrollment (journey_id, version_id, customer_id, node_id, status, exclusive,"
+            " due_at, due_port, waiting_for, event_port, wake_port, context, exit_reason, error, entered_at,"
+            " updated_at)"
+            " SELECT %s, %s, c, %s, 'active', %s, %s, 'next', '', '', '', ctx::jsonb, '', '', %s, %s"
+            " FROM unnest(%s::bigint[], %s::text[]) AS t(c, ctx)"
+            " ON CONFLICT DO NOTHING RETURNING id, customer_id",
+            [journey_id, version_id, node_id, mode != "any_time", now, now, now, customer_ids, contexts],
+        )
+        created = cursor.fetchall()
+        if created:
+            cursor.execute(
+                "UPDATE journeys_journey SET entered_count = entered_count + %s WHERE id = %s",
+                [len(created), journey_id],
+            )
+    for enrollment_id, customer_id in created:
+        writer.step(
+            enrollment_id=enrollment_id,
+            journey_id=journey_id,
+            customer_id=customer_id,
+            node_id=node_id,
+            action="entered",
+            reason=unique[customer_id].reason,
+        )
+    if created:
+        writer.count(journey_id, node_id, "entered", len(created))
+    return [enrollment_id for enrollment_id, _ in created]
+
+
+def _seconds(count: int):
+    from datetime import timedelta
+
+    return timedelta(seconds=count)

@@ -1,0 +1,201 @@
+"""The event pass: what a batch of new events does to journeys, in one transaction.
+
+In order: customers waiting for one of these events move on; exit criteria remove
+customers; goals record conversions (and may end the journey); event triggers and changed
+audiences enter customers. Each is a few set-based queries over the whole batch, never a
+query per event per journey.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from journeys.conditions import filters_match
+from journeys.engine.batch import BatchWriter
+from journeys.engine.catalog import Catalog, load_catalog
+from journeys.engine.entry import Entrant, enroll
+from journeys.engine.graphs import compiled_version
+from journeys.engine.runner import Runner
+from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
+
+MAX_GOAL_WINDOW = timedelta(days=365)
+
+
+@dataclass
+class EventRow:
+    id: int
+    customer_id: int
+    type: str
+    name: str
+    properties: dict
+    timestamp: datetime
+    # When we learned of it. The engine compares this, not the sender's timestamp, with its own
+    # clock (entry, start of a wait), so a device's clock cannot make an event miss a wait.
+    received_at: datetime
+
+
+def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
+    """Take up to `limit` events from the engine inbox and apply them; return how many were taken."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM journeys_engineinbox WHERE event_id IN (SELECT event_id FROM journeys_engineinbox"
+            " ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING event_id",
+            [limit],
+        )
+        event_ids = [row[0] for row in cursor.fetchall()]
+        if not event_ids:
+            return 0
+        cursor.execute(
+            "SELECT id, customer_id, type, name, properties, timestamp, received_at FROM journeys_event"
+            " WHERE id = ANY(%s) ORDER BY timestamp, id",
+            [event_ids],
+        )
+        events = [EventRow(i, c, t, n, from_json(p), ts, r) for i, c, t, n, p, ts, r in cursor.fetchall()]
+        apply_events(events, catalog=load_catalog(), now=now)
+    return len(event_ids)
+
+
+def apply_events(events: list[EventRow], *, catalog: Catalog, now: datetime) -> None:
+    writer = BatchWriter(now)
+    runner = Runner(writer, customers={})
+    states = _lock_enrollments(events, catalog, now)
+    _wake_waiting(events, states, now)
+    _exit_on_criteria(events, states, catalog, runner)
+    _record_goals(events, states, catalog, runner)
+    save_states(list(states.values()), now)
+    _enter_by_event(events, catalog, writer)
+    _enter_by_audience(events, catalog, writer, now)
+    writer.flush()
+
+
+def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentState]:
+    """Every enrollment this batch may change, locked once (in id order, so passes never deadlock)."""
+    customer_ids = sorted({e.customer_id for e in events})
+    goal_journeys = sorted({journey_id for goals in catalog.goals.values() for journey_id, _ in goals})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {SELECT_COLUMNS}, e.converted_at FROM journeys_enrollment e WHERE e.customer_id = ANY(%s)"
+            " AND (e.status = 'active' OR (e.converted_at IS NULL AND e.journey_id = ANY(%s)"
+            " AND e.entered_at >= %s)) ORDER BY e.id FOR UPDATE OF e",
+            [customer_ids, goal_journeys, now - MAX_GOAL_WINDOW],
+        )
+        states = {}
+        for row in cursor.fetchall():
+            state = EnrollmentState.from_row(row[:-1])
+            state.converted_at = row[-1]
+            states[state.id] = state
+        return states
+
+
+def _by_customer(states: dict[int, EnrollmentState]) -> dict[int, list[EnrollmentState]]:
+    grouped = defaultdict(list)
+    for state in states.values():
+        grouped[state.customer_id].append(state)
+    return grouped
+
+
+def _wake_waiting(events, states, now) -> None:
+    waiting = _by_customer({i: s for i, s in states.items() if s.status == "active" and s.waiting_for})
+    for event in events:
+        if event.type != "track":
+            continue
+        for state in waiting.get(event.customer_id, []):
+            if state.wake_port or state.waiting_for != event.name or event.received_at < state.waiting_since:
+                continue
+            config = compiled_version(state.version_id).nodes[state.node_id].config
+            if filters_match(config.get("filters") or [], event.properties):
+                state.wake_port = state.event_port
+                state.due_at = now
+                state.changed = True
+
+
+def _exit_on_criteria(events, states, catalog: Catalog, runner: Runner) -> None:
+    active = _by_customer({i: s for i, s in states.items() if s.status == "active"})
+    for event in events:
+        for journey_id, filters in catalog.exit_criteria.get(event.name, []):
+            if not filters_match(filters, event.properties):
+                continue
+            for state in active.get(event.customer_id, []):
+                if (
+                    state.journey_id == journey_id
+                    and state.status == "active"
+                    and state.entered_at <= event.received_at
+                ):
+                    runner.exit(state, f"exit criteria: did {event.name}")
+
+
+def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
+    by_customer = _by_customer(states)
+    converted = []
+    for event in events:
+        for journey_id, goal in catalog.goals.get(event.name, []):
+            if not filters_match(goal.get("filters") or [], event.properties):
+                continue
+            window = timedelta(days=goal.get("window_days", 7))
+            for state in by_customer.get(event.customer_id, []):
+                if (
+                    state.journey_id != journey_id
+                    or state.converted_at is not None
+                    or not state.entered_at <= event.received_at <= state.entered_at + window
+                ):
+                    continue
+                state.converted_at = event.timestamp
+                converted.append(state)
+                runner.writer.count(journey_id, state.node_id, "converted")
+                runner.writer.step(
+                    enrollment_id=state.id,
+                    journey_id=journey_id,
+                    customer_id=state.customer_id,
+                    node_id=state.node_id,
+                    action="converted",
+                    reason=f"reached the goal: {event.name}",
+                )
+                if goal.get("exit_on_conversion") and state.status == "active":
+                    runner.exit(state, f"goal reached: {event.name}")
+    if converted:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE journeys_enrollment e SET converted_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[])"
+                " AS v(id, at) WHERE e.id = v.id",
+                [[s.id for s in converted], [s.converted_at for s in converted]],
+            )
+
+
+def _enter_by_event(events, catalog: Catalog, writer: BatchWriter) -> None:
+    entrants: dict[tuple[int, str], list[Entrant]] = defaultdict(list)
+    for event in events:
+        if event.type != "track":
+            continue
+        for journey_id, node_id, filters in catalog.event_triggers.get(event.name, []):
+            if filters_match(filters, event.properties):
+                trigger = {
+                    "event": event.name,
+                    "event_id": event.id,
+                    "properties": event.properties,
+                    "timestamp": event.timestamp.isoformat(),
+                }
+                entrants[(journey_id, node_id)].append(
+                    Entrant(event.customer_id, reason=f"did {event.name}", context={"trigger": trigger})
+                )
+    for (journey_id, node_id), group in sorted(entrants.items()):
+        enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=group)
+
+
+def _enter_by_audience(events, catalog: Catalog, writer: BatchWriter, now) -> None:
+    if not catalog.audience_on_change:
+        return
+    from journeys.engine.audience import audience_customer_ids
+
+    customer_ids = sorted({e.customer_id for e in events})
+    for journey_id, node_id, condition in catalog.audience_on_change:
+        matching = audience_customer_ids(condition, now=now, customer_ids=customer_ids)
+        enroll(
+            writer=writer,
+            journey_id=journey_id,
+            node_id=node_id,
+            entrants=[Entrant(customer_id, reason="came to match the audience") for customer_id in matching],
+        )

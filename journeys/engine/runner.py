@@ -1,0 +1,239 @@
+"""Moving customers through their journey graphs, one enrollment at a time, in memory.
+
+The Runner calls node types' pure `run` and turns their Outcomes into state changes on the
+EnrollmentState and records in the BatchWriter. It never touches the database except to read
+a customer's event history when a node asks for it.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from journeys.conditions import filters_match
+from journeys.engine.batch import BatchWriter
+from journeys.engine.graphs import compiled_version
+from journeys.engine.state import EnrollmentState, from_json
+from journeys.nodes.base import (
+    AssignVariant,
+    CustomerView,
+    NodeContext,
+    Outcome,
+    SendMessage,
+    UpdateAttributes,
+)
+from journeys.nodes.wait_for_event import describe_duration
+
+logger = logging.getLogger(__name__)
+
+# A guard against a graph that would move a customer forever without waiting.
+MAX_STEPS_PER_RUN = 100
+CUSTOMER_COLUMNS = "id, external_id, email, phone, timezone, attributes, consent"
+
+
+def load_customers(customer_ids) -> dict[int, CustomerView]:
+    if not customer_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {CUSTOMER_COLUMNS} FROM journeys_customer WHERE id = ANY(%s)", [list(customer_ids)])
+        return {
+            row[0]: CustomerView(*row[:5], attributes=from_json(row[5]), consent=from_json(row[6]))
+            for row in cursor.fetchall()
+        }
+
+
+def count_events(customer_id: int, name: str, since: datetime | None = None, filters=()) -> int:
+    """How many times the customer did `name` since `since` (ever when None), matching `filters`."""
+    sql = "SELECT properties FROM journeys_event WHERE customer_id = %s AND name = %s"
+    params: list = [customer_id, name]
+    if since is not None:
+        sql += " AND timestamp >= %s"
+        params.append(since)
+    with connection.cursor() as cursor:
+        if not filters:
+            cursor.execute(sql.replace("SELECT properties", "SELECT count(*)"), params)
+            return cursor.fetchone()[0]
+        cursor.execute(sql, params)
+        return sum(1 for (properties,) in cursor.fetchall() if filters_match(list(filters), from_json(properties)))
+
+
+class Runner:
+    def __init__(self, writer: BatchWriter, customers: dict[int, CustomerView]):
+        self.writer = writer
+        self.now = writer.now
+        self.customers = customers
+
+    # --- leaving
+
+    def exit(self, state: EnrollmentState, reason: str, *, action: str = "exited") -> None:
+        self._end_wait(state)
+        state.status = "errored" if action == "errored" else "exited"
+        state.exit_reason = reason[:255]
+        state.exited_at = self.now
+        state.changed = True
+        self.writer.count(state.journey_id, state.node_id, action)
+        self.writer.step(
+            enrollment_id=state.id,
+            journey_id=state.journey_id,
+            customer_id=state.customer_id,
+            node_id=state.node_id,
+            action=action,
+            reason=reason,
+        )
+
+    def fail(self, state: EnrollmentState, error: Exception | str) -> None:
+        message = error if isinstance(error, str) else f"{error.__class__.__name__}: {error}"
+        logger.warning("enrollment %s errored at %s: %s", state.id, state.node_id, message)
+        state.error = message[:2000]
+        self.exit(state, f"error: {message}", action="errored")
+
+    def _end_wait(self, state: EnrollmentState) -> None:
+        if state.is_waiting:
+            self.writer.gauge(state.journey_id, state.node_id, "waiting", -1)
+        state.clear_wait()
+
+    # --- moving on
+
+    def advance(self, state: EnrollmentState) -> None:
+        """Take a due enrollment as far as it goes now: to its next wait, an exit, or an error."""
+        try:
+            self._advance(state)
+        except Exception as error:  # a bug or bad data in one node must not stop the batch
+            logger.exception("engine failure for enrollment %s", state.id)
+            self.fail(state, error)
+
+    def _advance(self, state: EnrollmentState) -> None:
+        graph = compiled_version(state.version_id)
+        state.changed = True
+        if state.wake_port or state.due_port:
+            port, reason = self._wake(state)
+            self._end_wait(state)
+            if not self._leave(state, graph, port, reason):
+                return
+        else:
+            state.due_at = None
+        for _ in range(MAX_STEPS_PER_RUN):
+            node = graph.nodes.get(state.node_id)
+            node_type = node.node_type if node else None
+            if node_type is None:
+                self.fail(state, f"node {state.node_id!r} is not in version {state.version_id}")
+                return
+            outcome = node_type.run(self._context(state, node.config))
+            self._apply_intents(state, outcome)
+            if outcome.exit:
+                self.exit(state, outcome.reason)
+                return
+            if outcome.is_wait:
+                self._start_wait(state, outcome)
+                return
+            if outcome.jump_to is not None:
+                self._step(state, "passed", outcome.reason)
+                self._arrive(state, outcome.jump_to)
+                continue
+            if not self._leave(state, graph, outcome.port, outcome.reason):
+                return
+        self.fail(state, f"more than {MAX_STEPS_PER_RUN} steps without a wait: the journey loops")
+
+    def _wake(self, state: EnrollmentState) -> tuple[str, str]:
+        waited = describe_duration(max(1, int((self.now - (state.waiting_since or self.now)).total_seconds())))
+        if state.wake_port:
+            return state.wake_port, f"{state.waiting_for or 'the event'} happened after {waited}"
+        if state.due_port == "timeout":
+            return "timeout", f"timeout after {waited}"
+        if state.waiting_since is None:  # just entered at a trigger
+            return state.due_port, ""
+        return state.due_port, f"waited {waited}"
+
+    def _leave(self, state: EnrollmentState, graph, port: str, reason: str) -> bool:
+        """Leave the current node through `port`; False when that ends the journey for them."""
+        if reason:
+            self._step(state, "passed", reason, port=port)
+        self.writer.count(state.journey_id, state.node_id, f"passed:{port}")
+        target = graph.next_node(state.node_id, port)
+        if target is None:
+            self.exit(state, "end of path")
+            return False
+        self._arrive(state, target)
+        return True
+
+    def _arrive(self, state: EnrollmentState, node_id: str) -> None:
+        state.node_id = node_id
+        state.visit(node_id)
+        self.writer.count(state.journey_id, node_id, "entered")
+
+    def _start_wait(self, state: EnrollmentState, outcome: Outcome) -> None:
+        state.due_at = outcome.wait_until
+        state.due_port = outcome.due_port
+        state.waiting_since = self.now
+        if outcome.wait_for is not None:
+            state.waiting_for = outcome.wait_for.event
+            state.event_port = outcome.wait_for.port
+        self.writer.gauge(state.journey_id, state.node_id, "waiting", 1)
+        self._step(state, "waiting", outcome.reason)
+
+    def _step(self, state: EnrollmentState, action: str, reason: str, port: str = "") -> None:
+        self.writer.step(
+            enrollment_id=state.id,
+            journey_id=state.journey_id,
+            customer_id=state.customer_id,
+            node_id=state.node_id,
+            action=action,
+            reason=reason,
+            port=port,
+        )
+
+    def _context(self, state: EnrollmentState, config: dict) -> NodeContext:
+        customer = self.customers[state.customer_id]
+        return NodeContext(
+            node_id=state.node_id,
+            config=config,
+            now=self.now,
+            journey_id=state.journey_id,
+            enrollment_id=state.id,
+            entered_at=state.entered_at,
+            customer=customer,
+            context=state.context,
+            visit=max(1, state.visits(state.node_id)),
+            event_count=lambda name, since=None, filters=(): count_events(customer.id, name, since, filters),
+            default_timezone=settings.DEFAULT_CUSTOMER_TIMEZONE,
+        )
+
+    def _apply_intents(self, state: EnrollmentState, outcome: Outcome) -> None:
+        visit = max(1, state.visits(state.node_id))
+        for intent in outcome.intents:
+            if isinstance(intent, SendMessage):
+                self.writer.deliver(
+                    enrollment_id=state.id,
+                    journey_id=state.journey_id,
+                    version_id=state.version_id,
+                    customer_id=state.customer_id,
+                    node_id=state.node_id,
+                    visit=visit,
+                    channel=intent.channel,
+                    payload=intent.payload,
+                )
+            elif isinstance(intent, UpdateAttributes):
+                self.writer.change_attributes(state.customer_id, intent)
+                _apply_locally(self.customers[state.customer_id].attributes, intent)
+            elif isinstance(intent, AssignVariant):
+                state.context.setdefault("variants", {})[state.node_id] = intent.variant
+                self.writer.assign(
+                    enrollment_id=state.id,
+                    journey_id=state.journey_id,
+                    customer_id=state.customer_id,
+                    node_id=state.node_id,
+                    visit=visit,
+                    variant=intent.variant,
+                )
+
+
+def _apply_locally(attributes: dict, update: UpdateAttributes) -> None:
+    """Mirror an attribute change in memory, so later nodes in the same run see it."""
+    for name in update.remove:
+        attributes.pop(name, None)
+    attributes.update(update.set)
+    for name, amount in update.increment.items():
+        current = attributes.get(name)
+        base = current if isinstance(current, int | float) and not isinstance(current, bool) else 0
+        attributes[name] = base + amount

@@ -1,0 +1,163 @@
+"""What a node type is: a kind, ports, a config serializer, and a pure `run` decision.
+
+`run(ctx)` looks at the customer, the enrollment and the node's config and returns an
+Outcome: leave through a port now, wait (until a time, or for an event), jump, or exit. Side
+effects are returned as intents (send a message, change attributes, record a variant) that
+the engine writes in its batch transaction; a node never writes to the database itself.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from rest_framework import serializers
+
+CATEGORIES = ("trigger", "flow", "action", "end")
+
+
+# --- Intents: side effects the engine performs for a node, in the tick's transaction.
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    channel: str  # email, sms, webhook, in_app
+    payload: dict
+
+
+@dataclass(frozen=True)
+class UpdateAttributes:
+    set: dict = field(default_factory=dict)
+    increment: dict = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignVariant:
+    variant: str
+
+
+Intent = SendMessage | UpdateAttributes | AssignVariant
+
+
+@dataclass(frozen=True)
+class EventWait:
+    """Leave through `port` as soon as the customer does `event` (matching `filters`)."""
+
+    event: str
+    filters: tuple = ()
+    port: str = "matched"
+
+
+@dataclass
+class Outcome:
+    """One node's decision for one customer."""
+
+    reason: str
+    port: str | None = None
+    jump_to: str | None = None
+    wait_until: datetime | None = None
+    due_port: str = ""
+    wait_for: EventWait | None = None
+    exit: bool = False
+    intents: list = field(default_factory=list)
+
+    @classmethod
+    def go(cls, port: str, reason: str, intents=()) -> "Outcome":
+        return cls(reason=reason, port=port, intents=list(intents))
+
+    @classmethod
+    def wait(cls, *, until: datetime | None, port: str, reason: str, event: EventWait | None = None) -> "Outcome":
+        """Stay at the node until `until` (then leave through `port`), or until `event` comes."""
+        return cls(reason=reason, wait_until=until, due_port=port, wait_for=event)
+
+    @classmethod
+    def jump(cls, node_id: str, reason: str) -> "Outcome":
+        return cls(reason=reason, jump_to=node_id)
+
+    @classmethod
+    def leave(cls, reason: str) -> "Outcome":
+        return cls(reason=reason, exit=True)
+
+    @property
+    def is_wait(self) -> bool:
+        return self.wait_until is not None or self.wait_for is not None
+
+
+@dataclass
+class CustomerView:
+    id: int
+    external_id: str | None
+    email: str
+    phone: str
+    timezone: str
+    attributes: dict
+    consent: dict
+
+
+@dataclass
+class NodeContext:
+    """Everything a node may look at. `event_count` reads the customer's event history."""
+
+    node_id: str
+    config: dict
+    now: datetime
+    journey_id: int
+    enrollment_id: int
+    entered_at: datetime
+    customer: CustomerView
+    context: dict  # the enrollment's context: "trigger" (event), "api" (payload), ...
+    visit: int  # 1 the first time this enrollment reaches this node
+    event_count: Callable[..., int]
+    default_timezone: str = "UTC"
+
+    @property
+    def trigger(self) -> dict:
+        return self.context.get("trigger", {})
+
+
+class NodeType:
+    """Base class of every node kind. Subclasses live one per module in journeys/nodes/."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    category: ClassVar[str]
+    description: ClassVar[str] = ""
+    ports: ClassVar[tuple[str, ...]] = ("next",)
+    # Ports that must be connected for the journey to publish (others exit when unconnected).
+    required_ports: ClassVar[tuple[str, ...]] = ()
+    # True when customers stay at this node for a while, so a loop through it is paced.
+    waits: ClassVar[bool] = False
+    Config: ClassVar[type[serializers.Serializer]]
+
+    def output_ports(self, config: dict) -> list[str]:
+        """The ports of a node with this config (a condition's branches, a split's variants)."""
+        return list(self.ports)
+
+    def required_output_ports(self, config: dict) -> list[str]:
+        return list(self.required_ports)
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        raise NotImplementedError
+
+    def clean_config(self, config) -> tuple[dict, dict]:
+        """(validated config, field errors). Field errors map a field name to messages."""
+        serializer = self.Config(data=config if isinstance(config, dict) else {})
+        if serializer.is_valid():
+            return serializer.validated_data, {}
+        return {}, serializer.errors
+
+    def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
+        """Graph-level checks on a valid config, as (field, message) errors. E.g. a jump's target."""
+        return []
+
+
+class TriggerNode(NodeType):
+    category = "trigger"
+    required_ports = ("next",)
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        return Outcome.go("next", self.entry_reason(ctx))
+
+    def entry_reason(self, ctx: NodeContext) -> str:
+        return f"entered by {self.label.lower()}"

@@ -1,0 +1,55 @@
+from rest_framework import serializers
+
+from journeys.conditions import ConditionSerializer, evaluate
+from journeys.nodes import register
+from journeys.nodes.base import NodeContext, NodeType, Outcome
+
+ELSE = "else"
+
+
+class Branch(serializers.Serializer):
+    key = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$", help_text="The port name, e.g. pro-users: letters, digits, _ and -."
+    )
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    condition = ConditionSerializer()
+
+
+class Config(serializers.Serializer):
+    branches = Branch(many=True, min_length=1, max_length=20)
+
+    def validate_branches(self, branches):
+        keys = [branch["key"] for branch in branches]
+        if ELSE in keys:
+            raise serializers.ValidationError(f"{ELSE!r} is the port for customers no branch matches")
+        if len(set(keys)) != len(keys):
+            raise serializers.ValidationError("branch keys must be unique")
+        return branches
+
+
+@register
+class Condition(NodeType):
+    kind = "condition"
+    label = "Condition"
+    category = "flow"
+    description = (
+        "Sends each customer down the first branch whose condition they meet (attributes, event history, "
+        "consent), or else."
+    )
+    Config = Config
+
+    def output_ports(self, config: dict) -> list[str]:
+        branches = config.get("branches", []) if isinstance(config, dict) else []
+        return [b["key"] for b in branches if isinstance(b, dict) and isinstance(b.get("key"), str)] + [ELSE]
+
+    def required_output_ports(self, config: dict) -> list[str]:
+        # A branch leading nowhere would quietly drop the customers it was made for; else may
+        # end the journey, as "everyone else exits" is a common intent.
+        return self.output_ports(config)[:-1]
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        for branch in ctx.config["branches"]:
+            matched, reason = evaluate(branch["condition"], ctx.customer, ctx.event_count, ctx.now)
+            if matched:
+                return Outcome.go(branch["key"], f"{reason} matched branch {branch['key']}")
+        return Outcome.go(ELSE, f"no branch matched: {ELSE}")

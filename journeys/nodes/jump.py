@@ -1,0 +1,26 @@
+from rest_framework import serializers
+
+from journeys.nodes import register
+from journeys.nodes.base import NodeContext, NodeType, Outcome
+
+
+class Config(serializers.Serializer):
+    target = serializers.CharField(max_length=64, help_text="The id of the node to continue at.")
+
+
+@register
+class Jump(NodeType):
+    kind = "jump"
+    label = "Jump"
+    category = "flow"
+    description = "Continues at another node of the journey. A loop must pass a wait."
+    ports = ()
+    Config = Config
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        return Outcome.jump(ctx.config["target"], f"jumped to {ctx.config['target']}")
+
+    def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
+        if config["target"] not in graph_node_ids:
+            return [("target", f"there is no node {config['target']!r} to jump to")]
+        return []

@@ -1,0 +1,73 @@
+import hashlib
+
+from rest_framework import serializers
+
+from journeys.nodes import register
+from journeys.nodes.base import AssignVariant, NodeContext, NodeType, Outcome
+
+
+class Variant(serializers.Serializer):
+    key = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$", help_text="The port name, e.g. A, B or control.")
+    weight = serializers.FloatField(min_value=0, max_value=100)
+    control = serializers.BooleanField(default=False)
+
+
+class Config(serializers.Serializer):
+    variants = Variant(many=True, min_length=2, max_length=20)
+    winner = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    def validate_variants(self, variants):
+        keys = [v["key"] for v in variants]
+        if len(set(keys)) != len(keys):
+            raise serializers.ValidationError("variant keys must be unique")
+        if sum(v["control"] for v in variants) > 1:
+            raise serializers.ValidationError("at most one variant may be the control")
+        return variants
+
+
+def bucket(journey_id: int, node_id: str, customer_id: int) -> float:
+    """A number in [0, 100) fixed for this customer at this node: the same on re-entry and re-runs."""
+    digest = hashlib.sha256(f"{journey_id}:{node_id}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 * 100
+
+
+def choose_variant(variants: list[dict], point: float) -> str:
+    total = sum(v["weight"] for v in variants) or 1
+    cumulative = 0.0
+    for variant in variants:
+        cumulative += variant["weight"] * 100 / total
+        if point < cumulative:
+            return variant["key"]
+    return variants[-1]["key"]
+
+
+@register
+class Split(NodeType):
+    kind = "split"
+    label = "A/B split"
+    category = "flow"
+    description = "Sends each customer down one variant at random by weight; the same customer always gets the same."
+    Config = Config
+
+    def output_ports(self, config: dict) -> list[str]:
+        return [v["key"] for v in config.get("variants", []) if isinstance(v, dict) and "key" in v]
+
+    def required_output_ports(self, config: dict) -> list[str]:
+        return self.output_ports(config)  # every variant must lead somewhere
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        if ctx.config.get("winner"):
+            variant = ctx.config["winner"]
+            return Outcome.go(variant, f"winner {variant} declared", intents=[AssignVariant(variant)])
+        point = bucket(ctx.journey_id, ctx.node_id, ctx.customer.id)
+        variant = choose_variant(ctx.config["variants"], point)
+        return Outcome.go(variant, f"assigned variant {variant}", intents=[AssignVariant(variant)])
+
+    def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
+        errors = []
+        total = sum(v["weight"] for v in config["variants"])
+        if abs(total - 100) > 1e-6:
+            errors.append(("variants", f"weights add up to {total:g}, not 100"))
+        if config.get("winner") and config["winner"] not in {v["key"] for v in config["variants"]}:
+            errors.append(("winner", f"{config['winner']!r} is not one of the variants"))
+        return errors

@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+from rest_framework import serializers
+
+from journeys.conditions import PropertyFilterSerializer, describe_filters
+from journeys.nodes import register
+from journeys.nodes.base import EventWait, NodeContext, NodeType, Outcome
+
+MAX_TIMEOUT = timedelta(days=365)
+
+
+class Config(serializers.Serializer):
+    event = serializers.CharField(max_length=255, help_text="The event that ends the wait, e.g. Order Completed.")
+    filters = PropertyFilterSerializer(many=True, required=False, default=list)
+    timeout_seconds = serializers.IntegerField(
+        min_value=1, max_value=int(MAX_TIMEOUT.total_seconds()), help_text="How long to wait before giving up."
+    )
+
+
+def describe_duration(seconds: float) -> str:
+    """A duration in its largest whole unit, rounded: "3 days", "2 hours", "45 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            count = round(seconds / size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("unreachable")
+
+
+@register
+class WaitForEvent(NodeType):
+    kind = "wait_for_event"
+    label = "Wait for event"
+    category = "flow"
+    description = "Waits until the customer does an event (port matched) or the timeout passes (port timeout)."
+    ports = ("matched", "timeout")
+    required_ports = ("matched", "timeout")
+    waits = True
+    Config = Config
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        config = ctx.config
+        timeout = config["timeout_seconds"]
+        event = EventWait(event=config["event"], filters=tuple(config.get("filters", [])), port="matched")
+        return Outcome.wait(
+            until=ctx.now + timedelta(seconds=timeout),
+            port="timeout",
+            event=event,
+            reason=f"waiting up to {describe_duration(timeout)} for {config['event']}"
+            f"{describe_filters(config.get('filters', []))}",
+        )

@@ -1,0 +1,344 @@
+"""Services on journeys: drafts, publishing versions, lifecycle, import/export, API entry.
+
+Views, admin actions and tasks call these; they never change journey state themselves.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from journeys import nodes
+from journeys.engine.batch import BatchWriter
+from journeys.engine.entry import Entrant, enroll
+from journeys.engine.graphs import compiled_version
+from journeys.engine.hooks import engine_wake
+from journeys.engine.runner import Runner
+from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
+from journeys.graph import Issue, ValidationResult, validate_graph
+from journeys.journey_settings import clean_settings
+from journeys.models import Customer, Journey, JourneyVersion
+
+EXPORT_FORMAT = "cjo.journey"
+EXPORT_VERSION = 1
+# Validation codes that mean the graph is not a graph at all; anything else may be fixed in the draft.
+SHAPE_ERRORS = {"invalid_shape", "duplicate_id", "too_large"}
+CHUNK = 5000
+Status = Journey.Status
+
+
+class JourneyError(Exception):
+    """A request that the journey's state or content does not allow; the message says why."""
+
+    def __init__(self, message: str, *, validation: ValidationResult | None = None):
+        super().__init__(message)
+        self.validation = validation
+
+
+# --- drafts
+
+
+def journey_create(*, name: str, description: str = "", graph=None, settings=None, user=None) -> Journey:
+    return Journey.objects.create(
+        name=name,
+        description=description,
+        graph=graph or {"nodes": [], "edges": []},
+        settings=settings or {},
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def journey_update(*, journey: Journey, **changes) -> Journey:
+    """Change the draft (name, description, graph, settings). Live customers are unaffected until publish."""
+    if journey.status == Status.ARCHIVED:
+        raise JourneyError("an archived journey cannot be edited")
+    for field_name in ("name", "description", "graph", "settings"):
+        if field_name in changes:
+            setattr(journey, field_name, changes[field_name])
+    journey.save()
+    return journey
+
+
+def journey_validate(*, graph: dict, settings: dict) -> ValidationResult:
+    """Graph rules plus the settings' own checks, as one result for the canvas."""
+    result = validate_graph(graph)
+    _cleaned, errors = clean_settings(settings)
+    for field_name, messages in errors.items():
+        result.errors.append(
+            Issue(code="invalid_settings", message=f"{field_name}: {_first_message(messages)}", field=field_name)
+        )
+    return result
+
+
+def _first_message(messages) -> str:
+    while isinstance(messages, list | dict):
+        messages = next(iter(messages.values() if isinstance(messages, dict) else messages), "")
+    return str(messages)
+
+
+# --- publishing
+
+
+@dataclass
+class PublishResult:
+    version: JourneyVersion
+    moved: int
+    removed: int
+
+
+def journey_publish(
+    *, journey: Journey, user=None, migrate: bool = False, mapping: dict | None = None, now: datetime | None = None
+) -> PublishResult:
+    """Copy the draft into a new immutable version and make it the one new customers enter.
+
+    Customers already inside stay on their version unless `migrate`: then each moves to the
+    node with the same id in the new version, or to `mapping[old_node_id]`; one whose node
+    no longer exists and is not mapped exits with reason "removed".
+    """
+    now = now or timezone.now()
+    if journey.status == Status.ARCHIVED:
+        raise JourneyError("an archived journey cannot be published")
+    result = journey_validate(graph=journey.graph, settings=journey.settings)
+    if not result.ok:
+        raise JourneyError("the journey has errors that block publishing", validation=result)
+    settings, _ = clean_settings(journey.settings)
+    mapping = mapping or {}
+    with transaction.atomic():
+        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        number = (journey.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+        version = JourneyVersion.objects.create(
+            journey=journey,
+            number=number,
+            graph=journey.graph,
+            settings=settings,
+            published_by=user if user is not None and user.is_authenticated else None,
+        )
+        journey.current_version = version
+        if journey.status != Status.PAUSED:
+            journey.status = Status.LIVE
+        journey.next_audience_run_at = _next_scheduled_audience(version, now)
+        journey.save()
+        unknown = set(mapping.values()) - {node["id"] for node in journey.graph["nodes"]}
+        if unknown:
+            raise JourneyError(f"the node mapping points at nodes that do not exist: {', '.join(sorted(unknown))}")
+        moved = removed = 0
+        if migrate:
+            moved, removed = _move_enrollments(journey, version, mapping, now)
+        if _has_audience_entry_at_publish(version):
+            from django_q.tasks import async_task
+
+            transaction.on_commit(lambda: async_task("journeys.services.audience_enroll", journey.pk))
+    return PublishResult(version=version, moved=moved, removed=removed)
+
+
+def _move_enrollments(journey: Journey, version: JourneyVersion, mapping: dict, now: datetime) -> tuple[int, int]:
+    new_graph = compiled_version(version.id)
+    moved = removed = 0
+    last_id = 0
+    while True:
+        states = _lock_active(
+            "e.journey_id = %s AND e.version_id <> %s AND e.id > %s", [journey.pk, version.pk, last_id]
+        )
+        if not states:
+            return moved, removed
+        last_id = states[-1].id
+        writer = BatchWriter(now)
+        runner = Runner(writer, customers={})
+        for state in states:
+            old_kind = compiled_version(state.version_id).nodes[state.node_id].kind
+            target = mapping.get(state.node_id, state.node_id)
+            new_node = new_graph.nodes.get(target)
+            if new_node is None:
+                runner.exit(state, "removed")
+                removed += 1
+                continue
+            if state.is_waiting and (new_node.kind != old_kind or target != state.node_id):
+                # A different node: run it afresh rather than keep a wait it did not set.
+                writer.gauge(journey.pk, state.node_id, "waiting", -1)
+                state.clear_wait()
+                state.due_at = now
+            state.node_id, state.version_id, state.changed = target, version.pk, True
+            writer.step(
+                enrollment_id=state.id,
+                journey_id=journey.pk,
+                customer_id=state.customer_id,
+                node_id=target,
+                action="migrated",
+                reason=f"moved to version {version.number}",
+            )
+            moved += 1
+        save_states(states, now)
+        writer.flush()
+
+
+def _lock_active(where: str, params: list) -> list[EnrollmentState]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {SELECT_COLUMNS} FROM journeys_enrollment e WHERE e.status = 'active' AND {where}"
+            f" ORDER BY e.id LIMIT {CHUNK} FOR UPDATE OF e",
+            params,
+        )
+        return [EnrollmentState.from_row(row) for row in cursor.fetchall()]
+
+
+def _trigger_nodes(version: JourneyVersion):
+    return compiled_version(version.id).trigger_nodes()
+
+
+def _has_audience_entry_at_publish(version: JourneyVersion) -> bool:
+    return any(
+        kind == "audience_trigger" and config.get("mode") in ("at_publish", "on_change")
+        for _, kind, config in _trigger_nodes(version)
+    )
+
+
+def _next_scheduled_audience(version: JourneyVersion, now: datetime) -> datetime | None:
+    runs = [
+        nodes.get(kind).next_run_at(config["schedule"], now)
+        for _, kind, config in _trigger_nodes(version)
+        if kind == "audience_trigger" and config.get("mode") == "schedule"
+    ]
+    runs = [run for run in runs if run is not None]
+    return min(runs) if runs else None
+
+
+# --- lifecycle
+
+TRANSITIONS = {
+    "pause": ({Status.LIVE}, Status.PAUSED),
+    "resume": ({Status.PAUSED}, Status.LIVE),
+    "close": ({Status.LIVE, Status.PAUSED}, Status.CLOSED),
+    "stop": ({Status.LIVE, Status.PAUSED, Status.CLOSED}, Status.STOPPED),
+    "archive": ({Status.DRAFT, Status.CLOSED, Status.STOPPED}, Status.ARCHIVED),
+}
+
+
+def journey_transition(*, journey: Journey, action: str, now: datetime | None = None) -> Journey:
+    """pause, resume, close, stop or archive. Stop (and archive) exit everyone still inside."""
+    allowed_from, new_status = TRANSITIONS[action]
+    now = now or timezone.now()
+    with transaction.atomic():
+        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        if journey.status not in allowed_from:
+            raise JourneyError(f"cannot {action} a {journey.status} journey")
+        journey.status = new_status
+        journey.save(update_fields=["status", "updated_at"])
+        if new_status in (Status.STOPPED, Status.ARCHIVED):
+            _exit_everyone(journey, reason="stopped", now=now)
+    if action == "resume":
+        transaction.on_commit(engine_wake)
+    return journey
+
+
+def _exit_everyone(journey: Journey, *, reason: str, now: datetime) -> int:
+    exited = 0
+    while states := _lock_active("e.journey_id = %s", [journey.pk]):
+        writer = BatchWriter(now)
+        runner = Runner(writer, customers={})
+        for state in states:
+            runner.exit(state, reason)
+        save_states(states, now)
+        writer.flush()
+        exited += len(states)
+    return exited
+
+
+# --- entering through the API and audiences
+
+
+def enrollment_create_from_api(
+    *, journey: Journey, external_id: str, context: dict | None = None, now: datetime | None = None
+) -> int | None:
+    """Enter one customer (created if unknown) at the journey's API trigger; the new enrollment id or None.
+
+    None means the journey's rules kept them out (already inside, re-entry, entry cap).
+    """
+    now = now or timezone.now()
+    if journey.status != Status.LIVE or journey.current_version_id is None:
+        raise JourneyError(f"customers can only enter a live journey; this one is {journey.status}")
+    trigger = next((n for n, kind, _ in _trigger_nodes(journey.current_version) if kind == "api_trigger"), None)
+    if trigger is None:
+        raise JourneyError("this journey has no API trigger")
+    with transaction.atomic():
+        customer, _ = Customer.objects.get_or_create(external_id=external_id)
+        writer = BatchWriter(now)
+        entrant = Entrant(customer.pk, reason="entered through the API", context={"api": context or {}})
+        created = enroll(writer=writer, journey_id=journey.pk, node_id=trigger, entrants=[entrant])
+        writer.flush()
+        transaction.on_commit(engine_wake)
+    return created[0] if created else None
+
+
+def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
+    """Enter everyone who matches the journey's audience triggers now (at publish, or on schedule)."""
+    from journeys.engine.audience import audience_customer_ids
+
+    now = now or timezone.now()
+    journey = Journey.objects.select_related("current_version").get(pk=journey_id)
+    if journey.status != Status.LIVE:
+        return 0
+    total = 0
+    for node_id, kind, config in _trigger_nodes(journey.current_version):
+        if kind != "audience_trigger":
+            continue
+        matching = audience_customer_ids(config["condition"], now=now)
+        for start in range(0, len(matching), CHUNK):
+            with transaction.atomic():
+                writer = BatchWriter(now)
+                entrants = [Entrant(c, reason="matched the audience") for c in matching[start : start + CHUNK]]
+                total += len(enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=entrants))
+                writer.flush()
+    engine_wake()
+    return total
+
+
+def audiences_run_due(now: datetime | None = None) -> int:
+    """Run the scheduled audience entries that fell due, and plan the next ones."""
+    now = now or timezone.now()
+    total = 0
+    for journey in Journey.objects.filter(status=Status.LIVE, next_audience_run_at__lte=now):
+        total += audience_enroll(journey.pk, now=now)
+        journey.next_audience_run_at = _next_scheduled_audience(journey.current_version, now)
+        journey.save(update_fields=["next_audience_run_at"])
+    return total
+
+
+# --- import and export
+
+
+def journey_export(*, journey: Journey) -> dict:
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "name": journey.name,
+        "description": journey.description,
+        "settings": journey.settings,
+        "graph": journey.graph,
+    }
+
+
+def journey_import(*, data: dict, user=None) -> Journey:
+    """Create a draft journey from an export. The graph is kept exactly; validation happens at publish."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise JourneyError(f"not a journey export: expected format {EXPORT_FORMAT!r}")
+    if data.get("version") != EXPORT_VERSION:
+        raise JourneyError(f"unsupported export version {data.get('version')!r}; this server reads {EXPORT_VERSION}")
+    graph = data.get("graph")
+    if not (isinstance(graph, dict) and isinstance(graph.get("nodes"), list) and isinstance(graph.get("edges"), list)):
+        raise JourneyError("graph must be an object with nodes and edges lists")
+    shape_errors = [i for i in validate_graph(graph).errors if i.code in SHAPE_ERRORS]
+    if shape_errors:
+        first = shape_errors[0]
+        raise JourneyError(f"the graph is malformed: {first.field or first.node_id or ''} {first.message}".strip())
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise JourneyError("name must be a non-empty string of at most 200 characters")
+    return journey_create(
+        name=name,
+        description=str(data.get("description") or ""),
+        graph=graph,
+        settings=data.get("settings") if isinstance(data.get("settings"), dict) else {},
+        user=user,
+    )
