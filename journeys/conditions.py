@@ -212,7 +212,7 @@ class _Cleaner:
         if groups:
             if len(node) != 1:
                 others = ", ".join(repr(k) for k in node if k != groups[0])
-                self.error(path, f"a {groups[0]!r} group cannot also have {others}")
+                self.error(path, f"a group has one key: {groups[0]!r} cannot be combined with {others}")
                 return None
             if depth >= MAX_DEPTH:
                 self.error(path, f"groups nest at most {MAX_DEPTH} deep")

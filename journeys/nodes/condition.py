@@ -36,6 +36,7 @@ class Condition(NodeType):
         "Sends each customer down the first branch whose condition they meet (attributes, event history, "
         "consent), or else."
     )
+    ports = (ELSE,)  # the ports every condition has; output_ports adds the branches before it
     Config = Config
 
     def output_ports(self, config: dict) -> list[str]:
