@@ -316,7 +316,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(JourneyVersion)
 class JourneyVersionAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "journey", "number", "published_by", "published_at"]
+    list_display = ["__str__", "number", "published_by", "published_at"]
     list_select_related = ["journey", "published_by"]
     search_fields = ["journey__name"]
     fields = ["journey", "number", "published_by", "published_at", "graph_pretty", "settings_pretty"]

@@ -1,7 +1,7 @@
 """Reads for pages and the API: counters, who is where, a customer's path."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection
 
@@ -21,7 +21,7 @@ def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str
         params.append(GAUGE_HOUR)
     else:
         sql += " OR hour >= %s)"
-        params.append(since.replace(minute=0, second=0, microsecond=0))
+        params.append(since.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
     sql += " GROUP BY node_id, metric"
     counters: dict[str, dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cursor:

@@ -98,15 +98,16 @@ def journey_publish(
     no longer exists and is not mapped exits with reason "removed".
     """
     now = now or timezone.now()
-    if journey.status == Status.ARCHIVED:
-        raise JourneyError("an archived journey cannot be published")
-    result = journey_validate(graph=journey.graph, settings=journey.settings)
-    if not result.ok:
-        raise JourneyError("the journey has errors that block publishing", validation=result)
-    settings, _ = clean_settings(journey.settings)
     mapping = mapping or {}
     with transaction.atomic():
+        # Validate the row as locked, so an edit landing meanwhile cannot slip in unvalidated.
         journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        if journey.status == Status.ARCHIVED:
+            raise JourneyError("an archived journey cannot be published")
+        result = journey_validate(graph=journey.graph, settings=journey.settings)
+        if not result.ok:
+            raise JourneyError("the journey has errors that block publishing", validation=result)
+        settings, _ = clean_settings(journey.settings)
         number = (journey.versions.aggregate(last=Max("number"))["last"] or 0) + 1
         version = JourneyVersion.objects.create(
             journey=journey,

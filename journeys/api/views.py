@@ -1,6 +1,7 @@
 """The JSON API for journeys: thin views over journeys.services and journeys.selectors."""
 
-from django.shortcuts import get_object_or_404
+from datetime import UTC
+
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -49,6 +51,10 @@ class JourneyViewSet(
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action != "list":
+            # `status` also filters the enrollments action (by enrollment status), so it must not
+            # filter the journey that get_object() looks up there.
+            return queryset
         if status_filter := self.request.query_params.get("status"):
             queryset = queryset.filter(status=status_filter)
         if search := self.request.query_params.get("search"):
@@ -170,18 +176,27 @@ class JourneyViewSet(
         journey = self.get_object()
         since = None
         if raw := request.query_params.get("since"):
-            since = parse_datetime(raw)
+            try:
+                since = parse_datetime(raw)
+            except ValueError:  # well formed but impossible, such as February 30
+                since = None
             if since is None:
                 raise ValidationError({"since": "an ISO-8601 date-time"})
             if timezone.is_naive(since):
-                since = timezone.make_aware(since, timezone.UTC)
+                since = timezone.make_aware(since, UTC)
+            # Counters are kept per UTC hour; truncating 21:20+05:30 to 21:00+05:30 would skip
+            # the 15:00 UTC hour it falls in.
+            since = since.astimezone(UTC)
         return Response({"journey": journey.pk, "nodes": selectors.node_counters(journey.pk, since=since)})
 
     @extend_schema(request=EnrollSerializer, responses={201: dict, 409: dict})
     @action(
         detail=True,
         methods=["post"],
-        authentication_classes=[SessionAuthentication, WriteKeyAuthentication],
+        # The write key first: DRF answers with the first class's challenge, so a wrong key gets
+        # 401 (SessionAuthentication has no challenge and would turn it into 403), and a wrong key
+        # sent alongside a session cookie is refused rather than ignored.
+        authentication_classes=[WriteKeyAuthentication, SessionAuthentication],
         permission_classes=[EnrollAccess],
     )
     def enroll(self, request, pk=None):

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys import roles
+from journeys.demo import DEMO_JOURNEYS, demo_journeys_seed
+from journeys.engine.events import process_events
 from journeys.ingest.messages import parse_messages
 from journeys.ingest.services import events_ingest
 from journeys.models import Source
@@ -25,7 +27,10 @@ PRODUCTS = ["Running shoes", "Rain jacket", "Water bottle", "Headlamp", "Trail s
 
 
 class Command(BaseCommand):
-    help = "Create the demo users, source, customers and events. Safe to run again: nothing is duplicated."
+    help = (
+        "Create the demo users, source, customers, events and live demo journeys. "
+        "Safe to run again: nothing is duplicated."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -36,7 +41,23 @@ class Command(BaseCommand):
         if errors:
             raise CommandError(f"demo messages failed validation: {errors[0].as_dict()}")
         result = events_ingest(source_id=source.id, messages=parsed, received_at=timezone.now())
+        if result.accepted:
+            self._apply_history()
+        created = demo_journeys_seed(user=User.objects.get(username="marketer"))
         self.stdout.write(f"Demo data ready: {result.accepted} new events, {result.duplicates} already there.")
+        self.stdout.write(
+            f"Demo journeys: {len(created)} published, {len(DEMO_JOURNEYS) - len(created)} already there"
+            " (send them customers with `manage.py demo_traffic`)."
+        )
+
+    def _apply_history(self):
+        """Let the engine take in the seeded history before the demo journeys go live.
+
+        Otherwise the first engine pass would read four weeks of old baskets as if they had just
+        been abandoned. The history still counts where it should: conditions read the event table.
+        """
+        while process_events():
+            pass
 
     def _users(self):
         for username, password, role, is_admin in DEMO_USERS:

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,11 +10,19 @@ from django.core.management.base import BaseCommand
 
 # A server bound to every interface is reached locally through loopback.
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+STOP_SECONDS = 15
 
 
 def local_url(host: str, port) -> str:
     host = WILDCARD_HOSTS.get(host, host)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def start(args: list[str], **env) -> subprocess.Popen:
+    # Each child leads its own process group, so a child that has to be killed goes with its own
+    # children (qcluster's sentinel and workers) instead of leaving them orphaned. Ctrl-C reaches
+    # this process only, which stops the children in order.
+    return subprocess.Popen(args, start_new_session=True, env={**os.environ, **env})
 
 
 class Command(BaseCommand):
@@ -35,13 +44,16 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         children = [
-            subprocess.Popen([python, "-m", "daphne", "-b", host, "-p", str(port), "cjo_site.asgi:application"]),
-            subprocess.Popen([python, manage, "qcluster"]),
+            start([python, "-m", "daphne", "-b", host, "-p", str(port), "cjo_site.asgi:application"]),
+            start(
+                [python, manage, "qcluster"],
+                **({"DATABASE_POOL": os.environ["SERVE_QCLUSTER_POOL"]} if "SERVE_QCLUSTER_POOL" in os.environ else {}),
+            ),
         ]
         # Demo traffic is an extra: if it stops (say the demo write key is gone), the product keeps running.
         extras = []
         if demo_traffic:
-            extras.append(subprocess.Popen([python, manage, "demo_traffic", "--url", local_url(host, port)]))
+            extras.append(start([python, manage, "demo_traffic", "--url", local_url(host, port)]))
         from journeys.tasks import engine_watchdog
 
         engine_watchdog()  # start the engine loops now rather than at the scheduler's next minute
@@ -71,12 +83,15 @@ class Command(BaseCommand):
             for child in children + extras:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + STOP_SECONDS
             for child in children + extras:
                 try:
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    self.stderr.write(f"{child.args[2]} did not stop within {STOP_SECONDS} s; killing it.")
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
         failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(f"stopped because a process exited: {', '.join(failed)}")
