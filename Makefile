@@ -18,7 +18,7 @@ export PORT ?= 8000
 
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
-	exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --demo-traffic
 
 test: setup
 	$(BIN)/ruff check .

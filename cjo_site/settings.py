@@ -5,6 +5,7 @@ development against the embedded PostgreSQL server.
 """
 
 import secrets
+import sys
 import zoneinfo
 from pathlib import Path
 
@@ -96,8 +97,11 @@ if DATABASE_URL:
 else:
     _default_db = embedded_database_settings(DATA_DIR / "postgres")
 # ASGI runs sync views on short-lived executor threads, where persistent per-thread
-# connections leak; a process-wide pool is Django's answer (see docs/decisions.md).
-if env_bool("DATABASE_POOL", True):
+# connections leak; a process-wide pool is Django's answer (see docs/decisions.md). The
+# worker cluster is the exception: django-q2 forks its workers after start-up, and children
+# must not share a pool their parent opened, so workers keep one connection each.
+_IS_WORKER_CLUSTER = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
+if env_bool("DATABASE_POOL", not _IS_WORKER_CLUSTER):
     _default_db["CONN_MAX_AGE"] = 0
     _default_db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from journeys.models.customers import CHANNELS, timezone_names
+from journeys.sql import bulk_cursor
 
 ID_COLUMNS = ("external_id", "user_id", "userId")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
@@ -107,12 +108,12 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
         by_id[row.external_id] = row
     now = timezone.now()
     unique_rows = list(by_id.values())
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
             "INSERT INTO journeys_customer AS c"
             " (external_id, email, phone, timezone, attributes, consent, created_at, updated_at)"
             " SELECT ext, em, ph, tz, attrs::jsonb, cons::jsonb, %s, %s"
-            " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            " FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])"
             " AS v(ext, em, ph, tz, attrs, cons)"
             " ON CONFLICT (external_id) DO UPDATE SET"
             " email = COALESCE(NULLIF(EXCLUDED.email, ''), c.email),"

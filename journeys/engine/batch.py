@@ -10,9 +10,8 @@ import os
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db import connection
-
 from journeys.nodes.base import UpdateAttributes
+from journeys.sql import bulk_cursor
 
 GAUGE_HOUR = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 SHARDS = 8
@@ -66,7 +65,7 @@ class BatchWriter:
     # --- writing
 
     def flush(self) -> None:
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             self._write_steps(cursor)
             self._write_deliveries(cursor)
             self._write_assignments(cursor)
@@ -79,8 +78,8 @@ class BatchWriter:
         columns = list(zip(*self.steps, strict=True))
         cursor.execute(
             "INSERT INTO journeys_step (enrollment_id, journey_id, customer_id, node_id, port, action, reason, at)"
-            " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[],"
-            " %s::text[], %s::timestamptz[])",
+            " SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[],"
+            " %b::text[], %b::timestamptz[])",
             [list(column) for column in columns],
         )
 
@@ -92,8 +91,8 @@ class BatchWriter:
             "INSERT INTO journeys_delivery (enrollment_id, journey_id, version_id, customer_id, node_id, visit,"
             " channel, payload, status, attempts, error, created_at)"
             " SELECT e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[], %s::text[],"
-            " %s::text[]) AS t(e, j, v, c, n, vi, ch, p)"
+            " FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[], %b::text[],"
+            " %b::text[]) AS t(e, j, v, c, n, vi, ch, p)"
             " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
             [self.now, *columns],
         )
@@ -105,8 +104,8 @@ class BatchWriter:
         columns = [list(column) for column in zip(*self.assignments, strict=True)]
         cursor.execute(
             "INSERT INTO journeys_splitassignment (enrollment_id, journey_id, customer_id, node_id, visit, variant,"
-            " assigned_at) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[],"
-            " %s::text[], %s::timestamptz[]) ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
+            " assigned_at) SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[],"
+            " %b::text[], %b::timestamptz[]) ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
             columns,
         )
 
@@ -127,7 +126,7 @@ class BatchWriter:
             "    CASE WHEN jsonb_typeof(c.attributes -> x.key) = 'number' THEN (c.attributes ->> x.key)::numeric"
             "    ELSE 0 END + x.value::numeric))"
             "  FROM jsonb_each_text(v.increments::jsonb) AS x), '{}'::jsonb)"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, removes, sets, increments)"
+            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[]) AS v(id, removes, sets, increments)"
             " WHERE c.id = v.id",
             [self.now, ids, removes, sets, increments],
         )
@@ -139,8 +138,8 @@ class BatchWriter:
         journeys, nodes, metrics, hours = (list(column) for column in zip(*(key for key, _ in changed), strict=True))
         cursor.execute(
             "INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
-            " SELECT j, n, m, h, %s, d FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[],"
-            " %s::bigint[]) AS t(j, n, m, h, d)"
+            " SELECT j, n, m, h, %s, d FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::timestamptz[],"
+            " %b::bigint[]) AS t(j, n, m, h, d)"
             " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value",
             [self.shard, journeys, nodes, metrics, hours, [delta for _, delta in changed]],
         )

@@ -3,10 +3,9 @@
 import json
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from journeys.engine.batch import BatchWriter
 from journeys.engine.state import from_json
+from journeys.sql import bulk_cursor
 
 
 @dataclass
@@ -26,7 +25,7 @@ def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list
     if not entrants:
         return []
     now = writer.now
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "SELECT j.status, j.entered_count, j.current_version_id, v.settings FROM journeys_journey j"
             " JOIN journeys_journeyversion v ON v.id = j.current_version_id WHERE j.id = %s FOR NO KEY UPDATE OF j",
@@ -70,7 +69,7 @@ def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list
             " due_at, due_port, waiting_for, event_port, wake_port, context, exit_reason, error, entered_at,"
             " updated_at)"
             " SELECT %s, %s, c, %s, 'active', %s, %s, 'next', '', '', '', ctx::jsonb, '', '', %s, %s"
-            " FROM unnest(%s::bigint[], %s::text[]) AS t(c, ctx)"
+            " FROM unnest(%b::bigint[], %b::text[]) AS t(c, ctx)"
             " ON CONFLICT DO NOTHING RETURNING id, customer_id",
             [journey_id, version_id, node_id, mode != "any_time", now, now, now, customer_ids, contexts],
         )

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from journeys.conditions import filters_match
@@ -20,6 +20,7 @@ from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
+from journeys.sql import bulk_cursor
 
 MAX_GOAL_WINDOW = timedelta(days=365)
 
@@ -40,7 +41,7 @@ class EventRow:
 def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
     """Take up to `limit` events from the engine inbox and apply them; return how many were taken."""
     now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
             "DELETE FROM journeys_engineinbox WHERE event_id IN (SELECT event_id FROM journeys_engineinbox"
             " ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING event_id",
@@ -76,7 +77,7 @@ def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentStat
     """Every enrollment this batch may change, locked once (in id order, so passes never deadlock)."""
     customer_ids = sorted({e.customer_id for e in events})
     goal_journeys = sorted({journey_id for goals in catalog.goals.values() for journey_id, _ in goals})
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             f"SELECT {SELECT_COLUMNS}, e.converted_at FROM journeys_enrollment e WHERE e.customer_id = ANY(%s)"
             " AND (e.status = 'active' OR (e.converted_at IS NULL AND e.journey_id = ANY(%s)"
@@ -157,9 +158,9 @@ def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
                 if goal.get("exit_on_conversion") and state.status == "active":
                     runner.exit(state, f"goal reached: {event.name}")
     if converted:
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(
-                "UPDATE journeys_enrollment e SET converted_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[])"
+                "UPDATE journeys_enrollment e SET converted_at = v.at FROM unnest(%b::bigint[], %b::timestamptz[])"
                 " AS v(id, at) WHERE e.id = v.id",
                 [[s.id for s in converted], [s.converted_at for s in converted]],
             )

@@ -24,6 +24,7 @@ from journeys.nodes.base import (
     UpdateAttributes,
 )
 from journeys.nodes.wait_for_event import describe_duration
+from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ CUSTOMER_COLUMNS = "id, external_id, email, phone, timezone, attributes, consent
 def load_customers(customer_ids) -> dict[int, CustomerView]:
     if not customer_ids:
         return {}
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(f"SELECT {CUSTOMER_COLUMNS} FROM journeys_customer WHERE id = ANY(%s)", [list(customer_ids)])
         return {
             row[0]: CustomerView(*row[:5], attributes=from_json(row[5]), consent=from_json(row[6]))

@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from journeys.sql import bulk_cursor
 
 # Columns the engine reads and writes, in this order.
 COLUMNS = (
@@ -94,16 +94,16 @@ def save_states(states: list[EnrollmentState], now: datetime) -> None:
     changed = [s for s in states if s.changed]
     if not changed:
         return
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "UPDATE journeys_enrollment e SET node_id = v.node_id, status = v.status, due_at = v.due_at,"
             " due_port = v.due_port, waiting_for = v.waiting_for, event_port = v.event_port,"
             " wake_port = v.wake_port, waiting_since = v.waiting_since, context = v.context::jsonb,"
             " exit_reason = v.exit_reason, error = v.error, exited_at = v.exited_at, version_id = v.version_id,"
             " updated_at = %s"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],"
-            " %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],"
-            " %s::bigint[])"
+            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[],"
+            " %b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],"
+            " %b::bigint[])"
             " AS v(id, node_id, status, due_at, due_port, waiting_for, event_port, wake_port, waiting_since,"
             " context, exit_reason, error, exited_at, version_id)"
             " WHERE e.id = v.id",

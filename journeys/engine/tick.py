@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from journeys.engine.batch import BatchWriter
 from journeys.engine.runner import Runner, load_customers
 from journeys.engine.state import EnrollmentState, claim_sql, save_states
+from journeys.sql import bulk_cursor
 
 # Journeys whose customers move: paused ones hold everyone where they are.
 MOVING_STATUSES = ("live", "closed")
@@ -29,7 +30,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.ENGINE_BATCH_SIZE
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
             claim_sql(
                 "e.status = 'active' AND e.due_at <= %s AND e.journey_id IN"
@@ -55,7 +56,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
 
 def next_due_at() -> datetime | None:
     """When the earliest waiting customer of a moving journey falls due (for the loop's sleep)."""
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "SELECT min(e.due_at) FROM journeys_enrollment e WHERE e.status = 'active' AND e.due_at IS NOT NULL"
             " AND e.journey_id IN (SELECT id FROM journeys_journey WHERE status = ANY(%s))",

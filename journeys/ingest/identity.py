@@ -12,11 +12,11 @@ Everything here runs inside the caller's transaction.
 
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.utils import timezone
 
 from journeys.ingest.messages import IncomingMessage
 from journeys.models import AnonymousId, Customer, Event
+from journeys.sql import bulk_cursor
 
 
 @dataclass
@@ -161,19 +161,19 @@ class _Plan:
             cursor.execute(
                 "INSERT INTO journeys_customer"
                 " (id, external_id, email, phone, timezone, attributes, consent, created_at, updated_at)"
-                " SELECT id, ext, '', '', '', '{}', '{}', %s, %s FROM unnest(%s::bigint[], %s::text[]) AS v(id, ext)",
+                " SELECT id, ext, '', '', '', '{}', '{}', %s, %s FROM unnest(%b::bigint[], %b::text[]) AS v(id, ext)",
                 [now, now, list(self.new_customers), list(self.new_customers.values())],
             )
         if self.upgrades:
             cursor.execute(
                 "UPDATE journeys_customer c SET external_id = v.ext, updated_at = %s"
-                " FROM unnest(%s::bigint[], %s::text[]) AS v(id, ext) WHERE c.id = v.id",
+                " FROM unnest(%b::bigint[], %b::text[]) AS v(id, ext) WHERE c.id = v.id",
                 [now, list(self.upgrades), list(self.upgrades.values())],
             )
         if self.new_links:
             cursor.execute(
                 "INSERT INTO journeys_anonymousid (anonymous_id, customer_id, created_at)"
-                " SELECT a, c, %s FROM unnest(%s::text[], %s::bigint[]) AS v(a, c)"
+                " SELECT a, c, %s FROM unnest(%b::text[], %b::bigint[]) AS v(a, c)"
                 " ON CONFLICT (anonymous_id) DO NOTHING",
                 [now, list(self.new_links), list(self.new_links.values())],
             )
@@ -187,7 +187,7 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
     anon_ids = sorted(
         {m.anonymous_id for m in messages if m.anonymous_id} | {m.previous_id for m in messages if m.previous_id}
     )
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         identities = _Identities.load(cursor, user_ids, anon_ids)
         if identities.needs_no_change(messages):
             return [
@@ -199,12 +199,12 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
         lock_keys = sorted({f"user:{u}" for u in user_ids} | {f"anon:{a}" for a in anon_ids})
         cursor.execute(
             "SELECT pg_advisory_xact_lock(k) FROM"
-            " (SELECT DISTINCT hashtextextended(x, 0) AS k FROM unnest(%s::text[]) AS x ORDER BY 1) AS keys",
+            " (SELECT DISTINCT hashtextextended(x, 0) AS k FROM unnest(%b::text[]) AS x ORDER BY 1) AS keys",
             [lock_keys],
         )
         identities = _Identities.load(cursor, user_ids, anon_ids)
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('journeys_customer', 'id')) FROM generate_series(1, %s)",
+            "SELECT nextval(pg_get_serial_sequence('journeys_customer', 'id')) FROM generate_series(1, %s::int)",
             [len(user_ids) + len(anon_ids)],
         )
         plan = _Plan(identities, [row[0] for row in cursor.fetchall()])
@@ -218,7 +218,7 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
 
 def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
     """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "UPDATE journeys_enrollment SET status = 'exited', exit_reason = 'merged into another profile',"
             " exited_at = now(), updated_at = now(), due_at = NULL"

@@ -5,12 +5,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+import psycopg
+from django.db import IntegrityError, OperationalError, transaction
 
 from journeys.engine import hooks as engine_hooks
 from journeys.ingest.identity import customers_resolve
 from journeys.ingest.messages import IncomingMessage
 from journeys.models.customers import timezone_names
+from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
                 _hand_to_engine(event_ids)
                 transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
             break
-        except (IntegrityError, OperationalError) as error:
+        except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError) as error:
             if attempt == ATTEMPTS or not _is_retryable(error):
                 raise
             logger.info("ingest attempt %s failed (%s); retrying", attempt, error.__class__.__name__)
@@ -50,18 +52,18 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
 
 
 def _is_retryable(error: Exception) -> bool:
-    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error.__cause__, "sqlstate", None)
     # 23503 foreign key violation, 23505 unique violation, 40P01 deadlock, 40001 serialization
     return sqlstate in {"23503", "23505", "40P01", "40001"}
 
 
 def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids: list[int], received_at) -> list[int]:
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "INSERT INTO journeys_event"
             " (source_id, customer_id, type, name, properties, context, message_id, timestamp, received_at)"
             " SELECT %s, c, t, n, p::jsonb, x::jsonb, m, ts, %s"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[])"
             " AS v(c, t, n, p, x, m, ts)"
             " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id",
             [
@@ -82,8 +84,8 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
 def _hand_to_engine(event_ids: list[int]) -> None:
     """Queue the events for the engine in this transaction, so none is lost if this process dies."""
     if event_ids:
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO journeys_engineinbox (event_id) SELECT unnest(%s::bigint[])", [event_ids])
+        with bulk_cursor() as cursor:
+            cursor.execute("INSERT INTO journeys_engineinbox (event_id) SELECT unnest(%b::bigint[])", [event_ids])
 
 
 def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, now: datetime) -> None:
@@ -100,12 +102,12 @@ def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, n
     if not traits_by_customer:
         return
     rows = [(customer_id, *_profile_fields(traits)) for customer_id, traits in traits_by_customer.items()]
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             "UPDATE journeys_customer c SET attributes = c.attributes || v.traits::jsonb,"
             " email = COALESCE(v.email, c.email), phone = COALESCE(v.phone, c.phone),"
             " timezone = COALESCE(v.tz, c.timezone), updated_at = %s"
-            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[])"
             " AS v(id, traits, email, phone, tz)"
             " WHERE c.id = v.id",
             [now, *map(list, zip(*rows, strict=True))],

@@ -45,10 +45,7 @@ class Command(BaseCommand):
         manage = str(settings.BASE_DIR / "manage.py")
         children = [
             start([python, "-m", "daphne", "-b", host, "-p", str(port), "cjo_site.asgi:application"]),
-            start(
-                [python, manage, "qcluster"],
-                **({"DATABASE_POOL": os.environ["SERVE_QCLUSTER_POOL"]} if "SERVE_QCLUSTER_POOL" in os.environ else {}),
-            ),
+            start([python, manage, "qcluster"]),  # settings turn the pool off for workers
         ]
         # Demo traffic is an extra: if it stops (say the demo write key is gone), the product keeps running.
         extras = []

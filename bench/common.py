@@ -1,0 +1,59 @@
+"""Shared set-up for the benchmarks: a database of their own, Django, and small measuring helpers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE = "cjo_bench"
+
+
+def use_bench_database() -> str:
+    """Point this process (and its children) at a database for benchmarks, migrated; return a label.
+
+    With DATABASE_URL set, that database is used as it is. Otherwise a `cjo_bench` database
+    on the embedded server, so benchmark rows never land in the demo data of `make run`.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cjo_site.settings")
+    os.environ.setdefault("DEBUG", "1")
+    if os.environ.get("DATABASE_URL"):
+        label = "DATABASE_URL"
+    else:
+        sys.path.insert(0, str(ROOT))
+        from cjo_site.embedded_db import embedded_database_settings
+
+        socket_dir = embedded_database_settings(ROOT / ".data" / "postgres")["HOST"]
+        _create_database(socket_dir)
+        os.environ["DATABASE_URL"] = f"postgres://postgres@{quote(socket_dir, safe='')}/{BENCH_DATABASE}"
+        label = "embedded"
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], check=True, cwd=ROOT)
+    return label
+
+
+def _create_database(socket_dir: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
