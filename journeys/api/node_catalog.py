@@ -3,8 +3,10 @@
 from rest_framework import serializers
 
 from journeys import nodes
+from journeys.conditions import ConditionSerializer
 
 _FIELD_TYPES = [
+    (ConditionSerializer, "condition"),
     (serializers.BooleanField, "boolean"),
     (serializers.IntegerField, "integer"),
     (serializers.FloatField, "number"),

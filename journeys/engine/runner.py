@@ -6,12 +6,10 @@ a customer's event history when a node asks for it.
 """
 
 import logging
-from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
 
-from journeys.conditions import filters_match
+from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
 from journeys.engine.graphs import compiled_version
 from journeys.engine.state import EnrollmentState, from_json
@@ -42,21 +40,6 @@ def load_customers(customer_ids) -> dict[int, CustomerView]:
             row[0]: CustomerView(*row[:5], attributes=from_json(row[5]), consent=from_json(row[6]))
             for row in cursor.fetchall()
         }
-
-
-def count_events(customer_id: int, name: str, since: datetime | None = None, filters=()) -> int:
-    """How many times the customer did `name` since `since` (ever when None), matching `filters`."""
-    sql = "SELECT properties FROM journeys_event WHERE customer_id = %s AND name = %s"
-    params: list = [customer_id, name]
-    if since is not None:
-        sql += " AND timestamp >= %s"
-        params.append(since)
-    with connection.cursor() as cursor:
-        if not filters:
-            cursor.execute(sql.replace("SELECT properties", "SELECT count(*)"), params)
-            return cursor.fetchone()[0]
-        cursor.execute(sql, params)
-        return sum(1 for (properties,) in cursor.fetchall() if filters_match(list(filters), from_json(properties)))
 
 
 class Runner:
@@ -196,7 +179,7 @@ class Runner:
             customer=customer,
             context=state.context,
             visit=max(1, state.visits(state.node_id)),
-            event_count=lambda name, since=None, filters=(): count_events(customer.id, name, since, filters),
+            event_count=event_counter(customer.id),
             default_timezone=settings.DEFAULT_CUSTOMER_TIMEZONE,
         )
 
