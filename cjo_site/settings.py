@@ -4,6 +4,7 @@ The variables are listed in docs/operations.md. With none set, the project runs 
 development against the embedded PostgreSQL server.
 """
 
+import os
 import secrets
 import sys
 import zoneinfo
@@ -184,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Processes
+# daphne processes `manage.py web` runs behind one socket; one is CPU-bound near 5,000 events/s.
+WEB_PROCESSES = env_int("WEB_PROCESSES", os.cpu_count() or 1, minimum=1)
 
 # --- Engine
 # Customers whose timezone is unknown get this one for time windows and quiet hours.

@@ -43,8 +43,10 @@ def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
     now = now or timezone.now()
     with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
-            "DELETE FROM journeys_engineinbox WHERE event_id IN (SELECT event_id FROM journeys_engineinbox"
-            " ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING event_id",
+            # = ANY(ARRAY(...)) runs the claim once; with IN (...) the planner, misled by an inbox
+            # that is usually empty, may re-run it for every row of a sudden burst.
+            "DELETE FROM journeys_engineinbox WHERE event_id = ANY(ARRAY(SELECT event_id FROM journeys_engineinbox"
+            " ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING event_id",
             [limit],
         )
         event_ids = [row[0] for row in cursor.fetchall()]

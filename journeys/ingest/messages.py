@@ -4,10 +4,11 @@ Pure functions: no database. Field names follow Segment's spec so that existing 
 unchanged; anything we cannot accept is reported with the message's index and a reason.
 """
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import orjson
 
 MESSAGE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_ID_LENGTH = 255
@@ -94,10 +95,10 @@ def parse_message(
 ) -> IncomingMessage:
     if not isinstance(raw, dict):
         raise MessageError(index, "a message must be a JSON object")
-    encoded = json.dumps(raw, separators=(",", ":"))
-    if len(encoded.encode()) > max_message_bytes:
+    encoded = orjson.dumps(raw)  # compact UTF-8, as the message would be sent
+    if len(encoded) > max_message_bytes:
         raise MessageError(index, f"message is larger than {max_message_bytes // 1024} KB")
-    if "\\u0000" in encoded:
+    if b"\\u0000" in encoded and _has_nul(raw):  # the cheap test first; it can match an escaped backslash
         raise MessageError(index, "message contains a NUL character, which cannot be stored")
 
     message_type = forced_type or raw.get("type")
@@ -151,6 +152,17 @@ def parse_message(
             raise MessageError(index, "group needs a groupId")
         message.properties = _object(raw, "traits", index)
     return message
+
+
+def _has_nul(value) -> bool:
+    """True when a NUL character is in any key or string of the value (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _identifier(raw: dict, key: str, index: int) -> str | None:

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 import psycopg
 from django.db import IntegrityError, OperationalError, transaction
 
@@ -72,8 +73,8 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
                 customer_ids,
                 [m.type for m in messages],
                 [m.name for m in messages],
-                [json.dumps(m.properties) for m in messages],
-                [json.dumps(m.context) for m in messages],
+                [orjson.dumps(m.properties).decode() for m in messages],
+                [orjson.dumps(m.context).decode() for m in messages],
                 [m.message_id for m in messages],
                 [m.timestamp for m in messages],
             ],

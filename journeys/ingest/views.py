@@ -5,10 +5,10 @@ answer in JSON. SDKs retry on 429 and 5xx, drop on other 4xx, so a temporary con
 always a 429 with Retry-After.
 """
 
-import json
 import threading
 import zlib
 
+import orjson
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
@@ -73,10 +73,10 @@ def _handle(request: HttpRequest, route_type: str | None) -> JsonResponse:
     if header_key is not None and source_id_for_write_key(header_key) is None:
         return _error(401, "invalid write key")
     try:
-        payload = json.loads(_read_body(request))
+        payload = orjson.loads(_read_body(request))
     except BadRequest as problem:
         return _error(400, str(problem))
-    except (ValueError, UnicodeDecodeError):
+    except orjson.JSONDecodeError:  # also NaN, Infinity and integers beyond 64 bits
         return _error(400, "body is not valid JSON")
     if not isinstance(payload, dict):
         return _error(400, "body must be a JSON object")

@@ -322,3 +322,25 @@ def test_the_engine_hook_waits_for_the_commit(source, django_capture_on_commit_c
         callbacks[0]()  # what a commit would run
 
     assert hook.call_args.kwargs == {"event_ids": [Event.objects.get().id]}
+
+
+def test_message_size_counts_utf8_bytes_not_escapes(source):
+    # 20 KB of Cyrillic is about 20,000 characters of two bytes each: under 32 KB as sent.
+    text = "ж" * 10_000
+    response = post("/v1/track", {"userId": "u1", "event": "E", "properties": {"text": text}})
+
+    assert response.status_code == 200, response.content
+
+
+def test_a_literal_backslash_u0000_is_text_not_a_nul(source):
+    response = post("/v1/track", {"userId": "u1", "event": "E", "properties": {"path": "C:\\u0000dir"}})
+
+    assert response.status_code == 200
+    assert Event.objects.get().properties == {"path": "C:\\u0000dir"}
+
+
+def test_nan_in_a_body_is_malformed_json_not_a_server_error(source):
+    response = post("/v1/track", None, raw=b'{"userId": "u1", "event": "E", "properties": {"x": NaN}}')
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "body is not valid JSON"

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         children = [
-            start([python, "-m", "daphne", "-b", host, "-p", str(port), "cjo_site.asgi:application"]),
+            start([python, manage, "web", "--host", host, "--port", str(port)]),
             start([python, manage, "qcluster"]),  # settings turn the pool off for workers
         ]
         # Demo traffic is an extra: if it stops (say the demo write key is gone), the product keeps running.

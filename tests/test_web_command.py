@@ -1,0 +1,48 @@
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_web_runs_several_daphne_processes_on_one_port_and_stops_them_all():
+    port = free_port()
+    env = {**os.environ, "DEBUG": "1"}
+    web = subprocess.Popen(
+        [sys.executable, "manage.py", "web", "--port", str(port), "--processes", "2"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:
+                    assert response.status == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        children = psutil.Process(web.pid).children()
+        assert len(children) == 2
+        assert all("daphne" in " ".join(child.cmdline()) for child in children)
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=20)
+
+    assert web.returncode == 0
+    assert not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children)
