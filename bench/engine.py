@@ -15,7 +15,7 @@ import multiprocessing
 import resource
 import time
 
-from common import log, setup_django, use_bench_database
+from common import analyze, log, reset_bench_database, setup_django, use_bench_database
 
 STEPS_PER_CUSTOMER = 5
 
@@ -180,19 +180,19 @@ def main() -> None:
     database = use_bench_database()
     setup_django()
 
-    from journeys.models import Journey
-
     # Journeys left live by an interrupted run would compete for the workers' attention.
-    Journey.objects.filter(name__startswith="bench ", status="live").update(status="stopped")
+    reset_bench_database(database)
     figures = {}
     for workers in (1, 2):
         journey_id = prepare(args.customers, f"{workers}w")
+        analyze()
         log(f"{args.customers} customers enrolled; running {workers} worker process(es)...")
         rate, rss = run_workers(workers, journey_id, args.customers)
         figures[f"steps_per_s_{workers}w"] = round(rate)
         figures["peak_rss_mb"] = round(max(rss, figures.get("peak_rss_mb", 0)), 1)
         log(f"  {rate:,.0f} customer-steps/s, peak worker RSS {rss:.0f} MB")
     journey_id = prepare(args.customers, "raw")
+    analyze()
     log("running the same transitions as raw SQL...")
     figures["raw_sql_steps_per_s"] = round(raw_sql_rate(journey_id, args.customers))
     log(f"  {figures['raw_sql_steps_per_s']:,} steps/s")

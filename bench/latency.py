@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 
-from common import ROOT, log, percentile, setup_django, use_bench_database
+from common import ROOT, log, percentile, reset_bench_database, setup_django, use_bench_database
 
 BATCH = 10
 POLL_SECONDS = 0.005
@@ -121,9 +121,9 @@ def main() -> None:
     args = parser.parse_args()
     database = use_bench_database()
     setup_django()
-    from journeys.models import Journey, Source
+    from journeys.models import Source
 
-    Journey.objects.filter(name__startswith="bench ", status="live").update(status="stopped")
+    reset_bench_database(database)
     journey_id, event_name = make_journey()
     source = Source(name=f"bench latency {time.time():.0f}")
     write_key = source.set_new_write_key()

@@ -14,7 +14,7 @@ import multiprocessing
 import time
 from datetime import timedelta
 
-from common import log, percentile, setup_django, use_bench_database
+from common import analyze, log, percentile, reset_bench_database, setup_django, use_bench_database
 
 LEAD_SECONDS = 15  # time to start the workers before the first wait falls due
 
@@ -111,10 +111,11 @@ def main() -> None:
 
     from django.utils import timezone
 
-    from journeys.models import Enrollment, Journey, Step
+    from journeys.models import Enrollment, Step
 
-    Journey.objects.filter(name__startswith="bench ", status="live").update(status="stopped")
+    reset_bench_database(database)
     journey_id, first_due = prepare(args.customers)
+    analyze()
     log(f"{args.customers} customers waiting, due from {first_due:%H:%M:%S.%f} over one second")
     run_for = (first_due - timezone.now()).total_seconds() + 30
     spawn = multiprocessing.get_context("spawn")

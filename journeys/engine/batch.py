@@ -5,13 +5,19 @@ attribute changes are gathered in memory while nodes run, then written with one 
 each when the batch flushes, inside the same transaction as the enrollment updates.
 """
 
-import json
 import os
 from collections import Counter, defaultdict
 from datetime import datetime
 
+import orjson
+
 from journeys.nodes.base import UpdateAttributes
 from journeys.sql import bulk_cursor
+
+
+def _json(value) -> str:
+    return orjson.dumps(value).decode()
+
 
 GAUGE_HOUR = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 SHARDS = 8
@@ -43,7 +49,7 @@ class BatchWriter:
 
     def deliver(self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload):
         self.deliveries.append(
-            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, json.dumps(payload))
+            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, _json(payload))
         )
 
     def assign(self, *, enrollment_id, journey_id, customer_id, node_id, visit, variant):
@@ -73,15 +79,16 @@ class BatchWriter:
             self._write_counters(cursor)
 
     def _write_steps(self, cursor):
+        # The largest write of a tick (a row per node passed): COPY beats an INSERT of arrays.
         if not self.steps:
             return
-        columns = list(zip(*self.steps, strict=True))
-        cursor.execute(
-            "INSERT INTO journeys_step (enrollment_id, journey_id, customer_id, node_id, port, action, reason, at)"
-            " SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[],"
-            " %b::text[], %b::timestamptz[])",
-            [list(column) for column in columns],
-        )
+        with cursor.copy(
+            "COPY journeys_step (enrollment_id, journey_id, customer_id, node_id, port, action, reason, at)"
+            " FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "int8", "int8", "text", "text", "text", "text", "timestamptz"])
+            for row in self.steps:
+                copy.write_row(row)
 
     def _write_deliveries(self, cursor):
         if not self.deliveries:
@@ -116,9 +123,9 @@ class BatchWriter:
         ids, removes, sets, increments = [], [], [], []
         for customer_id, change in self.attribute_changes.items():
             ids.append(customer_id)
-            removes.append(json.dumps(sorted(change["remove"])))
-            sets.append(json.dumps(change["set"]))
-            increments.append(json.dumps(change["increment"]))
+            removes.append(_json(sorted(change["remove"])))
+            sets.append(_json(change["set"]))
+            increments.append(_json(change["increment"]))
         cursor.execute(
             "UPDATE journeys_customer c SET updated_at = %s, attributes ="
             " ((c.attributes - ARRAY(SELECT jsonb_array_elements_text(v.removes::jsonb))) || v.sets::jsonb)"

@@ -47,6 +47,7 @@ class Runner:
         self.writer = writer
         self.now = writer.now
         self.customers = customers
+        self.default_timezone = settings.DEFAULT_CUSTOMER_TIMEZONE
 
     # --- leaving
 
@@ -180,7 +181,7 @@ class Runner:
             context=state.context,
             visit=max(1, state.visits(state.node_id)),
             event_count=event_counter(customer.id),
-            default_timezone=settings.DEFAULT_CUSTOMER_TIMEZONE,
+            default_timezone=self.default_timezone,
         )
 
     def _apply_intents(self, state: EnrollmentState, outcome: Outcome) -> None:

@@ -134,7 +134,8 @@ class Step(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="steps")
-    journey_id = models.BigIntegerField(db_index=True)
+    # Not indexed: every step pays for each index, and per-journey figures come from NodeStat.
+    journey_id = models.BigIntegerField()
     customer_id = models.BigIntegerField()
     node_id = models.CharField(max_length=64)
     port = models.CharField(max_length=64, blank=True, help_text="The port taken out of the node, if any.")
