@@ -116,6 +116,7 @@ def main() -> None:
     reset_bench_database(database)
     journey_id, first_due = prepare(args.customers)
     analyze()
+    due = dict(Enrollment.objects.filter(journey_id=journey_id).values_list("id", "due_at"))
     log(f"{args.customers} customers waiting, due from {first_due:%H:%M:%S.%f} over one second")
     run_for = (first_due - timezone.now()).total_seconds() + 30
     spawn = multiprocessing.get_context("spawn")
@@ -129,7 +130,6 @@ def main() -> None:
     for process in processes:
         process.join()
 
-    due = dict(Enrollment.objects.filter(journey_id=journey_id).values_list("id", "due_at"))
     left = Step.objects.filter(journey_id=journey_id, node_id="wait", action="passed").values_list(
         "enrollment_id", "at"
     )
