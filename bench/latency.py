@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/latency.py [--rate 500] [--seconds 30]
 
-A live journey `event_trigger` -> `send_webhook` runs on a real server (daphne) and one
+A live journey `event_trigger` -> `send_webhook` runs on a real server (`manage.py web`: daphne processes) and one
 engine worker process. Events are posted at a steady rate, each for a new customer, in
 batches of 10 per request. A watcher polls the outbox every few milliseconds; an event's
 latency is from the start of its POST to the moment its Delivery was first seen committed
@@ -133,9 +133,10 @@ def main() -> None:
     env = {**os.environ, "DEBUG": "1"}
     python = sys.executable
     server = subprocess.Popen(
-        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cjo_site.asgi:application"],
+        [python, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     engine = subprocess.Popen(

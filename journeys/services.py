@@ -197,7 +197,7 @@ def _has_audience_entry_at_publish(version: JourneyVersion) -> bool:
 
 def _next_scheduled_audience(version: JourneyVersion, now: datetime) -> datetime | None:
     runs = [
-        nodes.get(kind).next_run_at(config["schedule"], now)
+        nodes.get(kind).next_run_at(config, now)
         for _, kind, config in _trigger_nodes(version)
         if kind == "audience_trigger" and config.get("mode") == "schedule"
     ]
@@ -284,11 +284,13 @@ def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
     for node_id, kind, config in _trigger_nodes(journey.current_version):
         if kind != "audience_trigger":
             continue
-        matching = audience_customer_ids(config["condition"], now=now)
-        for start in range(0, len(matching), CHUNK):
+        after_id = 0
+        # A page at a time, each in its own transaction: an audience can be millions of customers.
+        while matching := audience_customer_ids(config["condition"], now=now, after_id=after_id, limit=CHUNK):
+            after_id = matching[-1]
             with transaction.atomic():
                 writer = BatchWriter(now)
-                entrants = [Entrant(c, reason="matched the audience") for c in matching[start : start + CHUNK]]
+                entrants = [Entrant(c, reason="matched the audience") for c in matching]
                 total += len(enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=entrants))
                 writer.flush()
     engine_wake()
