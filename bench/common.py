@@ -73,6 +73,16 @@ def setup_django() -> None:
     django.setup()
 
 
+def graph_node(node_id: str, kind: str, config: dict | None = None) -> dict:
+    """A node of a journey graph (React Flow's shape); benchmarks do not care where it is drawn."""
+    return {
+        "id": node_id,
+        "type": "journey",
+        "position": {"x": 0, "y": 0},
+        "data": {"kind": kind, "config": config or {}},
+    }
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

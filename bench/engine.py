@@ -15,36 +15,28 @@ import multiprocessing
 import resource
 import time
 
-from common import analyze, log, reset_bench_database, setup_django, use_bench_database
+from common import analyze, graph_node, log, reset_bench_database, setup_django, use_bench_database
 
 STEPS_PER_CUSTOMER = 5
 
 
 def journey_graph() -> dict:
-    def node(node_id, kind, config=None):
-        return {
-            "id": node_id,
-            "type": "journey",
-            "position": {"x": 0, "y": 0},
-            "data": {"kind": kind, "config": config or {}},
-        }
-
     def edge(source, port, target):
         return {"id": f"{source}-{port}", "source": source, "sourceHandle": port, "target": target}
 
     condition = {"type": "attribute", "attribute": "score", "op": "gte", "value": 1}
     return {
         "nodes": [
-            node("enter", "api_trigger"),
-            node(
+            graph_node("enter", "api_trigger"),
+            graph_node(
                 "score", "update_attribute", {"changes": [{"attribute": "score", "operation": "increment", "value": 1}]}
             ),
-            node("check", "condition", {"branches": [{"key": "scored", "condition": condition}]}),
-            node(
+            graph_node("check", "condition", {"branches": [{"key": "scored", "condition": condition}]}),
+            graph_node(
                 "tier", "update_attribute", {"changes": [{"attribute": "tier", "operation": "set", "value": "silver"}]}
             ),
-            node("split", "split", {"variants": [{"key": "A", "weight": 50}, {"key": "B", "weight": 50}]}),
-            node("done", "exit"),
+            graph_node("split", "split", {"variants": [{"key": "A", "weight": 50}, {"key": "B", "weight": 50}]}),
+            graph_node("done", "exit"),
         ],
         "edges": [
             edge("enter", "next", "score"),

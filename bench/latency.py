@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 
-from common import ROOT, log, percentile, reset_bench_database, setup_django, use_bench_database
+from common import ROOT, graph_node, log, percentile, reset_bench_database, setup_django, use_bench_database
 
 BATCH = 10
 POLL_SECONDS = 0.005
@@ -36,19 +36,11 @@ def free_port() -> int:
 def make_journey():
     from journeys import services
 
-    def node(node_id, kind, config=None):
-        return {
-            "id": node_id,
-            "type": "journey",
-            "position": {"x": 0, "y": 0},
-            "data": {"kind": kind, "config": config or {}},
-        }
-
     trigger_event = f"Latency Probe {uuid.uuid4().hex[:8]}"
     graph = {
         "nodes": [
-            node("probe", "event_trigger", {"event": trigger_event}),
-            node("hook", "send_webhook", {"url": "https://hooks.example.com/latency"}),
+            graph_node("probe", "event_trigger", {"event": trigger_event}),
+            graph_node("hook", "send_webhook", {"url": "https://hooks.example.com/latency"}),
         ],
         "edges": [{"id": "a", "source": "probe", "sourceHandle": "next", "target": "hook"}],
     }

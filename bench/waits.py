@@ -14,25 +14,17 @@ import multiprocessing
 import time
 from datetime import timedelta
 
-from common import analyze, log, percentile, reset_bench_database, setup_django, use_bench_database
+from common import analyze, graph_node, log, percentile, reset_bench_database, setup_django, use_bench_database
 
 LEAD_SECONDS = 15  # time to start the workers before the first wait falls due
 
 
 def graph() -> dict:
-    def node(node_id, kind, config=None):
-        return {
-            "id": node_id,
-            "type": "journey",
-            "position": {"x": 0, "y": 0},
-            "data": {"kind": kind, "config": config or {}},
-        }
-
     return {
         "nodes": [
-            node("enter", "api_trigger"),
-            node("wait", "wait", {"mode": "duration", "seconds": 60}),
-            node("done", "exit"),
+            graph_node("enter", "api_trigger"),
+            graph_node("wait", "wait", {"mode": "duration", "seconds": 60}),
+            graph_node("done", "exit"),
         ],
         "edges": [
             {"id": "a", "source": "enter", "sourceHandle": "next", "target": "wait"},

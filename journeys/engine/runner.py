@@ -58,14 +58,7 @@ class Runner:
         state.exited_at = self.now
         state.changed = True
         self.writer.count(state.journey_id, state.node_id, action)
-        self.writer.step(
-            enrollment_id=state.id,
-            journey_id=state.journey_id,
-            customer_id=state.customer_id,
-            node_id=state.node_id,
-            action=action,
-            reason=reason,
-        )
+        self._step(state, action, reason)
 
     def fail(self, state: EnrollmentState, error: Exception | str) -> None:
         message = error if isinstance(error, str) else f"{error.__class__.__name__}: {error}"
