@@ -101,7 +101,7 @@ def journey_publish(
     mapping = mapping or {}
     with transaction.atomic():
         # Validate the row as locked, so an edit landing meanwhile cannot slip in unvalidated.
-        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        journey = Journey.objects.select_for_update(no_key=True).get(pk=journey.pk)
         if journey.status == Status.ARCHIVED:
             raise JourneyError("an archived journey cannot be published")
         result = journey_validate(graph=journey.graph, settings=journey.settings)
@@ -221,13 +221,16 @@ def journey_transition(*, journey: Journey, action: str, now: datetime | None = 
     allowed_from, new_status = TRANSITIONS[action]
     now = now or timezone.now()
     with transaction.atomic():
-        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        # A no-key lock: ticks writing rows that reference the journey are not blocked by it.
+        journey = Journey.objects.select_for_update(no_key=True).get(pk=journey.pk)
         if journey.status not in allowed_from:
             raise JourneyError(f"cannot {action} a {journey.status} journey")
         journey.status = new_status
         journey.save(update_fields=["status", "updated_at"])
-        if new_status in (Status.STOPPED, Status.ARCHIVED):
-            _exit_everyone(journey, reason="stopped", now=now)
+    if new_status in (Status.STOPPED, Status.ARCHIVED):
+        # After the status commits, no tick claims this journey's customers and no one enters,
+        # so everyone still inside can be exited in batches without holding the journey row.
+        _exit_everyone(journey, reason="stopped", now=now)
     if action == "resume":
         transaction.on_commit(engine_wake)
     return journey
@@ -235,15 +238,18 @@ def journey_transition(*, journey: Journey, action: str, now: datetime | None = 
 
 def _exit_everyone(journey: Journey, *, reason: str, now: datetime) -> int:
     exited = 0
-    while states := _lock_active("e.journey_id = %s", [journey.pk]):
-        writer = BatchWriter(now)
-        runner = Runner(writer, customers={})
-        for state in states:
-            runner.exit(state, reason)
-        save_states(states, now)
-        writer.flush()
-        exited += len(states)
-    return exited
+    while True:
+        with transaction.atomic():
+            states = _lock_active("e.journey_id = %s", [journey.pk])
+            if not states:
+                return exited
+            writer = BatchWriter(now)
+            runner = Runner(writer, customers={})
+            for state in states:
+                runner.exit(state, reason)
+            save_states(states, now)
+            writer.flush()
+            exited += len(states)
 
 
 # --- entering through the API and audiences

@@ -1,7 +1,22 @@
 """A cursor for the hot paths' set-based statements."""
 
+import json
+
+import orjson
 import psycopg
 from django.db import connection
+
+
+def json_text(value) -> str:
+    """JSON text for a jsonb parameter: orjson's speed, stdlib's range.
+
+    jsonb keeps numbers exactly, so a stored 1e20 comes back as a Python int beyond 64 bits,
+    which orjson refuses; such values take the slower path instead of failing the batch.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
 
 
 def bulk_cursor() -> psycopg.Cursor:

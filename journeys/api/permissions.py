@@ -1,6 +1,5 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from journeys.models import Source
 from journeys.roles import can_edit_journeys, can_read_journeys
 
 
@@ -13,10 +12,3 @@ class JourneyAccess(BasePermission):
         if request.method in SAFE_METHODS:
             return can_read_journeys(request.user)
         return can_edit_journeys(request.user)
-
-
-class EnrollAccess(BasePermission):
-    """A Marketer or Admin session, or a source's write key (for server-to-server calls)."""
-
-    def has_permission(self, request, view):
-        return isinstance(request.auth, Source) or can_edit_journeys(request.user)

@@ -9,14 +9,12 @@ import os
 from collections import Counter, defaultdict
 from datetime import datetime
 
-import orjson
-
 from journeys.nodes.base import UpdateAttributes
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, json_text
 
 
-def _json(value) -> str:
-    return orjson.dumps(value).decode()
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 GAUGE_HOUR = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -49,7 +47,7 @@ class BatchWriter:
 
     def deliver(self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload):
         self.deliveries.append(
-            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, _json(payload))
+            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, json_text(payload))
         )
 
     def assign(self, *, enrollment_id, journey_id, customer_id, node_id, visit, variant):
@@ -66,7 +64,15 @@ class BatchWriter:
             change["increment"].pop(name, None)
             change["remove"].discard(name)
         for name, amount in update.increment.items():
-            change["increment"][name] = change["increment"].get(name, 0) + amount
+            # After a set or remove in the same run the stored value no longer matters: fold the
+            # increment into the set, so the database ends where later nodes saw it.
+            if name in change["set"] and _is_number(change["set"][name]):
+                change["set"][name] += amount
+            elif name in change["remove"] or name in change["set"]:
+                change["remove"].discard(name)
+                change["set"][name] = amount
+            else:
+                change["increment"][name] = change["increment"].get(name, 0) + amount
 
     # --- writing
 
@@ -121,11 +127,11 @@ class BatchWriter:
         if not self.attribute_changes:
             return
         ids, removes, sets, increments = [], [], [], []
-        for customer_id, change in self.attribute_changes.items():
+        for customer_id, change in sorted(self.attribute_changes.items()):  # id order: no deadlocks
             ids.append(customer_id)
-            removes.append(_json(sorted(change["remove"])))
-            sets.append(_json(change["set"]))
-            increments.append(_json(change["increment"]))
+            removes.append(json_text(sorted(change["remove"])))
+            sets.append(json_text(change["set"]))
+            increments.append(json_text(change["increment"]))
         cursor.execute(
             "UPDATE journeys_customer c SET updated_at = %s, attributes ="
             " ((c.attributes - ARRAY(SELECT jsonb_array_elements_text(v.removes::jsonb))) || v.sets::jsonb)"

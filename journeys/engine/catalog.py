@@ -25,10 +25,11 @@ class Catalog:
     event_triggers: dict[str, list[tuple[int, str, list]]] = field(default_factory=lambda: defaultdict(list))
     # [(journey id, trigger node id, condition)] for live journeys re-checking changed customers
     audience_on_change: list[tuple[int, str, dict]] = field(default_factory=list)
-    # event name -> [(journey id, filters)]
-    exit_criteria: dict[str, list[tuple[int, list]]] = field(default_factory=lambda: defaultdict(list))
-    # event name -> [(journey id, goal settings)]
-    goals: dict[str, list[tuple[int, dict]]] = field(default_factory=lambda: defaultdict(list))
+    # Exit criteria and goals are per version: customers keep the rules of the version they are on.
+    # event name -> [(journey id, version id, filters)]
+    exit_criteria: dict[str, list[tuple[int, int, list]]] = field(default_factory=lambda: defaultdict(list))
+    # event name -> [(journey id, version id, goal settings)]
+    goals: dict[str, list[tuple[int, int, dict]]] = field(default_factory=lambda: defaultdict(list))
 
 
 def load_catalog() -> Catalog:
@@ -41,14 +42,19 @@ def load_catalog() -> Catalog:
             [list(REACTING_STATUSES)],
         )
         rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT id, journey_id FROM journeys_journeyversion WHERE journey_id = ANY(%s)", [[r[0] for r in rows]]
+        )
+        versions = cursor.fetchall()
+    for version_id, journey_id in versions:
+        settings = version_settings(version_id)
+        for criterion in settings.get("exit_criteria") or []:
+            catalog.exit_criteria[criterion["event"]].append((journey_id, version_id, criterion.get("filters") or []))
+        if goal := settings.get("goal"):
+            catalog.goals[goal["event"]].append((journey_id, version_id, goal))
     for journey_id, status, version_id in rows:
         info = JourneyInfo(journey_id, status, version_id, version_settings(version_id))
         catalog.journeys[journey_id] = info
-        for criterion in info.settings.get("exit_criteria") or []:
-            catalog.exit_criteria[criterion["event"]].append((journey_id, criterion.get("filters") or []))
-        goal = info.settings.get("goal")
-        if goal:
-            catalog.goals[goal["event"]].append((journey_id, goal))
         if status != "live":
             continue
         for node_id, kind, config in compiled_version(version_id).trigger_nodes():

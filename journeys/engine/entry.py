@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from journeys.engine.batch import BatchWriter
 from journeys.engine.state import from_json
@@ -13,6 +14,7 @@ class Entrant:
     customer_id: int
     reason: str
     context: dict = field(default_factory=dict)
+    entered_at: datetime | None = None  # default: the batch's now
 
 
 def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list[Entrant]) -> list[int]:
@@ -64,14 +66,15 @@ def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list
             return []
 
         contexts = [json.dumps({**unique[c].context, "visits": {node_id: 1}}) for c in customer_ids]
+        entered = [unique[c].entered_at or now for c in customer_ids]
         cursor.execute(
             "INSERT INTO journeys_enrollment (journey_id, version_id, customer_id, node_id, status, exclusive,"
             " due_at, due_port, waiting_for, event_port, wake_port, context, exit_reason, error, entered_at,"
             " updated_at)"
-            " SELECT %s, %s, c, %s, 'active', %s, %s, 'next', '', '', '', ctx::jsonb, '', '', %s, %s"
-            " FROM unnest(%b::bigint[], %b::text[]) AS t(c, ctx)"
+            " SELECT %s, %s, c, %s, 'active', %s, at, 'next', '', '', '', ctx::jsonb, '', '', at, %s"
+            " FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[]) AS t(c, ctx, at)"
             " ON CONFLICT DO NOTHING RETURNING id, customer_id",
-            [journey_id, version_id, node_id, mode != "any_time", now, now, now, customer_ids, contexts],
+            [journey_id, version_id, node_id, mode != "any_time", now, customer_ids, contexts, entered],
         )
         created = cursor.fetchall()
         if created:

@@ -54,7 +54,7 @@ def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
             return 0
         cursor.execute(
             "SELECT id, customer_id, type, name, properties, timestamp, received_at FROM journeys_event"
-            " WHERE id = ANY(%s) ORDER BY timestamp, id",
+            " WHERE id = ANY(%s) ORDER BY id",  # the order they arrived in
             [event_ids],
         )
         events = [EventRow(i, c, t, n, from_json(p), ts, r) for i, c, t, n, p, ts, r in cursor.fetchall()]
@@ -65,20 +65,21 @@ def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
 def apply_events(events: list[EventRow], *, catalog: Catalog, now: datetime) -> None:
     writer = BatchWriter(now)
     runner = Runner(writer, customers={})
+    # Entries first, so an exit or goal event later in the same batch applies to them too.
+    _enter_by_event(events, catalog, writer)
+    _enter_by_audience(events, catalog, writer, now)
     states = _lock_enrollments(events, catalog, now)
     _wake_waiting(events, states, now)
     _exit_on_criteria(events, states, catalog, runner)
     _record_goals(events, states, catalog, runner)
     save_states(list(states.values()), now)
-    _enter_by_event(events, catalog, writer)
-    _enter_by_audience(events, catalog, writer, now)
     writer.flush()
 
 
 def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentState]:
     """Every enrollment this batch may change, locked once (in id order, so passes never deadlock)."""
     customer_ids = sorted({e.customer_id for e in events})
-    goal_journeys = sorted({journey_id for goals in catalog.goals.values() for journey_id, _ in goals})
+    goal_journeys = sorted({journey_id for goals in catalog.goals.values() for journey_id, _, _ in goals})
     with bulk_cursor() as cursor:
         cursor.execute(
             f"SELECT {SELECT_COLUMNS}, e.converted_at FROM journeys_enrollment e WHERE e.customer_id = ANY(%s)"
@@ -92,6 +93,13 @@ def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentStat
             state.converted_at = row[-1]
             states[state.id] = state
         return states
+
+
+def _after_entry(state: EnrollmentState, event: EventRow) -> bool:
+    """Did the event come after the customer entered? Ties (one batch) are settled by event order."""
+    if event.received_at != state.entered_at:
+        return event.received_at > state.entered_at
+    return event.id > state.context.get("trigger", {}).get("event_id", 0)
 
 
 def _by_customer(states: dict[int, EnrollmentState]) -> dict[int, list[EnrollmentState]]:
@@ -119,14 +127,14 @@ def _wake_waiting(events, states, now) -> None:
 def _exit_on_criteria(events, states, catalog: Catalog, runner: Runner) -> None:
     active = _by_customer({i: s for i, s in states.items() if s.status == "active"})
     for event in events:
-        for journey_id, filters in catalog.exit_criteria.get(event.name, []):
+        for journey_id, version_id, filters in catalog.exit_criteria.get(event.name, []):
             if not filters_match(filters, event.properties):
                 continue
             for state in active.get(event.customer_id, []):
                 if (
-                    state.journey_id == journey_id
+                    (state.journey_id, state.version_id) == (journey_id, version_id)
                     and state.status == "active"
-                    and state.entered_at <= event.received_at
+                    and _after_entry(state, event)
                 ):
                     runner.exit(state, f"exit criteria: did {event.name}")
 
@@ -135,15 +143,16 @@ def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
     by_customer = _by_customer(states)
     converted = []
     for event in events:
-        for journey_id, goal in catalog.goals.get(event.name, []):
+        for journey_id, version_id, goal in catalog.goals.get(event.name, []):
             if not filters_match(goal.get("filters") or [], event.properties):
                 continue
             window = timedelta(days=goal.get("window_days", 7))
             for state in by_customer.get(event.customer_id, []):
                 if (
-                    state.journey_id != journey_id
+                    (state.journey_id, state.version_id) != (journey_id, version_id)
                     or state.converted_at is not None
-                    or not state.entered_at <= event.received_at <= state.entered_at + window
+                    or not _after_entry(state, event)
+                    or event.received_at > state.entered_at + window
                 ):
                     continue
                 state.converted_at = event.timestamp
@@ -182,7 +191,12 @@ def _enter_by_event(events, catalog: Catalog, writer: BatchWriter) -> None:
                     "timestamp": event.timestamp.isoformat(),
                 }
                 entrants[(journey_id, node_id)].append(
-                    Entrant(event.customer_id, reason=f"did {event.name}", context={"trigger": trigger})
+                    Entrant(
+                        event.customer_id,
+                        reason=f"did {event.name}",
+                        context={"trigger": trigger},
+                        entered_at=event.received_at,  # when it happened for us, however late the engine is
+                    )
                 )
     for (journey_id, node_id), group in sorted(entrants.items()):
         enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=group)

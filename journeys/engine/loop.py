@@ -57,24 +57,33 @@ def run_engine(*, seconds: float, slot: int | None = None, idle_exit: bool = Fal
                 return stats
         listener.execute(f"LISTEN {WAKE_CHANNEL}")
         while time.monotonic() < deadline:
-            try:
-                events = process_events()
-                result = tick()
-            except Exception as error:  # keep the loop alive; the batch's transaction was rolled back
-                logger.exception("engine pass failed")
-                stats.errors.append(repr(error))
-                time.sleep(0.5)
-                continue
+            # Apart, so a batch of events that keeps failing does not stop timers, nor the reverse.
+            events = _guarded(process_events, stats, default=0)
+            claimed = _guarded(lambda: tick().claimed, stats, default=0)
             stats.events += events
-            stats.enrollments += result.claimed
+            stats.enrollments += claimed
             stats.ticks += 1
-            if events or result.claimed:
+            if events or claimed:
                 continue
             if idle_exit:
                 break
             _sleep_until_needed(listener, deadline)
+        if slot is not None:
+            # Explicitly: a closed connection's server process can hold its locks a moment longer,
+            # and the successor this loop enqueues would find the slot taken and give up.
+            listener.execute("SELECT pg_advisory_unlock(%s)", [SLOT_LOCK_BASE + slot])
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _guarded(step, stats: LoopStats, *, default):
+    try:
+        return step()
+    except Exception as error:  # keep the loop alive; the failed batch's transaction was rolled back
+        logger.exception("engine pass failed")
+        stats.errors.append(repr(error))
+        time.sleep(0.5)
+        return default
 
 
 def _sleep_until_needed(listener: psycopg.Connection, deadline: float) -> None:

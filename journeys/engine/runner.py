@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 
+from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
 from journeys.engine.graphs import compiled_version
@@ -16,6 +17,7 @@ from journeys.engine.state import EnrollmentState, from_json
 from journeys.nodes.base import (
     AssignVariant,
     CustomerView,
+    EventWait,
     NodeContext,
     Outcome,
     SendMessage,
@@ -84,6 +86,9 @@ class Runner:
     def _advance(self, state: EnrollmentState) -> None:
         graph = compiled_version(state.version_id)
         state.changed = True
+        # When the customer became free to move on: events from then on count for a wait they
+        # reach in this run, however far behind the engine is.
+        moving_since = min(state.due_at or self.now, self.now)
         if state.wake_port or state.due_port:
             port, reason = self._wake(state)
             self._end_wait(state)
@@ -102,8 +107,10 @@ class Runner:
             if outcome.exit:
                 self.exit(state, outcome.reason)
                 return
-            if outcome.is_wait:
-                self._start_wait(state, outcome)
+            if outcome.is_wait and outcome.wait_for and self._seen_since(state, outcome.wait_for, moving_since):
+                outcome = Outcome.go(outcome.wait_for.port, f"{outcome.wait_for.event} had already happened")
+            elif outcome.is_wait:
+                self._start_wait(state, outcome, moving_since)
                 return
             if outcome.jump_to is not None:
                 self._step(state, "passed", outcome.reason)
@@ -140,11 +147,28 @@ class Runner:
         state.visit(node_id)
         self.writer.count(state.journey_id, node_id, "entered")
 
-    def _start_wait(self, state: EnrollmentState, outcome: Outcome) -> None:
+    def _seen_since(self, state: EnrollmentState, wait: EventWait, since) -> bool:
+        """Did the customer do the awaited event since `since`? (Only events already committed.)"""
+        match = filters_sql(list(wait.filters))
+        # The event that entered the customer, and those before it in its batch, do not count.
+        trigger_id = state.context.get("trigger", {}).get("event_id", 0)
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM journeys_event ev WHERE ev.customer_id = %s AND ev.name = %s"
+                " AND ev.type = 'track' AND (ev.received_at > %s OR (ev.received_at = %s AND ev.id > %s))"
+                f" AND {match.text})",
+                [state.customer_id, wait.event, since, since, trigger_id, *match.params],
+            )
+            return cursor.fetchone()[0]
+
+    def _start_wait(self, state: EnrollmentState, outcome: Outcome, moving_since) -> None:
         state.due_at = outcome.wait_until
         state.due_port = outcome.due_port
         state.waiting_since = self.now
         if outcome.wait_for is not None:
+            # An event committed after the look-back above but received before now still wakes
+            # the customer: the event pass compares received_at with waiting_since.
+            state.waiting_since = moving_since
             state.waiting_for = outcome.wait_for.event
             state.event_port = outcome.wait_for.port
         self.writer.gauge(state.journey_id, state.node_id, "waiting", 1)

@@ -4,9 +4,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import orjson
-
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, json_text
 
 # Columns the engine reads and writes, in this order.
 COLUMNS = (
@@ -120,7 +118,7 @@ def save_states(states: list[EnrollmentState], now: datetime) -> None:
                 [s.event_port for s in changed],
                 [s.wake_port for s in changed],
                 [s.waiting_since for s in changed],
-                [orjson.dumps(s.context).decode() for s in changed],
+                [json_text(s.context) for s in changed],
                 [s.exit_reason for s in changed],
                 [s.error for s in changed],
                 [s.exited_at for s in changed],

@@ -218,14 +218,27 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
 
 def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
     """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
+    from journeys.engine.batch import BatchWriter
+    from journeys.engine.runner import Runner
+    from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
+
+    now = timezone.now()
     with bulk_cursor() as cursor:
         cursor.execute(
-            "UPDATE journeys_enrollment SET status = 'exited', exit_reason = 'merged into another profile',"
-            " exited_at = now(), updated_at = now(), due_at = NULL"
-            " WHERE customer_id = %s AND status = 'active' AND exclusive AND journey_id IN"
-            " (SELECT journey_id FROM journeys_enrollment WHERE customer_id = %s AND status = 'active' AND exclusive)",
+            f"SELECT {SELECT_COLUMNS} FROM journeys_enrollment e WHERE e.customer_id = %s AND e.status = 'active'"
+            " AND e.exclusive AND e.journey_id IN (SELECT journey_id FROM journeys_enrollment"
+            " WHERE customer_id = %s AND status = 'active' AND exclusive) ORDER BY e.id FOR UPDATE OF e",
             [merged_away_id, kept_id],
         )
+        duplicates = [EnrollmentState.from_row(row) for row in cursor.fetchall()]
+        if duplicates:
+            # Exited the engine's way, so the counters and the step log stay true.
+            writer = BatchWriter(now)
+            runner = Runner(writer, customers={})
+            for state in duplicates:
+                runner.exit(state, "merged into another profile")
+            save_states(duplicates, now)
+            writer.flush()
         for table in ("journeys_enrollment", "journeys_delivery", "journeys_step", "journeys_splitassignment"):
             cursor.execute(f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s", [kept_id, merged_away_id])
 

@@ -102,7 +102,7 @@ def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, n
             traits["timezone"] = timezone_name
     if not traits_by_customer:
         return
-    rows = [(customer_id, *_profile_fields(traits)) for customer_id, traits in traits_by_customer.items()]
+    rows = [(customer_id, *_profile_fields(traits)) for customer_id, traits in sorted(traits_by_customer.items())]
     with bulk_cursor() as cursor:
         cursor.execute(
             "UPDATE journeys_customer c SET attributes = c.attributes || v.traits::jsonb,"

@@ -191,7 +191,10 @@ class SplitAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "node_id", "visit"], name="assignment_once_per_visit"),
         ]
-        indexes = [models.Index(fields=["journey", "node_id", "assigned_at"], name="assignment_node_time")]
+        indexes = [
+            models.Index(fields=["journey", "node_id", "assigned_at"], name="assignment_node_time"),
+            models.Index(fields=["customer_id"], name="assignment_customer"),  # moved on profile merges
+        ]
 
     def __str__(self):
         return f"{self.node_id}: {self.variant}"

@@ -415,32 +415,46 @@ def test_a_marketer_enrolls_a_customer_with_a_context_payload(marketer):
     assert journey.entered_count == 1
 
 
-def test_a_source_write_key_enrolls_over_http_basic_without_a_session():
-    make_source(write_key=WRITE_KEY)
+def token_for(role: str) -> dict:
+    from rest_framework.authtoken.models import Token
+
+    user = make_user(role=role)
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+
+
+def test_an_integration_enrolls_with_a_marketers_api_token_without_a_session():
     journey = make_journey(graph=welcome_graph())
 
-    response = enroll(Client(), journey, "u1", **basic(WRITE_KEY))
+    response = enroll(Client(), journey, "u1", **token_for(roles.MARKETERS))
 
     assert response.status_code == 201, response.content
     assert Enrollment.objects.get().customer.external_id == "u1"
 
 
-def test_a_wrong_write_key_is_401():
-    make_source(write_key=WRITE_KEY)
+def test_a_reviewers_token_cannot_enroll():
     journey = make_journey(graph=welcome_graph())
 
-    response = enroll(Client(), journey, "u1", **basic("not-the-key"))
+    response = enroll(Client(), journey, "u1", **token_for(roles.REVIEWERS))
 
-    assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert response.status_code == 403
     assert not Enrollment.objects.exists()
 
 
-def test_a_wrong_write_key_is_401_even_alongside_a_marketer_session(marketer):
-    # Credentials that were sent and are wrong are an error, whatever else the request carries.
+def test_a_public_write_key_cannot_enroll():
+    # Write keys sit in web pages for browser SDKs; they may send events, never enter customers.
+    make_source(write_key=WRITE_KEY)
     journey = make_journey(graph=welcome_graph())
 
-    response = enroll(marketer, journey, "u1", **basic("not-the-key"))
+    response = enroll(Client(), journey, "u1", **basic(WRITE_KEY))
+
+    assert response.status_code in (401, 403)
+    assert not Enrollment.objects.exists()
+
+
+def test_a_wrong_token_is_401_even_alongside_a_marketer_session(marketer):
+    journey = make_journey(graph=welcome_graph())
+
+    response = enroll(marketer, journey, "u1", HTTP_AUTHORIZATION="Token not-a-token")
 
     assert response.status_code == 401
     assert not Enrollment.objects.exists()
