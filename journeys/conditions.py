@@ -29,7 +29,7 @@ from rest_framework import serializers
 from journeys.models.customers import CHANNELS
 
 FILTER_OPERATORS = ("eq", "neq", "contains", "gt", "gte", "lt", "lte", "exists", "not_exists")
-_MISSING = object()
+MISSING = object()
 
 
 def _check_json_value(value, depth: int = 0) -> str | None:
@@ -72,11 +72,11 @@ class PropertyFilterSerializer(serializers.Serializer):
 
 
 def lookup(data: dict, path: str):
-    """The value at a dotted path in nested objects, or _MISSING."""
+    """The value at a dotted path in nested objects, or MISSING."""
     value = data
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
-            return _MISSING
+            return MISSING
         value = value[part]
     return value
 
@@ -118,7 +118,7 @@ def compare(actual, op: str, expected) -> bool:
     numbers with numbers and text with text (by code point); anything else is false.
     contains is a substring test on text and a membership test (type-strict) on lists.
     """
-    present = actual is not _MISSING and actual is not None
+    present = actual is not MISSING and actual is not None
     if op == "exists":
         return present
     if op == "not_exists":
@@ -442,7 +442,7 @@ def customer_value(customer, attribute: str):
     """
     if attribute in PROFILE_FIELDS:
         value = getattr(customer, attribute)
-        return value if value else _MISSING
+        return value if value else MISSING
     return lookup(customer.attributes, attribute)
 
 
@@ -493,7 +493,7 @@ def _evaluate_attribute(node: dict, customer) -> tuple[bool, str]:
     actual = customer_value(customer, name)
     if compare(actual, op, expected):
         return True, describe_filter({"property": name, "op": op, "value": expected})
-    present = actual is not _MISSING and actual is not None
+    present = actual is not MISSING and actual is not None
     if op == "exists":
         return False, f"{name} is not set"
     if op == "not_exists":

@@ -22,8 +22,8 @@ from journeys.nodes.base import (
     Outcome,
     SendMessage,
     UpdateAttributes,
+    describe_duration,
 )
-from journeys.nodes.wait_for_event import describe_duration
 from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)

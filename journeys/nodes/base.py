@@ -16,6 +16,15 @@ from rest_framework import serializers
 CATEGORIES = ("trigger", "flow", "action", "end")
 
 
+def describe_duration(seconds: float) -> str:
+    """A duration in its largest whole unit, rounded: "3 days", "2 hours", "45 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            count = round(seconds / size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("unreachable")
+
+
 # --- Intents: side effects the engine performs for a node, in the tick's transaction.
 
 

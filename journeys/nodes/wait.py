@@ -20,15 +20,14 @@ treat such customers differently can check the value with a condition before the
 
 import math
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from journeys.conditions import _MISSING, lookup
+from journeys.conditions import MISSING, lookup
+from journeys.models.customers import timezone_names
 from journeys.nodes import register
-from journeys.nodes.base import NodeContext, NodeType, Outcome
-from journeys.nodes.wait_for_event import describe_duration
+from journeys.nodes.base import NodeContext, NodeType, Outcome, describe_duration
 
 MAX_DELAY = int(timedelta(days=365).total_seconds())
 MODES = ("duration", "until", "window")
@@ -44,16 +43,10 @@ _MODE_FIELDS = {
 _SOURCE_FIELD = {"fixed": "at", "attribute": "attribute", "trigger_property": "property"}
 
 
-@cache
-def _timezone_names() -> frozenset[str]:
-    # available_timezones() walks the tz database on disk; the set does not change while we run.
-    return frozenset(available_timezones())
-
-
 def resolve_zone(*names: str) -> ZoneInfo:
     """The first of `names` that is a valid IANA zone, else UTC."""
     for name in names:
-        if name and name in _timezone_names():
+        if name and name in timezone_names():
             return ZoneInfo(name)
     return ZoneInfo("UTC")
 
@@ -235,7 +228,7 @@ class Config(serializers.Serializer):
         return sorted(value)
 
     def validate_timezone(self, value):
-        if value and value not in _timezone_names():
+        if value and value not in timezone_names():
             raise serializers.ValidationError(f"{value!r} is not an IANA timezone such as Europe/Paris.")
         return value
 
@@ -293,7 +286,7 @@ class Wait(NodeType):
             else:
                 subject = f"trigger property {config['property']}"
                 raw = lookup(ctx.trigger.get("properties") or {}, config["property"])
-            if raw is _MISSING or raw is None:
+            if raw is MISSING or raw is None:
                 return Outcome.go("next", f"{subject} is not set, not waiting")
             moment = parse_moment(raw, zone)
         offset = config.get("offset_seconds", 0)

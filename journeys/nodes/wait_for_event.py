@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from journeys.conditions import PropertyFilterSerializer, describe_filters
 from journeys.nodes import register
-from journeys.nodes.base import EventWait, NodeContext, NodeType, Outcome
+from journeys.nodes.base import EventWait, NodeContext, NodeType, Outcome, describe_duration
 
 MAX_TIMEOUT = timedelta(days=365)
 
@@ -15,15 +15,6 @@ class Config(serializers.Serializer):
     timeout_seconds = serializers.IntegerField(
         min_value=1, max_value=int(MAX_TIMEOUT.total_seconds()), help_text="How long to wait before giving up."
     )
-
-
-def describe_duration(seconds: float) -> str:
-    """A duration in its largest whole unit, rounded: "3 days", "2 hours", "45 seconds"."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds >= size or unit == "second":
-            count = round(seconds / size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    raise AssertionError("unreachable")
 
 
 @register
