@@ -8,6 +8,7 @@ from journeys.engine.audience import audience_customer_ids, count_events, event_
 from journeys.models import Customer, Event
 from journeys.nodes.base import CustomerView, NodeContext
 from tests.factories import make_source
+from tests.nodes.helpers import clean, errors_of
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -17,18 +18,6 @@ PRO = {"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}
 @pytest.fixture(scope="module")
 def trigger():
     return nodes.get("audience_trigger")
-
-
-def clean(node, config: dict) -> dict:
-    validated, errors = node.clean_config(config)
-    assert errors == {}
-    return validated
-
-
-def errors_of(node, config) -> dict:
-    validated, errors = node.clean_config(config)
-    assert validated == {}
-    return errors
 
 
 def scheduled(every="day", time="09:00", timezone="UTC", weekday=None) -> dict:

@@ -4,6 +4,7 @@ import pytest
 
 from journeys import nodes
 from journeys.nodes.base import CustomerView, NodeContext
+from tests.nodes.helpers import clean, errors_of
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -22,18 +23,6 @@ CONFIG = {
 @pytest.fixture(scope="module")
 def condition():
     return nodes.get("condition")
-
-
-def clean(node, config: dict) -> dict:
-    validated, errors = node.clean_config(config)
-    assert errors == {}
-    return validated
-
-
-def errors_of(node, config) -> dict:
-    validated, errors = node.clean_config(config)
-    assert validated == {}
-    return errors
 
 
 class FakeHistory:
