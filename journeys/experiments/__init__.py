@@ -1,0 +1,1 @@
+"""A/B test statistics for journey experiments: pure functions, no database."""
