@@ -117,6 +117,10 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [AnonymousIdInline]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.customers_changed(customer_ids=[obj.pk])  # an edited profile may now match an audience
+
     @admin.display(description="Attributes (readable)")
     def attributes_pretty(self, obj):
         return pretty_json(obj.attributes)

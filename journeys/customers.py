@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.models.customers import CHANNELS, timezone_names
+from journeys.services import customers_changed
 from journeys.sql import bulk_cursor
 
 ID_COLUMNS = ("external_id", "user_id", "userId")
@@ -121,7 +122,7 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
             " timezone = COALESCE(NULLIF(EXCLUDED.timezone, ''), c.timezone),"
             " attributes = c.attributes || EXCLUDED.attributes,"
             " consent = c.consent || EXCLUDED.consent,"
-            " updated_at = EXCLUDED.updated_at",
+            " updated_at = EXCLUDED.updated_at RETURNING c.id",
             [
                 now,
                 now,
@@ -133,4 +134,7 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
                 [json.dumps(r.consent) for r in unique_rows],
             ],
         )
-    return len(unique_rows)
+        written = [row[0] for row in cursor.fetchall()]
+    # Imported profiles may now match an audience that enters customers when they come to match.
+    customers_changed(customer_ids=written)
+    return len(written)

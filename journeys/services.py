@@ -278,6 +278,21 @@ def enrollment_create_from_api(
     return created[0] if created else None
 
 
+def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -> None:
+    """Profiles changed outside events (an import, an admin edit): re-check on-change audiences."""
+    from journeys.engine.catalog import load_catalog
+    from journeys.engine.events import enter_matching_audiences
+
+    now = now or timezone.now()
+    for start in range(0, len(customer_ids), CHUNK):
+        with transaction.atomic():
+            writer = BatchWriter(now)
+            chunk = sorted(customer_ids[start : start + CHUNK])
+            enter_matching_audiences(chunk, catalog=load_catalog(), writer=writer, now=now)
+            writer.flush()
+            transaction.on_commit(engine_wake)
+
+
 def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
     """Enter everyone who matches the journey's audience triggers now (at publish, or on schedule)."""
     from journeys.engine.audience import audience_customer_ids

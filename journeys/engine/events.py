@@ -203,11 +203,15 @@ def _enter_by_event(events, catalog: Catalog, writer: BatchWriter) -> None:
 
 
 def _enter_by_audience(events, catalog: Catalog, writer: BatchWriter, now) -> None:
-    if not catalog.audience_on_change:
+    enter_matching_audiences(sorted({e.customer_id for e in events}), catalog=catalog, writer=writer, now=now)
+
+
+def enter_matching_audiences(customer_ids: list[int], *, catalog: Catalog, writer: BatchWriter, now) -> None:
+    """Enter these customers into live journeys whose on-change audience they now match."""
+    if not catalog.audience_on_change or not customer_ids:
         return
     from journeys.engine.audience import audience_customer_ids
 
-    customer_ids = sorted({e.customer_id for e in events})
     for journey_id, node_id, condition in catalog.audience_on_change:
         matching = audience_customer_ids(condition, now=now, customer_ids=customer_ids)
         enroll(

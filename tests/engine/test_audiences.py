@@ -94,3 +94,37 @@ def test_a_paused_journey_takes_no_audience():
     services.journey_transition(journey=journey, action="pause")
 
     assert services.audience_enroll(journey.pk, now=timezone.now()) == 0
+
+
+def test_a_csv_import_enters_customers_who_come_to_match(tmp_path):
+    from django.core.management import call_command
+
+    journey = audience_journey("on_change")
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text("external_id,plan\nimported-pro,pro\nimported-free,free\n")
+
+    call_command("import_customers", str(csv_file))
+
+    assert inside(journey) == ["imported-pro"]
+
+
+def test_an_admin_edit_enters_a_customer_who_comes_to_match(admin_client):
+    journey = audience_journey("on_change")
+    customer = make_customer(external_id="edited", attributes={"plan": "free"})
+
+    response = admin_client.post(
+        f"/admin/journeys/customer/{customer.pk}/change/",
+        {
+            "external_id": "edited",
+            "email": "",
+            "phone": "",
+            "timezone": "",
+            "consent": "{}",
+            "attributes": '{"plan": "pro"}',
+            "anonymous_ids-TOTAL_FORMS": "0",
+            "anonymous_ids-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content[:2000]
+    assert inside(journey) == ["edited"]
