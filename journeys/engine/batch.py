@@ -9,6 +9,8 @@ import os
 from collections import Counter, defaultdict
 from datetime import datetime
 
+from django.db import transaction
+
 from journeys.nodes.base import UpdateAttributes
 from journeys.sql import bulk_cursor, json_text
 
@@ -77,6 +79,12 @@ class BatchWriter:
     # --- writing
 
     def flush(self) -> None:
+        """Write everything, in the caller's transaction; once it commits, live canvases hear of it."""
+        changed = {journey_id for (journey_id, _, _, _), delta in self.counters.items() if delta}
+        if changed:
+            from journeys.engine.hooks import counters_changed
+
+            transaction.on_commit(lambda: counters_changed(changed))
         with bulk_cursor() as cursor:
             self._write_steps(cursor)
             self._write_deliveries(cursor)

@@ -12,6 +12,13 @@ def events_ingested(*, event_ids: list[int]) -> None:
         engine_wake()
 
 
+def counters_changed(journey_ids: set[int]) -> None:
+    """After a commit that moved counters: tell the canvases watching those journeys."""
+    from canvas.metrics import metrics_changed
+
+    metrics_changed(journey_ids)
+
+
 def engine_wake() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"NOTIFY {WAKE_CHANNEL}")

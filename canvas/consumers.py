@@ -1,0 +1,103 @@
+"""The websocket that keeps a journey's canvas counters live (see docs/live-metrics.md)."""
+
+import asyncio
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+
+from canvas import metrics
+from journeys.models import Journey
+from journeys.roles import can_read_journeys
+from journeys.selectors import node_counters
+
+# Close codes, in the 4000-4999 range left to applications; mirroring HTTP so the client can tell
+# "log in again" and "no access" (stop retrying) from a dropped network (reconnect).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+RANGES = {"all": None, "24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+# At most one update a second per socket, however fast the engine goes.
+MIN_INTERVAL_SECONDS = 1.0
+
+
+class JourneyMetricsConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes full snapshots of one journey's node counters: on connect, on a range change, and
+    at most once a second while they change. Full snapshots keep the client trivial and let any
+    missed update heal itself with the next one."""
+
+    async def connect(self):
+        self.journey_id = self.scope["url_route"]["kwargs"]["journey_id"]
+        self.range = "all"
+        self.last_sent = float("-inf")
+        self.pending: asyncio.Task | None = None
+        self.joined = False
+
+        # Accept before closing: a close before the handshake reaches browsers as a bare HTTP
+        # 403, without the code that tells the client not to retry.
+        code = await self._refusal()
+        await self.accept()
+        if code:
+            await self.close(code=code)
+            return
+
+        await self.channel_layer.group_add(metrics.journey_group(self.journey_id), self.channel_name)
+        self.joined = True
+        metrics.watch(self.journey_id)
+        await self._send_snapshot()
+
+    async def _refusal(self) -> int | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        if not await database_sync_to_async(can_read_journeys)(user):
+            return CLOSE_FORBIDDEN
+        if not await database_sync_to_async(Journey.objects.filter(pk=self.journey_id).exists)():
+            return CLOSE_NOT_FOUND
+        return None
+
+    async def receive_json(self, content, **kwargs):
+        requested = content.get("range") if isinstance(content, dict) else None
+        if requested not in RANGES:
+            await self.send_json({"type": "error", "error": f"range must be one of {', '.join(RANGES)}"})
+            return
+        self.range = requested
+        await self._send_snapshot()
+
+    async def metrics_changed(self, event):
+        if self.pending is not None:
+            return  # an update is already scheduled and will read these changes too
+        wait = self.last_sent + MIN_INTERVAL_SECONDS - asyncio.get_running_loop().time()
+        if wait <= 0:
+            await self._send_snapshot()
+        else:
+            self.pending = asyncio.create_task(self._send_snapshot_later(wait))
+
+    async def disconnect(self, code):
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
+        if self.joined:
+            await self.channel_layer.group_discard(metrics.journey_group(self.journey_id), self.channel_name)
+            metrics.unwatch(self.journey_id)
+            self.joined = False
+
+    async def _send_snapshot_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        # Cleared before reading, so a change that lands during the read schedules the next update.
+        self.pending = None
+        await self._send_snapshot()
+
+    async def _send_snapshot(self) -> None:
+        # Stamped before the read for the same reason: anything committed after it starts counts
+        # as new and is picked up by the next (coalesced) update.
+        self.last_sent = asyncio.get_running_loop().time()
+        now = timezone.now()
+        window = RANGES[self.range]
+        since = now - window if window else None
+        nodes = await database_sync_to_async(node_counters)(self.journey_id, since=since)
+        await self.send_json(
+            {"type": "snapshot", "journey": self.journey_id, "range": self.range, "nodes": nodes, "at": now.isoformat()}
+        )
