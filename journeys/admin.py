@@ -28,6 +28,21 @@ def pretty_json(value) -> str:
     )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows only ingestion, the engine and services write: viewable, never added, changed or deleted here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "write_key_prefix", "is_active", "created_at"]
@@ -151,7 +166,9 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
+    """The event log is append-only; deleting a customer removes theirs."""
+
     list_display = ["timestamp", "type", "name", "customer", "source", "received_at"]
     list_filter = ["type", "name", "timestamp", "source"]
     list_select_related = ["customer", "source"]
@@ -168,16 +185,6 @@ class EventAdmin(admin.ModelAdmin):
         "properties_pretty",
         "context_pretty",
     ]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the event log is append-only; deleting a customer removes theirs
 
     @admin.display(description="Properties")
     def properties_pretty(self, obj):
@@ -301,21 +308,6 @@ def _describe_publish_error(journey: Journey, error) -> str:
     ]
     more = len(error.validation.errors) - len(issues)
     return f"{message}: {'; '.join(issues)}" + (f" (and {more} more)" if more > 0 else "")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows only the engine and services write: viewable, never added, changed or deleted here."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JourneyVersion)

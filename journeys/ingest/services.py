@@ -1,11 +1,9 @@
 """Writing a request's messages: profiles resolved, traits merged, events stored, engine woken."""
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 import psycopg
 from django.db import IntegrityError, OperationalError, transaction
 
@@ -13,7 +11,7 @@ from journeys.engine import hooks as engine_hooks
 from journeys.ingest.identity import customers_resolve
 from journeys.ingest.messages import IncomingMessage
 from journeys.models.customers import timezone_names
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +71,8 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
                 customer_ids,
                 [m.type for m in messages],
                 [m.name for m in messages],
-                [orjson.dumps(m.properties).decode() for m in messages],
-                [orjson.dumps(m.context).decode() for m in messages],
+                [json_text(m.properties) for m in messages],
+                [json_text(m.context) for m in messages],
                 [m.message_id for m in messages],
                 [m.timestamp for m in messages],
             ],
@@ -119,7 +117,7 @@ def _profile_fields(traits: dict) -> tuple[str, str | None, str | None, str | No
     """The traits as JSON, and the ones that also fill profile columns (None leaves a column as is)."""
     email, phone, tz = traits.get("email"), traits.get("phone"), traits.get("timezone")
     return (
-        json.dumps(traits),
+        json_text(traits),
         email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
         phone if isinstance(phone, str) and len(phone) <= 32 else None,
         tz if isinstance(tz, str) and tz in timezone_names() else None,
