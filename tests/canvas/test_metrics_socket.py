@@ -30,6 +30,20 @@ IN_MEMORY_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer
 
 
 @pytest.fixture(autouse=True)
+def _no_listener_left_behind():
+    # Each test runs its own event loop; a listener whose loop has ended would keep its connection
+    # (and so the test database) open until garbage collection.
+    yield
+    metrics._listener = None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
+            [metrics.LISTENER_APPLICATION_NAME],
+        )
+
+
+@pytest.fixture(autouse=True)
 def _role_groups():
     # A transactional test's flush also removes the groups migration 0002 created.
     for role in roles.ROLES:
