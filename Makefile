@@ -14,13 +14,13 @@ export DEBUG ?= 1
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test setup frontend migrate lint format db-stop bench clean
+.PHONY: run test setup chromium frontend migrate lint format db-stop bench clean
 
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
 	exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --demo-traffic
 
-test: setup
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -29,6 +29,13 @@ test: setup
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$status
 
 setup: $(PY_STAMP) $(FRONTEND_BUILD)
+
+# Browser tests drive Debian's Chromium (Playwright's own download is not reachable here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else sudo apt-get install -y -q chromium; fi; }
 
 $(PY_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

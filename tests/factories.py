@@ -37,7 +37,8 @@ def make_event(*, customer: Customer, source: Source, name: str = "Product Viewe
 def make_user(*, username: str | None = None, role: str | None = None, password: str = "pw", **fields) -> User:
     user = User.objects.create_user(username=username or f"user{next(_sequence)}", password=password, **fields)
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: transactional tests flush the groups that migration 0002 created.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 
