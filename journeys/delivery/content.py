@@ -1,5 +1,8 @@
 """What a message says: the render context for one customer, and a channel's rendered parts."""
 
+import re
+from html import unescape
+
 from django.conf import settings
 
 from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed, text_from_html
@@ -114,3 +117,31 @@ def default_webhook_body(*, delivery_id, customer: dict, journey: dict, node_id:
 
 def public_url(path: str) -> str:
     return settings.PUBLIC_URL.rstrip("/") + path
+
+
+_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
+
+
+def add_tracking(html: str, delivery_id: int, *, keep: str = "") -> str:
+    """Route the email's links through signed click-tracking redirects and add an open pixel.
+
+    `keep` (the unsubscribe link) is left alone: it must work even when tracking does not.
+    """
+    from django.utils.html import escape, format_html
+
+    from journeys.delivery import tokens
+
+    def rewrite(match: re.Match) -> str:
+        url = unescape(match.group(3))
+        if url == keep:
+            return match.group(0)
+        tracked = public_url(f"/u/c/{tokens.tracking_token(delivery_id, url)}/")
+        return f"{match.group(1)}{match.group(2)}{escape(tracked)}{match.group(2)}"
+
+    if not html.strip():
+        return html
+    pixel = format_html(
+        '<img src="{}" width="1" height="1" alt="" style="display:none">',
+        public_url(f"/u/o/{tokens.tracking_token(delivery_id)}.gif"),
+    )
+    return _HREF.sub(rewrite, html) + pixel

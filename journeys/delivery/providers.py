@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import make_msgid
+from email.utils import parseaddr
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -87,9 +87,9 @@ class EmailProvider(Provider):
 
     def send(self, message: OutgoingMessage) -> str:
         parts = message.parts
-        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         # The same Message-ID on every attempt lets mailbox providers fold a repeat into one.
-        message_id = make_msgid(idstring=message.idempotency_key, domain=domain)
+        message_id = f"<{message.idempotency_key}@{domain}>"
         email = EmailMultiAlternatives(
             subject=parts["subject"],
             body=parts["text"],

@@ -465,6 +465,8 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
     source = content.content_source(row.channel, row.payload, template)
     parts = content.render_parts(row.channel, source, context, unsubscribe_url=unsubscribe)
     headers = {}
+    if row.channel == "email" and settings.EMAIL_TRACKING and parts["html"]:
+        parts["html"] = content.add_tracking(parts["html"], row.id, keep=unsubscribe)
     if row.channel == "email":
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     if row.channel == "webhook" and parts["json"] is None:
