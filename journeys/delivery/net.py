@@ -43,11 +43,11 @@ def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
         return "a cloud metadata address"
     for check, label in (
         ("is_loopback", "a loopback address"),
-        ("is_link_local", "a link-local address"),
-        ("is_private", "a private address"),
-        ("is_multicast", "a multicast address"),
-        ("is_reserved", "a reserved address"),
         ("is_unspecified", "an unspecified address"),
+        ("is_link_local", "a link-local address"),
+        ("is_multicast", "a multicast address"),
+        ("is_private", "a private address"),
+        ("is_reserved", "a reserved address"),
     ):
         if getattr(address, check):
             return label

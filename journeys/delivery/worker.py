@@ -77,6 +77,7 @@ class Outcome:
 
 @dataclass
 class Claim:
+    now: datetime
     rows: list[Row] = field(default_factory=list)
     skipped: int = 0
     held: int = 0
@@ -96,7 +97,7 @@ def deliveries_send(*, limit: int | None = None, now: datetime | None = None) ->
 
 
 def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
-    claim = Claim(lease_until=now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS))
+    claim = Claim(now=now, lease_until=now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS))
     with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
             "SELECT id FROM journeys_delivery WHERE status = 'sending' AND lease_until < %s"
@@ -372,7 +373,12 @@ def _send(claim: Claim, policy: Policy) -> None:
     for row in claim.rows:
         by_channel[row.channel].append(row)
     started = time.monotonic()
-    remaining = (claim.lease_until - timezone.now()).total_seconds()
+
+    def clock() -> datetime:
+        # The claim's time moved on by the time spent since: real time, or a test's chosen time.
+        return claim.now + timedelta(seconds=time.monotonic() - started)
+
+    remaining = (claim.lease_until - claim.now).total_seconds()
     deadline = started + remaining - min(_safety_margin(), remaining / 3)
     templates = _templates({row.template_id for row in claim.rows if row.template_id})
     pending: list[Outcome] = []
@@ -383,27 +389,27 @@ def _send(claim: Claim, policy: Policy) -> None:
         except (TemporaryFailure, PermanentFailure, ImportError) as error:
             temporary = isinstance(error, TemporaryFailure)
             for row in rows:
-                pending.append(_failure(row, str(error), temporary, policy))
-            _flush(pending, policy)
+                pending.append(_failure(row, str(error), temporary, policy, clock()))
+            _flush(pending, policy, clock())
             continue
         try:
             threads = max(1, min(provider.concurrency, settings.DELIVERY_SEND_THREADS))
             with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"send-{channel}") as pool:
                 futures = set()
                 for row in rows:
-                    futures.add(pool.submit(_send_one, provider, row, templates, policy, started, deadline))
+                    futures.add(pool.submit(_send_one, provider, row, templates, policy, started, deadline, clock))
                     if len(futures) >= threads * 4:
                         done, futures = wait(futures, return_when=FIRST_COMPLETED)
                         pending += [future.result() for future in done]
                         if len(pending) >= FLUSH_EVERY:
-                            _flush(pending, policy)
+                            _flush(pending, policy, clock())
                 for future in futures:
                     pending.append(future.result())
                     if len(pending) >= FLUSH_EVERY:
-                        _flush(pending, policy)
+                        _flush(pending, policy, clock())
         finally:
             provider.close()
-    _flush(pending, policy)
+    _flush(pending, policy, clock())
 
 
 def _safety_margin() -> float:
@@ -418,7 +424,7 @@ def _templates(ids: set[int]) -> dict:
     return MessageTemplate.objects.in_bulk(list(ids))
 
 
-def _send_one(provider, row: Row, templates: dict, policy: Policy, started: float, deadline: float) -> Outcome:
+def _send_one(provider, row: Row, templates: dict, policy: Policy, started: float, deadline: float, clock) -> Outcome:
     if row.slot:
         time.sleep(max(0.0, started + row.slot - time.monotonic()))
     if time.monotonic() > deadline:
@@ -431,18 +437,18 @@ def _send_one(provider, row: Row, templates: dict, policy: Policy, started: floa
     try:
         provider_id = provider.send(message)
     except TemporaryFailure as error:
-        return _failure(row, str(error), True, policy, rendered=message.parts, retry_after=error.retry_after)
+        return _failure(row, str(error), True, policy, clock(), rendered=message.parts, retry_after=error.retry_after)
     except PermanentFailure as error:
-        return _failure(row, str(error), False, policy, rendered=message.parts)
+        return _failure(row, str(error), False, policy, clock(), rendered=message.parts)
     except Exception as error:  # a provider bug must not lose the row or stop the batch
         logger.exception("provider %s failed on delivery %s", provider.__class__.__name__, row.id)
-        return _failure(row, f"{error.__class__.__name__}: {error}", True, policy, rendered=message.parts)
+        return _failure(row, f"{error.__class__.__name__}: {error}", True, policy, clock(), rendered=message.parts)
     return Outcome(row, "sent", provider_message_id=str(provider_id or "")[:255], rendered=message.parts)
 
 
-def _failure(row, error, temporary, policy, *, rendered=None, retry_after=None) -> Outcome:
+def _failure(row, error, temporary, policy, now, *, rendered=None, retry_after=None) -> Outcome:
     if temporary and row.attempts + 1 < policy.max_attempts:
-        retry_at = timezone.now() + policy.retry_delay(row.attempts + 1, retry_after)
+        retry_at = now + policy.retry_delay(row.attempts + 1, retry_after)
         return Outcome(row, "retry", rendered=rendered, error=error[:2000], retry_at=retry_at)
     if temporary:
         error = f"{error} (gave up after {row.attempts + 1} attempts)"
@@ -499,10 +505,9 @@ def _has_inline_content(row: Row) -> bool:
 # --- 3. record
 
 
-def _flush(outcomes: list[Outcome], policy: Policy) -> None:
+def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
     if not outcomes:
         return
-    now = timezone.now()
     batch, outcomes[:] = list(outcomes), []
     by_status = defaultdict(list)
     for outcome in batch:
