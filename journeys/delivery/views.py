@@ -164,12 +164,15 @@ def in_app_mark(request: HttpRequest, message_id: int, action: str):
         return _cors(HttpResponse(status=204))
     if len(request.body) > 16 * 1024:
         return _in_app_error(400, "body too large")
-    try:
-        params = orjson.loads(request.body) if request.body else {}
-    except orjson.JSONDecodeError:
-        return _in_app_error(400, "body is not JSON")
-    if not isinstance(params, dict):
-        return _in_app_error(400, "body must be a JSON object")
+    if request.content_type == "application/json" and request.body:
+        try:
+            params = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return _in_app_error(400, "body is not JSON")
+        if not isinstance(params, dict):
+            return _in_app_error(400, "body must be a JSON object")
+    else:
+        params = request.POST.dict()
     params = {**request.GET.dict(), **params}
     customer = _in_app_customer(request, params)
     if isinstance(customer, JsonResponse):

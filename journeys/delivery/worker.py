@@ -394,6 +394,13 @@ def _send(claim: Claim, policy: Policy) -> None:
             continue
         try:
             threads = max(1, min(provider.concurrency, settings.DELIVERY_SEND_THREADS))
+            if threads == 1:
+                # In this thread: providers that write to the database (in-app) use its connection.
+                for row in rows:
+                    pending.append(_send_one(provider, row, templates, policy, started, deadline, clock))
+                    if len(pending) >= FLUSH_EVERY:
+                        _flush(pending, policy, clock())
+                continue
             with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"send-{channel}") as pool:
                 futures = set()
                 for row in rows:
