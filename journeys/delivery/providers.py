@@ -188,6 +188,8 @@ class WebhookProvider(Provider):
         return self._local.cache
 
     def send(self, message: OutgoingMessage) -> str:
+        if not settings.WEBHOOK_SIGNING_SECRET:
+            raise PermanentFailure("WEBHOOK_SIGNING_SECRET is not set: webhooks are never sent unsigned")
         try:
             target = net.resolve_target(message.to)
         except net.RefusedAddress as error:
