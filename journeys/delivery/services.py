@@ -5,7 +5,7 @@ import logging
 import secrets
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
@@ -29,7 +29,7 @@ def _callback_source_id() -> int:
         try:
             with transaction.atomic():
                 source.save()
-        except Exception:
+        except IntegrityError:  # made by a concurrent callback meanwhile
             source = Source.objects.get(name=CALLBACK_SOURCE_NAME)
     return source.id
 

@@ -523,7 +523,8 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
         if sent := by_status["sent"]:
             cursor.execute(
                 "UPDATE journeys_delivery d SET status = 'sent', sent_at = %s, finished_at = %s, lease_until = NULL,"
-                " provider_message_id = v.pid, rendered = v.rendered::jsonb, error = '', template_id = v.template"
+                " provider_message_id = v.pid, rendered = v.rendered::jsonb, error = '', "
+                f" template_id = {_EXISTING_TEMPLATE}"
                 " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS v(id, pid, rendered, template)"
                 " WHERE d.id = v.id AND d.status = 'sending'",
                 [
@@ -553,7 +554,8 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
         if failed := by_status["failed"]:
             cursor.execute(
                 "UPDATE journeys_delivery d SET status = 'failed', finished_at = %s, lease_until = NULL,"
-                " error = v.error, rendered = v.rendered::jsonb, template_id = v.template"
+                " error = v.error, rendered = v.rendered::jsonb, "
+                f" template_id = {_EXISTING_TEMPLATE}"
                 " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS v(id, error, rendered, template)"
                 " WHERE d.id = v.id AND d.status = 'sending'",
                 [
@@ -575,6 +577,10 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
         _release_held(cursor, [(o.row, "next") for o in sent] + [(o.row, "failed") for o in failed], now)
     for outcome in failed:
         logger.warning("delivery %s failed: %s", outcome.row.id, outcome.error)
+
+
+# A template deleted since the claim must not fail the whole record (its rows would be resent).
+_EXISTING_TEMPLATE = "(SELECT t.id FROM journeys_messagetemplate t WHERE t.id = v.template)"
 
 
 def _template_column(row: Row) -> int | None:
