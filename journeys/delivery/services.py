@@ -171,3 +171,33 @@ def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = 
             if delivery is not None:
                 delivery_callback(delivery=delivery, kind="opened", at=now)
     return message
+
+
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
+START_WORDS = {"start", "unstop", "yes"}
+REPLIED_STOP = "replied STOP by SMS"
+
+
+def sms_reply_record(*, phone: str, body: str) -> int:
+    """An inbound text: STOP (and its synonyms) opts the number out of every SMS, START lifts that.
+
+    Returns how many profiles with that number changed.
+    """
+    word = body.strip().lower()
+    customers = list(Customer.objects.filter(phone=phone)) if phone else []
+    changed = 0
+    for customer in customers:
+        if word in STOP_WORDS:
+            with transaction.atomic():
+                _, created = Suppression.objects.get_or_create(
+                    customer=customer, channel="sms", scope=Suppression.Scope.ALL, defaults={"reason": REPLIED_STOP}
+                )
+                if customer.consent.get("sms") is not False:
+                    customer.consent = {**customer.consent, "sms": False}
+                    customer.save(update_fields=["consent", "updated_at"])
+            changed += created
+        elif word in START_WORDS:
+            # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
+            deleted, _ = Suppression.objects.filter(customer=customer, channel="sms", reason=REPLIED_STOP).delete()
+            changed += bool(deleted)
+    return changed

@@ -16,4 +16,5 @@ v1 = [
     path("in-app/messages/<int:message_id>/dismiss", views.in_app_mark, {"action": "dismiss"}, name="in-app-dismiss"),
     path("callbacks/email/", views.email_callback, name="callback-email"),
     path("callbacks/sms/", views.sms_callback, name="callback-sms"),
+    path("callbacks/sms/inbound/", views.sms_inbound, name="callback-sms-inbound"),
 ]

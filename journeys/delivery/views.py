@@ -259,6 +259,15 @@ def twilio_signature(url: str, params: dict, auth_token: str) -> str:
 SMS_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
 
 
+def _sms_request_ok(request: HttpRequest, params: dict) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = settings.PUBLIC_URL.rstrip("/") + request.get_full_path()
+    signed = bool(settings.SMS_AUTH_TOKEN) and hmac.compare_digest(
+        twilio_signature(url, params, settings.SMS_AUTH_TOKEN), signature
+    )
+    return signed or _bearer_ok(request)
+
+
 @csrf_exempt
 @require_POST
 def sms_callback(request: HttpRequest):
@@ -266,12 +275,7 @@ def sms_callback(request: HttpRequest):
     if len(request.body) > MAX_CALLBACK_BYTES:
         return HttpResponse(status=413)
     params = request.POST.dict()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    url = settings.PUBLIC_URL.rstrip("/") + request.get_full_path()
-    signed = bool(settings.SMS_AUTH_TOKEN) and hmac.compare_digest(
-        twilio_signature(url, params, settings.SMS_AUTH_TOKEN), signature
-    )
-    if not (signed or _bearer_ok(request)):
+    if not _sms_request_ok(request, params):
         return HttpResponse("unauthorized", status=401)
     kind = SMS_STATUSES.get(params.get("MessageStatus", ""))
     if kind is None:
@@ -280,3 +284,16 @@ def sms_callback(request: HttpRequest):
         {"message_id": params.get("MessageSid"), "event": kind, "reason": params.get("ErrorCode", "")}, channel="sms"
     )
     return HttpResponse(status=204 if result == "ok" else 404)
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request: HttpRequest):
+    """Texts customers send back (Twilio-style From and Body): STOP opts out, START opts back in."""
+    if len(request.body) > MAX_CALLBACK_BYTES:
+        return HttpResponse(status=413)
+    params = request.POST.dict()
+    if not _sms_request_ok(request, params):
+        return HttpResponse("unauthorized", status=401)
+    services.sms_reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])
+    return HttpResponse(status=204)

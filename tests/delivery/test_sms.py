@@ -99,3 +99,26 @@ def test_the_console_provider_is_the_default_and_still_records_the_send(source, 
 
     delivery = delivery_of("ada")
     assert delivery.status == "sent" and delivery.provider_message_id == f"console-cjo-delivery-{delivery.id}"
+
+
+def test_a_stop_reply_opts_the_number_out_of_every_text_and_start_lifts_it(source, sms_provider, client):
+    make_customer(external_id="ada", phone="+447700900123", consent={"sms": True})
+    message_journey("send_sms", {"body": "Your code", "transactional": True})
+    url = "https://journeys.example.com/v1/callbacks/sms/inbound/"
+
+    def reply(body):
+        form = {"From": "+447700900123", "Body": body}
+        signature = twilio_signature(url, form, "secret-token")
+        return client.post("/v1/callbacks/sms/inbound/", form, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    assert client.post("/v1/callbacks/sms/inbound/", {"From": "+447700900123", "Body": "STOP"}).status_code == 401
+    assert reply(" Stop ").status_code == 204
+    enter(source, "ada")
+    send_all()
+    assert (delivery_of("ada").status, delivery_of("ada").skip_reason) == ("skipped", "unsubscribed")
+
+    assert reply("START").status_code == 204
+    message_journey("send_sms", {"body": "Another code", "transactional": True}, event="Again")
+    enter(source, "ada", event="Again")
+    send_all()
+    assert len(sms_provider.requests) == 1
