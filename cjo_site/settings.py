@@ -236,3 +236,55 @@ LOGGING = {
     },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Delivery (docs/delivery.md). Channels are provider classes; email goes through EMAIL_BACKEND.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Journeys <noreply@localhost>")
+# Absolute base of links inside messages (unsubscribe, tracking), e.g. https://journeys.example.com
+PUBLIC_URL = env_url("PUBLIC_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
+DELIVERY_PROVIDERS = {
+    "email": "journeys.delivery.providers.EmailProvider",
+    "sms": {
+        "console": "journeys.delivery.providers.ConsoleSmsProvider",
+        "twilio": "journeys.delivery.providers.TwilioSmsProvider",
+    }[env_choice("SMS_PROVIDER", "console", choices=("console", "twilio"))],
+    "webhook": "journeys.delivery.providers.WebhookProvider",
+    "in_app": "journeys.delivery.providers.InAppProvider",
+}
+SMS_API_URL = env_url("SMS_API_URL", schemes=("http", "https")) or "https://api.twilio.com"
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID")
+SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN")
+SMS_FROM = env_str("SMS_FROM")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)
+# Webhooks are signed with this key (HMAC-SHA256). Without it (DEBUG off) webhooks fail rather
+# than go out unsigned; in DEBUG a development key stands in.
+WEBHOOK_SIGNING_SECRET = env_str("WEBHOOK_SIGNING_SECRET") or ("dev-webhook-signing-secret" if DEBUG else "")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+# Hosts, IP addresses or CIDR ranges webhooks may reach although they are private or loopback.
+WEBHOOK_ALLOWLIST = env_list("WEBHOOK_ALLOWLIST", [])
+# Provider status callbacks authenticate with this token (Authorization: Bearer ...); empty refuses them.
+DELIVERY_CALLBACK_TOKEN = env_str("DELIVERY_CALLBACK_TOKEN")
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6, minimum=1)
+DELIVERY_RETRY_SECONDS = env_int("DELIVERY_RETRY_SECONDS", 30, minimum=1)  # doubled after each failure
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 200, minimum=1)
+DELIVERY_SEND_THREADS = env_int("DELIVERY_SEND_THREADS", 8, minimum=1)
+# Messages per second per channel, across all workers; 0 is unlimited. "email:50,sms:10,webhook:200"
+DELIVERY_RATE_LIMITS = env_str("DELIVERY_RATE_LIMITS", "email:50,sms:10,webhook:200")
+# Marketing messages per customer per period, across journeys. "email:3/7d,sms:2/1d"; empty for none.
+DELIVERY_FREQUENCY_CAPS = env_str("DELIVERY_FREQUENCY_CAPS", "email:3/7d,sms:3/7d")
+# Local hours in the customer's timezone when marketing messages wait, and the channels they apply to.
+DELIVERY_QUIET_HOURS = env_str("DELIVERY_QUIET_HOURS", "21:00-08:00")
+DELIVERY_QUIET_HOURS_CHANNELS = env_list("DELIVERY_QUIET_HOURS_CHANNELS", ["sms"])
+# How long a worker owns the rows it claimed; after that they are presumed lost and sent again.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=30)
+# With a secret, apps fetching in-app messages also send userHash = hex HMAC-SHA256(secret, userId).
+IN_APP_IDENTITY_SECRET = env_str("IN_APP_IDENTITY_SECRET")
+# Open pixel and click-tracking links in marketing emails.
+EMAIL_TRACKING = env_bool("EMAIL_TRACKING", True)

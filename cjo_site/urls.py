@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from journeys.delivery import urls as delivery_urls
+
 urlpatterns = [
     path("v1/", include("journeys.urls_v1")),
+    path("v1/", include(delivery_urls.v1)),
+    path("u/", include(delivery_urls.public)),
     path("api/", include("journeys.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,7 +8,6 @@ from journeys import nodes, services
 from journeys.models import (
     AnonymousId,
     Customer,
-    Delivery,
     Enrollment,
     Event,
     Journey,
@@ -435,36 +434,12 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(channel=self.value()) if self.value() else queryset
 
 
-@admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "channel", "status", "customer", "journey", "node_id", "attempts", "sent_at"]
-    list_filter = [ChannelFilter, "status"]
-    list_select_related = ["customer", "journey"]
-    search_fields = ["=customer__external_id"]
-    fields = [
-        "journey",
-        "version",
-        "enrollment",
-        "customer",
-        "node_id",
-        "visit",
-        "channel",
-        "status",
-        "attempts",
-        "error",
-        "created_at",
-        "sent_at",
-        "payload_pretty",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Payload")
-    def payload_pretty(self, obj):
-        return pretty_json(obj.payload)
-
-
 @admin.register(NodeStat)
 class NodeStatAdmin(ReadOnlyAdmin):
     list_display = ["journey", "node_id", "metric", "hour", "shard", "value"]
     list_select_related = ["journey"]
     search_fields = ["=node_id"]
+
+
+# Delivery log, templates, suppressions and in-app messages.
+from journeys.delivery import admin as _delivery_admin  # noqa: E402, F401

@@ -37,12 +37,9 @@ def deliveries_kick() -> None:
 
 
 def deliveries_send_queued() -> int:
-    from journeys.delivery import deliveries_send
+    from journeys.delivery import deliveries_run
 
-    total = 0
-    while sent := deliveries_send():
-        total += sent
-    return total
+    return deliveries_run()
 
 
 def audiences_run_scheduled() -> int:

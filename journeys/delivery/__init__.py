@@ -1,38 +1,43 @@
-"""Sending outbox deliveries. Until real channels exist, every channel is written to the log."""
+"""Sending outbox deliveries on real channels: see worker.py for the exactly-once protocol."""
 
-import logging
+import time
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from journeys.engine.state import from_json
+from journeys.delivery.worker import deliveries_send
 
-logger = logging.getLogger("journeys.delivery")
+__all__ = ["deliveries_run", "deliveries_send", "next_due_in"]
 
 
-def deliveries_send(*, limit: int = 500) -> int:
-    """Send up to `limit` queued deliveries (oldest first); return how many were handled.
+def next_due_in() -> float | None:
+    """Seconds until the next queued delivery becomes due (0 when one is due now); None when none is queued."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(not_before) FROM journeys_delivery WHERE status = 'queued'")
+        due = cursor.fetchone()[0]
+        if due is None:
+            cursor.execute("SELECT min(lease_until) FROM journeys_delivery WHERE status = 'sending'")
+            due = cursor.fetchone()[0]
+    if due is None:
+        return None
+    return max(0.0, (due - timezone.now()).total_seconds())
 
-    Rows are claimed with SKIP LOCKED, so several workers can send at once without doubles.
+
+def deliveries_run(*, seconds: float = 50, linger: float = 5) -> int:
+    """Send batches for up to `seconds`; wait for rows due within `linger` seconds (rate limits, retries).
+
+    Returns how many rows were handled. Rows due later are picked up by the next run (the
+    one-minute schedule, or the kick after an engine commit).
     """
-    now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT d.id, d.channel, d.node_id, d.payload, c.external_id, c.email, c.phone"
-            " FROM journeys_delivery d JOIN journeys_customer c ON c.id = d.customer_id"
-            " WHERE d.status = 'queued' ORDER BY d.created_at LIMIT %s FOR UPDATE OF d SKIP LOCKED",
-            [limit],
-        )
-        rows = cursor.fetchall()
-        for delivery_id, channel, node_id, raw_payload, external_id, email, phone in rows:
-            payload = from_json(raw_payload)
-            recipient = {"email": email, "sms": phone}.get(channel) or external_id or f"delivery {delivery_id}"
-            summary = payload.get("subject") or payload.get("title") or payload.get("url") or payload.get("body", "")
-            logger.info("[console %s] to %s from node %s: %s", channel, recipient, node_id, str(summary)[:80])
-        if rows:
-            cursor.execute(
-                "UPDATE journeys_delivery SET status = 'sent', attempts = attempts + 1, sent_at = %s"
-                " WHERE id = ANY(%s)",
-                [now, [row[0] for row in rows]],
-            )
-    return len(rows)
+    handled = 0
+    stop_at = time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        done = deliveries_send()
+        handled += done
+        if done:
+            continue
+        due_in = next_due_in()
+        if due_in is None or due_in > linger or time.monotonic() + due_in > stop_at:
+            break
+        time.sleep(max(0.05, due_in))
+    return handled

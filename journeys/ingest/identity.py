@@ -239,8 +239,21 @@ def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
                 runner.exit(state, "merged into another profile")
             save_states(duplicates, now)
             writer.flush()
-        for table in ("journeys_enrollment", "journeys_delivery", "journeys_step", "journeys_splitassignment"):
+        for table in (
+            "journeys_enrollment",
+            "journeys_delivery",
+            "journeys_step",
+            "journeys_splitassignment",
+            "journeys_inappmessage",
+        ):
             cursor.execute(f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s", [kept_id, merged_away_id])
+        # Opt-outs and bounces outlive the merge (the kept profile may already have the same one).
+        cursor.execute(
+            "UPDATE journeys_suppression s SET customer_id = %s WHERE s.customer_id = %s AND NOT EXISTS"
+            " (SELECT 1 FROM journeys_suppression k WHERE k.customer_id = %s AND k.channel = s.channel"
+            " AND k.scope = s.scope)",
+            [kept_id, merged_away_id, kept_id],
+        )
 
 
 def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:

@@ -1,4 +1,5 @@
 from journeys.models.customers import AnonymousId, Customer, Event, Source
+from journeys.models.delivery import ChannelThrottle, InAppMessage, MessageTemplate, Suppression
 from journeys.models.journeys import (
     Delivery,
     EngineInbox,
@@ -12,15 +13,19 @@ from journeys.models.journeys import (
 
 __all__ = [
     "AnonymousId",
+    "ChannelThrottle",
     "Customer",
     "Delivery",
     "EngineInbox",
     "Enrollment",
     "Event",
+    "InAppMessage",
     "Journey",
     "JourneyVersion",
+    "MessageTemplate",
     "NodeStat",
     "Source",
     "SplitAssignment",
     "Step",
+    "Suppression",
 ]

@@ -1,34 +1,130 @@
-"""The four message actions. Each writes a Delivery to the outbox; channels send it later."""
+"""The four message actions. Each writes a Delivery to the outbox; delivery workers render and send it.
+
+Content is either a MessageTemplate (`template`) or the node's inline fields. Nothing is
+rendered here: the engine only records the intent, so its transaction stays cheap.
+"""
 
 from rest_framework import serializers
 
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome, SendMessage
 
+# How long a customer waits at a webhook node for its outcome before taking the failed port.
+WEBHOOK_HOLD_SECONDS = 2 * 86400
 
-class MessageConfig(serializers.Serializer):
-    transactional = serializers.BooleanField(
-        default=False, help_text="Transactional messages skip marketing consent checks (not unsubscribes)."
+
+def _template_field(channel: str):
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="A saved template; when chosen it replaces the inline content below.",
+        style={"widget": "template", "channel": channel},
     )
 
 
-class EmailConfig(MessageConfig):
-    subject = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=100_000, help_text="HTML body; {{ customer.first_name }} personalises.")
+class MessageConfig(serializers.Serializer):
+    channel = ""
+    inline_fields: tuple[str, ...] = ()
+
+    transactional = serializers.BooleanField(
+        default=False,
+        help_text="Transactional messages (receipts, password resets) skip marketing consent, caps and quiet hours;"
+        " never a customer's opt-out from all messages.",
+    )
+
+    def validate_template(self, value):
+        from journeys.models import MessageTemplate
+
+        if value is None:
+            return None
+        channel = MessageTemplate.objects.filter(id=value).values_list("channel", flat=True).first()
+        if channel is None:
+            raise serializers.ValidationError(f"template {value} does not exist")
+        if channel != self.channel:
+            raise serializers.ValidationError(f"template {value} is a {channel} template, not {self.channel}")
+        return value
+
+    def validate(self, data):
+        if data.get("template") is None:
+            data.pop("template", None)
+            # Worded as DRF words a missing field; the help text tells that a template can stand in.
+            missing = {name: "This field is required." for name in self.inline_fields}
+            missing = {name: message for name, message in missing.items() if not data.get(name)}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return data
 
 
-class SmsConfig(MessageConfig):
-    body = serializers.CharField(max_length=1600)
+class MarketingConfig(MessageConfig):
+    when_capped = serializers.ChoiceField(
+        choices=[("skip", "Skip the message"), ("delay", "Send it when the cap allows")],
+        default="skip",
+        help_text="What happens when the customer already got the most messages the frequency cap allows.",
+    )
+
+
+class EmailConfig(MarketingConfig):
+    channel = "email"
+    inline_fields = ("subject", "body")
+
+    template = _template_field("email")
+    subject = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    body = serializers.CharField(
+        max_length=100_000,
+        required=False,
+        allow_blank=True,
+        help_text='HTML body; {{ customer.first_name|default:"there" }} personalises.',
+        style={"widget": "html"},
+    )
+    text = serializers.CharField(
+        max_length=100_000,
+        required=False,
+        allow_blank=True,
+        help_text="Plain-text part; made from the HTML when empty.",
+        style={"widget": "textarea"},
+    )
+
+
+class SmsConfig(MarketingConfig):
+    channel = "sms"
+    inline_fields = ("body",)
+
+    template = _template_field("sms")
+    body = serializers.CharField(max_length=1600, required=False, allow_blank=True, style={"widget": "textarea"})
 
 
 class WebhookConfig(MessageConfig):
-    url = serializers.URLField(max_length=2000)
-    body = serializers.JSONField(required=False, default=dict, help_text="JSON to send; defaults to the customer.")
+    channel = "webhook"
+    inline_fields = ("url",)
+
+    url = serializers.URLField(max_length=2000, help_text="Receives a signed POST (see docs/delivery.md).")
+    template = _template_field("webhook")
+    body = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text="JSON to send (its strings are templates); empty sends the customer and the journey.",
+    )
+    wait_for_outcome = serializers.BooleanField(
+        default=False,
+        help_text="Hold customers here until the webhook is delivered (then next) or finally fails (then failed).",
+    )
+
+    def validate(self, data):
+        # The URL is always the node's: a template only gives the body.
+        if data.get("template") is None:
+            data.pop("template", None)
+        return data
 
 
-class InAppConfig(MessageConfig):
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=5000)
+class InAppConfig(MarketingConfig):
+    channel = "in_app"
+    inline_fields = ("title", "body")
+
+    template = _template_field("in_app")
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=5000, required=False, allow_blank=True, style={"widget": "textarea"})
+    url = serializers.URLField(max_length=2000, required=False, allow_blank=True, help_text="Opened on a tap.")
 
 
 class SendNode(NodeType):
@@ -42,7 +138,7 @@ class SendNode(NodeType):
 @register
 class SendEmail(SendNode):
     kind, label, channel = "send_email", "Send email", "email"
-    description = "Sends an email to the customer's address."
+    description = "Sends an email to the customer's address, with an unsubscribe link."
     Config = EmailConfig
 
 
@@ -56,8 +152,30 @@ class SendSms(SendNode):
 @register
 class SendWebhook(SendNode):
     kind, label, channel = "send_webhook", "Send webhook", "webhook"
-    description = "POSTs JSON about the customer to a URL."
+    description = (
+        "POSTs signed JSON about the customer to a URL. With 'wait for outcome', customers wait here and leave"
+        " through failed when it finally fails."
+    )
+    ports = ("next", "failed")
     Config = WebhookConfig
+
+    def output_ports(self, config: dict) -> list[str]:
+        return ["next", "failed"] if config.get("wait_for_outcome") else ["next"]
+
+    def run(self, ctx: NodeContext) -> Outcome:
+        intent = SendMessage(self.channel, dict(ctx.config))
+        if not ctx.config.get("wait_for_outcome"):
+            return Outcome.go("next", "queued webhook", intents=[intent])
+        from datetime import timedelta
+
+        # The delivery worker wakes the customer through next or failed once the outcome is final.
+        outcome = Outcome.wait(
+            until=ctx.now + timedelta(seconds=WEBHOOK_HOLD_SECONDS),
+            port="failed",
+            reason="waiting for the webhook to be delivered",
+        )
+        outcome.intents.append(intent)
+        return outcome
 
 
 @register

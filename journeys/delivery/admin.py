@@ -1,0 +1,176 @@
+"""Admin for delivery: the delivery log (filters, retry of failed sends), templates, suppressions, in-app inbox."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from journeys.admin import ChannelFilter, ReadOnlyAdmin, pretty_json
+from journeys.delivery import checks as _checks  # noqa: F401  (registers the settings check)
+from journeys.delivery import services
+from journeys.delivery.rendering import RenderError
+from journeys.models import Delivery, InAppMessage, MessageTemplate, Suppression
+from journeys.roles import can_edit_journeys
+
+
+class SkipReasonFilter(admin.SimpleListFilter):
+    title = "skip reason"
+    parameter_name = "skip_reason"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("no_consent", "no consent"),
+            ("unsubscribed", "unsubscribed"),
+            ("capped", "frequency cap"),
+            ("no_address", "no address"),
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(skip_reason=self.value()) if self.value() else queryset
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "channel",
+        "status",
+        "skip_reason",
+        "customer",
+        "journey",
+        "node_id",
+        "attempts",
+        "sent_at",
+        "opened_at",
+    ]
+    list_filter = [ChannelFilter, "status", SkipReasonFilter, "created_at", "journey"]
+    list_select_related = ["customer", "journey"]
+    search_fields = ["=customer__external_id", "=customer__email", "=provider_message_id", "=id"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    fields = [
+        "journey",
+        "version",
+        "enrollment",
+        "customer",
+        "node_id",
+        "visit",
+        "channel",
+        "template",
+        "status",
+        "skip_reason",
+        "error",
+        "attempts",
+        "recipient",
+        "provider_message_id",
+        "created_at",
+        "not_before",
+        "lease_until",
+        "sent_at",
+        "delivered_at",
+        "opened_at",
+        "clicked_at",
+        "bounced_at",
+        "finished_at",
+        "payload_pretty",
+        "rendered_pretty",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Node settings")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="What was sent")
+    def rendered_pretty(self, obj):
+        return pretty_json(obj.rendered) if obj.rendered else "-"
+
+    def has_retry_permission(self, request):
+        return can_edit_journeys(request.user)
+
+    @admin.action(description="Retry the selected failed deliveries", permissions=["retry"])
+    def retry(self, request, queryset):
+        ids = list(queryset.filter(status=Delivery.Status.FAILED).values_list("id", flat=True)[:10_000])
+        count = services.deliveries_retry(delivery_ids=ids)
+        skipped = queryset.count() - count
+        self.message_user(request, f"Queued {count} deliveries again.", messages.SUCCESS)
+        if skipped > 0:
+            self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)
+        if count:
+            from journeys.tasks import deliveries_kick
+
+            deliveries_kick()
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "subject", "updated_at"]
+    list_filter = ["channel"]
+    search_fields = ["name", "subject"]
+    readonly_fields = ["created_by", "created_at", "updated_at", "preview"]
+    fieldsets = [
+        (None, {"fields": ["name", "channel", "description"]}),
+        ("Email", {"fields": ["subject", "html", "text"], "description": "Subject is also the in-app title."}),
+        ("SMS and in-app", {"fields": ["body"]}),
+        ("Webhook", {"fields": ["webhook_body"]}),
+        ("Preview with a sample customer", {"fields": ["preview"]}),
+        (None, {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and can_edit_journeys(request.user)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and can_edit_journeys(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and can_edit_journeys(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        if obj.pk is None:
+            return "Save to see a preview."
+        from journeys.delivery.previews import template_preview
+
+        try:
+            parts = template_preview(template=obj, customer=None)
+        except RenderError as error:
+            return format_html('<p class="errornote">{}</p>', str(error))
+        if obj.channel == "email":
+            # The HTML is shown in a sandboxed frame: scripts in it cannot run in the admin's origin.
+            return format_html(
+                '<p><strong>{}</strong></p><iframe sandbox srcdoc="{}" style="width:100%;height:320px;'
+                'border:1px solid #ccc"></iframe><pre style="white-space:pre-wrap">{}</pre>',
+                parts["subject"],
+                parts["html"],
+                parts["text"],
+            )
+        if obj.channel == "webhook":
+            return pretty_json(parts["json"])
+        return format_html('<pre style="white-space:pre-wrap">{}\n{}</pre>', parts["title"], parts["body"])
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Unsubscribes and bounces. Admins may add one (a complaint by phone) or lift one (a customer opted back in)."""
+
+    list_display = ["customer", "channel", "scope", "reason", "created_at"]
+    list_filter = ["channel", "scope"]
+    search_fields = ["=customer__external_id", "=customer__email"]
+    raw_id_fields = ["customer", "delivery"]
+    readonly_fields = ["created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and can_edit_journeys(request.user)
+
+
+@admin.register(InAppMessage)
+class InAppMessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "customer", "title", "created_at", "read_at", "dismissed_at"]
+    list_filter = ["created_at"]
+    search_fields = ["=customer__external_id"]
+    list_select_related = ["customer"]

@@ -1,0 +1,187 @@
+"""The templates API the canvas inspector uses: list by channel, edit, preview, send a test."""
+
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from journeys.api.permissions import JourneyAccess
+from journeys.delivery import previews
+from journeys.delivery.providers import PermanentFailure, TemporaryFailure
+from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed
+from journeys.models import Customer, MessageTemplate
+from journeys.roles import can_read_journeys
+
+PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,32}$")
+
+
+class MessageTemplateSerializer(serializers.ModelSerializer):
+    html = serializers.CharField(required=False, allow_blank=True, max_length=200_000, style={"widget": "html"})
+    text = serializers.CharField(required=False, allow_blank=True, max_length=100_000, style={"widget": "textarea"})
+    body = serializers.CharField(required=False, allow_blank=True, max_length=5_000, style={"widget": "textarea"})
+
+    class Meta:
+        model = MessageTemplate
+        fields = [
+            "id",
+            "name",
+            "channel",
+            "description",
+            "subject",
+            "html",
+            "text",
+            "body",
+            "webhook_body",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_webhook_body(self, value):
+        if not isinstance(value, dict | list):
+            raise serializers.ValidationError("must be a JSON object or array")
+        if len(str(value)) > 100_000:
+            raise serializers.ValidationError("is larger than 100,000 characters")
+        return value
+
+    def validate(self, data):
+        channel = data.get("channel", getattr(self.instance, "channel", None))
+        if self.instance is not None and channel != self.instance.channel and self.instance.deliveries.exists():
+            raise serializers.ValidationError({"channel": "a template that was sent cannot change channel"})
+        merged = {**({} if self.instance is None else self._current()), **data}
+        needed = {"email": ("subject",), "sms": ("body",), "in_app": ("subject", "body")}.get(channel, ())
+        errors = {name: "required for this channel" for name in needed if not merged.get(name)}
+        if channel == "email" and not (merged.get("html") or merged.get("text")):
+            errors["html"] = "an email needs an HTML or a text part"
+        if errors:
+            raise serializers.ValidationError(errors)
+        # Catch syntax errors and blocked tags now, not when the first customer reaches the node.
+        context = {"customer": sandboxed({})}
+        try:
+            for name in ("subject", "text", "body"):
+                render_string(merged.get(name) or "", context)
+            render_string(merged.get("html") or "", context, html=True)
+            render_json(merged.get("webhook_body") or {}, context)
+        except RenderError as error:
+            raise serializers.ValidationError({"detail": str(error)}) from None
+        return data
+
+    def _current(self) -> dict:
+        return {name: getattr(self.instance, name) for name in ("subject", "html", "text", "body", "webhook_body")}
+
+
+class PreviewSerializer(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+
+
+class SendTestSerializer(PreviewSerializer):
+    to = serializers.CharField(max_length=2000)
+
+
+class PartsSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    html = serializers.CharField()
+    text = serializers.CharField()
+    body = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    json = serializers.JSONField(allow_null=True)
+
+
+def _customer(external_id: str | None) -> Customer | None:
+    if not external_id:
+        return None
+    customer = Customer.objects.filter(external_id=external_id).first()
+    if customer is None:
+        raise serializers.ValidationError({"customer_id": f"no customer with id {external_id!r}"})
+    return customer
+
+
+def _check_address(channel: str, to: str) -> None:
+    try:
+        if channel == "email":
+            validate_email(to)
+        elif channel == "sms" and not PHONE.match(to):
+            raise DjangoValidationError("not a phone number")
+        elif channel == "webhook":
+            serializers.URLField().run_validation(to)
+    except (DjangoValidationError, serializers.ValidationError):
+        raise serializers.ValidationError({"to": f"not a valid {channel} address"}) from None
+
+
+class TemplateAccess(JourneyAccess):
+    """As for journeys; a preview is a POST but only reads, so Reviewers may preview too."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) == "preview":
+            return can_read_journeys(request.user)
+        return super().has_permission(request, view)
+
+
+class MessageTemplateViewSet(viewsets.ModelViewSet):
+    """Message templates: Reviewers read; Marketers and Admins write, preview and send tests."""
+
+    serializer_class = MessageTemplateSerializer
+    permission_classes = [TemplateAccess]
+    queryset = MessageTemplate.objects.all()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if channel := self.request.query_params.get("channel"):
+            queryset = queryset.filter(channel=channel)
+        if search := self.request.query_params.get("search"):
+            queryset = queryset.filter(name__icontains=search[:100])
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    def destroy(self, request, *args, **kwargs):
+        template = self.get_object()
+        from journeys.models import JourneyVersion
+
+        # Published versions refer to templates by id; deleting one would break their sends.
+        in_use = JourneyVersion.objects.filter(journey__status__in=["live", "paused", "closed"]).filter(
+            graph__nodes__contains=[{"data": {"config": {"template": template.id}}}]
+        )
+        if in_use.exists():
+            return Response(
+                {"detail": "a live, paused or closed journey sends this template"}, status=status.HTTP_409_CONFLICT
+            )
+        return super().destroy(request, *args, **kwargs)
+
+    @extend_schema(request=PreviewSerializer, responses=PartsSerializer)
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        template = self.get_object()
+        data = PreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = _customer(data.validated_data.get("customer_id"))
+        try:
+            return Response(previews.template_preview(template=template, customer=customer))
+        except RenderError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+
+    @extend_schema(request=SendTestSerializer, responses=None)
+    @action(detail=True, methods=["post"], url_path="send-test")
+    def send_test(self, request, pk=None):
+        template = self.get_object()
+        data = SendTestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to = data.validated_data["to"].strip()
+        customer = _customer(data.validated_data.get("customer_id"))
+        if template.channel == "in_app":
+            customer = customer or _customer(to)
+        else:
+            _check_address(template.channel, to)
+        try:
+            provider_id = previews.template_send_test(template=template, to=to, customer=customer)
+        except (RenderError, PermanentFailure, ValueError) as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except TemporaryFailure as error:
+            return Response({"detail": str(error)}, status=status.HTTP_502_BAD_GATEWAY)
+        return Response({"sent": True, "to": to, "provider_message_id": provider_id})

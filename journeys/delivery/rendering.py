@@ -1,0 +1,171 @@
+"""Rendering message content in a sandbox: Django template syntax over plain data, nothing else.
+
+Templates are written by marketers and personalised with data customers send through public
+write keys, so rendering is kept to what a message needs:
+
+- an Engine of our own with no loaders, no template libraries, and a trimmed set of built-in
+  tags and filters: nothing that includes files, loads libraries, reverses URLs, dumps the
+  context (`debug`), generates unbounded text (`lorem`) or turns escaping off (`safe`,
+  `autoescape`);
+- the context is plain JSON data wrapped so that no attribute or method is reachable from a
+  template (`{{ customer.email.upper }}` and `{{ customer.items }}` render as nothing);
+- HTML is autoescaped; text parts (subject, plain text, SMS, webhook strings) are not HTML;
+- sources and outputs are size-limited; any failure is a RenderError for that one message.
+"""
+
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.utils.html import strip_tags
+
+MAX_SOURCE_CHARS = 200_000
+MAX_OUTPUT_CHARS = 1_000_000
+
+BLOCKED_TAGS = {"autoescape", "debug", "load", "lorem", "url", "csrf_token", "querystring", "partialdef", "partial"}
+# Padding filters take a width from the template: "ljust:1000000000" would exhaust memory.
+BLOCKED_FILTERS = {"safe", "safeseq", "pprint", "ljust", "rjust", "center"}
+
+
+class RenderError(Exception):
+    """A template that cannot be rendered for this customer: bad syntax, a blocked tag, too large."""
+
+
+class Text(str):
+    """A string from customer data whose methods templates cannot reach or call."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name):
+        if not name.startswith("_"):
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+    def __dir__(self):
+        # Django re-raises an AttributeError for a name dir() lists; list none.
+        return []
+
+
+class Record:
+    """A JSON object seen from a template: keys only, no attributes, no methods."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict):
+        object.__setattr__(self, "_data", data)
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __bool__(self):
+        return bool(self._data)
+
+    def __contains__(self, key):
+        return key in self._data
+
+    def __str__(self):
+        return ", ".join(f"{key}: {value}" for key, value in self._data.items())
+
+    def __setattr__(self, name, value):
+        raise AttributeError("read-only")
+
+    def __dir__(self):
+        return []
+
+
+class Items(tuple):
+    """A JSON array seen from a template: iterable and indexable, its methods out of reach."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name):
+        if not name.startswith("_"):
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+    def __dir__(self):
+        return []
+
+
+def sandboxed(value, depth: int = 0):
+    """Plain JSON data wrapped so templates can read it and do nothing else with it."""
+    if depth > 20:
+        return None
+    if isinstance(value, dict):
+        return Record({str(key): sandboxed(item, depth + 1) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return Items(sandboxed(item, depth + 1) for item in value)
+    if isinstance(value, str):
+        return Text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return Text(str(value))
+
+
+def _library(source: Library, blocked: set[str]) -> Library:
+    library = Library()
+    library.tags = {name: tag for name, tag in source.tags.items() if name not in blocked}
+    library.filters = {name: f for name, f in source.filters.items() if name not in blocked}
+    return library
+
+
+def _engine(*, autoescape: bool) -> Engine:
+    engine = Engine(
+        dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=autoescape, string_if_invalid="", debug=False
+    )
+    # Replaces Django's built-ins (which also include {% include %} and {% extends %}); copies,
+    # so the project's other templates keep every tag.
+    engine.template_builtins = [
+        _library(defaulttags.register, BLOCKED_TAGS),
+        _library(defaultfilters.register, BLOCKED_FILTERS),
+    ]
+    return engine
+
+
+HTML_ENGINE = _engine(autoescape=True)
+TEXT_ENGINE = _engine(autoescape=False)
+
+
+def render_string(source: str, context: dict, *, html: bool = False) -> str:
+    """Render one template source with an already sandboxed context; RenderError on any failure."""
+    if not source:
+        return ""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise RenderError(f"template is longer than {MAX_SOURCE_CHARS} characters")
+    engine = HTML_ENGINE if html else TEXT_ENGINE
+    try:
+        output = engine.from_string(source).render(Context(context, autoescape=html))
+    except TemplateSyntaxError as error:
+        raise RenderError(f"template error: {error}") from None
+    except RecursionError:
+        raise RenderError("template nests too deeply") from None
+    except Exception as error:  # a filter given odd data; never let it reach the worker
+        raise RenderError(f"render failed: {error.__class__.__name__}: {error}") from None
+    if len(output) > MAX_OUTPUT_CHARS:
+        raise RenderError(f"rendered message is longer than {MAX_OUTPUT_CHARS} characters")
+    return output
+
+
+def render_json(value, context: dict, depth: int = 0):
+    """A JSON body whose strings (keys stay as written) are text templates."""
+    if depth > 20:
+        raise RenderError("webhook body nests too deeply")
+    if isinstance(value, str):
+        return render_string(value, context)
+    if isinstance(value, list):
+        return [render_json(item, context, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: render_json(item, context, depth + 1) for key, item in value.items()}
+    return value
+
+
+def text_from_html(html: str) -> str:
+    """A readable plain-text part for an email written only in HTML."""
+    text = html.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n").replace("</p>", "\n\n")
+    lines = [line.strip() for line in strip_tags(text).splitlines()]
+    from html import unescape
+
+    return unescape("\n".join(lines)).strip()

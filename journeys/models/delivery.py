@@ -1,0 +1,117 @@
+"""Message delivery: templates, suppressions (unsubscribes, bounces), in-app inboxes, send-rate state."""
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+
+MESSAGE_CHANNELS = ("email", "sms", "webhook", "in_app")
+
+
+class MessageTemplate(models.Model):
+    """Reusable content for one channel, personalised with Django template syntax at send time.
+
+    Which parts are used depends on the channel: email uses subject, html and text; SMS uses
+    body; in-app uses title and body; a webhook uses webhook_body (JSON whose strings are
+    templates).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        WEBHOOK = "webhook", "Webhook"
+        IN_APP = "in_app", "In-app"
+
+    name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    description = models.CharField(max_length=500, blank=True)
+    subject = models.CharField(max_length=300, blank=True, help_text="Email subject, or in-app title.")
+    html = models.TextField(blank=True, max_length=200_000, help_text="Email HTML part (autoescaped).")
+    text = models.TextField(
+        blank=True, max_length=100_000, help_text="Email plain-text part; made from the HTML when empty."
+    )
+    body = models.TextField(blank=True, max_length=5_000, help_text="SMS or in-app message body.")
+    webhook_body = models.JSONField(
+        default=dict, blank=True, help_text="JSON to POST; every string in it is a template."
+    )
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["channel", "name"], name="template_channel_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_channel_display()})"
+
+
+class Suppression(models.Model):
+    """A customer who must not get messages on a channel: an unsubscribe, a complaint or a bounce.
+
+    `marketing` stops marketing messages only; `all` also stops transactional ones (a
+    customer who opted out of everything, or an address that hard-bounced).
+    """
+
+    class Scope(models.TextChoices):
+        MARKETING = "marketing", "Marketing messages"
+        ALL = "all", "All messages, transactional too"
+
+    customer = models.ForeignKey("journeys.Customer", on_delete=models.CASCADE, related_name="suppressions")
+    channel = models.CharField(max_length=16)
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    reason = models.CharField(max_length=200, help_text="Unsubscribe link, one-click header, bounce, admin...")
+    delivery = models.ForeignKey(
+        "journeys.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel", "scope"], name="suppression_once_per_scope"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} off {self.channel} ({self.scope})"
+
+
+class InAppMessage(models.Model):
+    """A message waiting in a customer's in-app inbox, fetched by their app through /v1/in-app/."""
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey("journeys.Customer", on_delete=models.CASCADE, related_name="in_app_messages")
+    delivery = models.OneToOneField(
+        "journeys.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="in_app_message"
+    )
+    title = models.CharField(max_length=300)
+    body = models.TextField(max_length=5_000)
+    url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "in-app message"
+        indexes = [
+            models.Index(fields=["customer", "-id"], condition=Q(dismissed_at__isnull=True), name="inapp_inbox"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ChannelThrottle(models.Model):
+    """Send-rate state of one channel, shared by every worker: the theoretical arrival time (GCRA).
+
+    A worker reserving n sends moves `tat` forward by n / rate; sends whose slot lies beyond
+    the burst window wait for a later batch.
+    """
+
+    channel = models.CharField(max_length=16, primary_key=True)
+    tat = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.channel} until {self.tat}"

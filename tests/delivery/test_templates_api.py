@@ -1,0 +1,110 @@
+import pytest
+from rest_framework.test import APIClient
+
+from journeys.models import MessageTemplate
+from journeys.roles import MARKETERS, REVIEWERS
+from tests.delivery.peers import SmtpPeer
+from tests.factories import make_customer, make_user
+
+pytestmark = pytest.mark.django_db
+
+EMAIL_TEMPLATE = {
+    "name": "Welcome",
+    "channel": "email",
+    "subject": "Welcome {{ customer.first_name|default:'there' }}",
+    "html": "<p>Hello {{ customer.first_name|default:'there' }} from {{ customer.city }}</p>",
+}
+
+
+def api(role=None):
+    client = APIClient()
+    if role:
+        client.force_authenticate(make_user(role=role))
+    return client
+
+
+def test_marketers_create_list_by_channel_and_edit_templates():
+    marketer = api(MARKETERS)
+    created = marketer.post("/api/templates/", EMAIL_TEMPLATE, format="json")
+    marketer.post("/api/templates/", {"name": "Code", "channel": "sms", "body": "Code {{ event.properties.code }}"})
+
+    assert created.status_code == 201
+    listing = marketer.get("/api/templates/?channel=email").json()
+    assert listing["count"] == 1 and listing["results"][0]["name"] == "Welcome"
+    assert {"id", "name", "channel", "subject", "html"} <= set(listing["results"][0])
+    template_id = created.json()["id"]
+    assert marketer.patch(f"/api/templates/{template_id}/", {"name": "Hello"}, format="json").status_code == 200
+    assert MessageTemplate.objects.get(id=template_id).name == "Hello"
+
+
+def test_reviewers_read_and_preview_but_cannot_write_and_strangers_get_nothing():
+    template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
+    reviewer = api(REVIEWERS)
+
+    assert reviewer.get("/api/templates/").status_code == 200
+    assert reviewer.post(f"/api/templates/{template.id}/preview/", {}, format="json").status_code == 200
+    assert reviewer.post("/api/templates/", EMAIL_TEMPLATE, format="json").status_code == 403
+    assert reviewer.delete(f"/api/templates/{template.id}/").status_code == 403
+    assert reviewer.post(f"/api/templates/{template.id}/send-test/", {"to": "a@example.com"}).status_code == 403
+    assert api().get("/api/templates/").status_code in (401, 403)
+    assert api("nobody").get("/api/templates/").status_code == 403
+
+
+def test_a_template_with_a_blocked_tag_or_missing_parts_is_refused():
+    marketer = api(MARKETERS)
+    debug = marketer.post("/api/templates/", {**EMAIL_TEMPLATE, "html": "{% debug %}"}, format="json")
+    empty = marketer.post("/api/templates/", {"name": "x", "channel": "sms", "body": ""}, format="json")
+    assert debug.status_code == 400 and "debug" in str(debug.json())
+    assert empty.status_code == 400 and "body" in empty.json()
+
+
+def test_preview_renders_for_a_sample_customer_or_a_chosen_one():
+    template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
+    make_customer(external_id="ada", attributes={"first_name": "Ada", "city": "<London>"})
+    marketer = api(MARKETERS)
+
+    sample = marketer.post(f"/api/templates/{template.id}/preview/", {"customer_id": None}, format="json").json()
+    ada = marketer.post(f"/api/templates/{template.id}/preview/", {"customer_id": "ada"}, format="json").json()
+    missing = marketer.post(f"/api/templates/{template.id}/preview/", {"customer_id": "nobody"}, format="json")
+
+    assert sample["subject"] == "Welcome Jane" and "from Paris" in sample["html"]
+    assert ada["subject"] == "Welcome Ada" and "from &lt;London&gt;" in ada["html"]
+    assert "from <London>" in ada["text"]
+    assert {"subject", "html", "text", "body"} <= set(ada)
+    assert missing.status_code == 400
+
+
+def test_send_test_delivers_a_real_email_to_the_given_address(settings):
+    template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
+    with SmtpPeer() as smtp:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        response = api(MARKETERS).post(f"/api/templates/{template.id}/send-test/", {"to": "me@example.com"})
+        bad = api(MARKETERS).post(f"/api/templates/{template.id}/send-test/", {"to": "not an address"})
+
+    assert response.status_code == 200 and response.json()["sent"] is True
+    [message] = smtp.messages
+    assert message["To"] == "me@example.com" and message["Subject"] == "[Test] Welcome Jane"
+    assert bad.status_code == 400
+
+
+def test_the_node_catalog_offers_the_template_field_with_widget_hints():
+    from journeys.api.node_catalog import node_type_catalog
+
+    email = next(kind for kind in node_type_catalog() if kind["kind"] == "send_email")
+    fields = {field["name"]: field for field in email["config"]}
+    assert fields["template"]["required"] is False
+    assert fields["subject"]["required"] is False and fields["body"]["required"] is False
+    webhook = next(kind for kind in node_type_catalog() if kind["kind"] == "send_webhook")
+    assert webhook["ports"] == ["next", "failed"]
+
+
+def test_a_node_refuses_a_template_of_another_channel():
+    from journeys import nodes
+
+    sms = MessageTemplate.objects.create(name="Code", channel="sms", body="Hi")
+    node_type = nodes.get("send_email")
+    _, errors = node_type.clean_config({"template": sms.id})
+    assert "template" in errors
+    config, errors = node_type.clean_config({"template": MessageTemplate.objects.create(**EMAIL_TEMPLATE).id})
+    assert errors == {} and "subject" not in config
