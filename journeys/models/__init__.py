@@ -1,4 +1,12 @@
 from journeys.models.customers import AnonymousId, Customer, Event, Source
+from journeys.models.experiments import (
+    BanditAllocation,
+    Experiment,
+    ExperimentConversion,
+    ExperimentDecision,
+    ExperimentExposure,
+    ExperimentMetric,
+)
 from journeys.models.journeys import (
     Delivery,
     EngineInbox,
@@ -12,11 +20,17 @@ from journeys.models.journeys import (
 
 __all__ = [
     "AnonymousId",
+    "BanditAllocation",
     "Customer",
     "Delivery",
     "EngineInbox",
     "Enrollment",
     "Event",
+    "Experiment",
+    "ExperimentConversion",
+    "ExperimentDecision",
+    "ExperimentExposure",
+    "ExperimentMetric",
     "Journey",
     "JourneyVersion",
     "NodeStat",
