@@ -72,8 +72,9 @@ def record_conversions(events, catalog) -> None:
     columns = [list(column) for column in zip(*rows, strict=True)]
     with bulk_cursor() as cursor:
         cursor.execute(
-            "INSERT INTO journeys_experimentconversion (exposure_id, journey_id, node_id, variant, metric, at)"
-            " SELECT DISTINCT ON (x.id, t.m) x.id, x.journey_id, x.node_id, x.variant, t.m, t.a"
+            "INSERT INTO journeys_experimentconversion"
+            " (exposure_id, journey_id, node_id, variant, metric, assigned_at, at)"
+            " SELECT DISTINCT ON (x.id, t.m) x.id, x.journey_id, x.node_id, x.variant, t.m, x.assigned_at, t.a"
             " FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::timestamptz[], %b::interval[])"
             " AS t(c, j, n, m, a, w)"
             " JOIN journeys_experimentexposure x ON x.customer_id = t.c AND x.journey_id = t.j"

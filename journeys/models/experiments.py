@@ -89,8 +89,8 @@ class ExperimentExposure(models.Model):
 class ExperimentConversion(models.Model):
     """The first time an exposed customer did a metric's event within its window after assignment.
 
-    `metric` is "goal" for the journey goal (the primary metric) or the ExperimentMetric id. Journey, node and
-    variant are copied from the exposure so counting needs no join.
+    `metric` is "goal" for the journey goal (the primary metric) or the ExperimentMetric id. Journey, node,
+    variant and assignment time are copied from the exposure so counting needs no join.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -99,11 +99,12 @@ class ExperimentConversion(models.Model):
     node_id = models.CharField(max_length=64)
     variant = models.CharField(max_length=64)
     metric = models.CharField(max_length=32)
+    assigned_at = models.DateTimeField(help_text="The exposure's, so a date range needs no join.")
     at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["exposure", "metric"], name="conversion_once_per_metric")]
-        indexes = [models.Index(fields=["journey", "node_id", "metric", "at"], name="conversion_node_metric")]
+        indexes = [models.Index(fields=["journey", "node_id", "assigned_at"], name="conversion_node_time")]
 
     def __str__(self):
         return f"{self.node_id} {self.variant} {self.metric}"

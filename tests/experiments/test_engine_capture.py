@@ -1,0 +1,156 @@
+"""The engine keeps exposures and conversions as customers move, and split nodes obey decisions."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from journeys.experiments import services
+from journeys.experiments.selectors import experiment_report
+from journeys.models import Customer, ExperimentConversion, ExperimentExposure, SplitAssignment
+from journeys.nodes.split import bucket
+from journeys.roles import REVIEWERS
+from tests.engine.helpers import run, send
+from tests.experiments.helpers import experiment_journey, new_source
+from tests.factories import make_user
+
+
+@pytest.fixture
+def source(db):
+    return new_source()
+
+
+def variant_of(journey, external_id):
+    customer = Customer.objects.get(external_id=external_id)
+    return ExperimentExposure.objects.get(journey=journey, customer_id=customer.id).variant
+
+
+def test_a_customer_is_exposed_once_and_keeps_the_first_variant_on_re_entry(source):
+    journey = experiment_journey(re_entry="any_time")
+    send(source, {"userId": "ada", "event": "Signed Up"})
+    run()
+    send(source, {"userId": "ada", "event": "Signed Up"})
+    run()
+
+    assert SplitAssignment.objects.filter(journey=journey).count() == 2
+    exposure = ExperimentExposure.objects.get(journey=journey)
+    assert set(SplitAssignment.objects.values_list("variant", flat=True)) == {exposure.variant}
+
+
+def test_a_goal_event_after_assignment_counts_for_the_variant(source):
+    journey = experiment_journey()
+    send(source, {"userId": "ada", "event": "Signed Up"}, {"userId": "bob", "event": "Signed Up"})
+    run()
+    send(source, {"userId": "ada", "event": "Purchased"}, {"userId": "ada", "event": "Purchased"})
+    run()
+
+    conversion = ExperimentConversion.objects.get()
+    assert conversion.metric == "goal"
+    assert conversion.variant == variant_of(journey, "ada")
+    report = experiment_report(journey.experiments.get_or_create(node_id="s")[0])
+    counts = {v["key"]: (v["exposed"], v["conversions"]) for v in report["primary"]["variants"]}
+    assert sum(exposed for exposed, _ in counts.values()) == 2
+    assert counts[variant_of(journey, "ada")][1] == 1
+
+
+def test_a_goal_event_after_the_window_does_not_count(source):
+    journey = experiment_journey(window_days=1)
+    send(source, {"userId": "ada", "event": "Signed Up"})
+    run()
+    exposure = ExperimentExposure.objects.get()
+    exposure.assigned_at -= timedelta(days=2)
+    exposure.save()
+
+    send(source, {"userId": "ada", "event": "Purchased"})
+    run()
+
+    assert not ExperimentConversion.objects.exists()
+    assert journey.pk
+
+
+def test_secondary_and_guardrail_metrics_count_their_own_events(source):
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    clicked = services.experiment_metric_add(experiment=experiment, kind="secondary", event="Clicked", window_days=3)
+    unsub = services.experiment_metric_add(experiment=experiment, kind="guardrail", event="Unsubscribed", window_days=3)
+    send(source, {"userId": "ada", "event": "Signed Up"}, {"userId": "bob", "event": "Signed Up"})
+    run()
+    send(source, {"userId": "ada", "event": "Clicked"}, {"userId": "bob", "event": "Unsubscribed"})
+    run()
+
+    assert set(ExperimentConversion.objects.values_list("metric", flat=True)) == {str(clicked.id), str(unsub.id)}
+    report = experiment_report(experiment)
+    guardrail = next(m for m in report["metrics"] if m["kind"] == "guardrail")
+    assert sum(v["conversions"] for v in guardrail["summary"]["variants"]) == 1
+
+
+def test_events_of_customers_never_exposed_write_nothing(source):
+    experiment_journey()
+    send(source, {"userId": "zoe", "event": "Purchased"})
+    run()
+    assert not ExperimentConversion.objects.exists()
+
+
+def test_a_winner_declared_mid_flight_routes_new_customers_only(source):
+    journey = experiment_journey()
+    early = [f"early{i}" for i in range(40)]
+    send(source, *({"userId": u, "event": "Signed Up"} for u in early))
+    run()
+    before = {u: variant_of(journey, u) for u in early}
+    assert set(before.values()) == {"A", "B"}  # 40 customers at 50/50: both arms used
+
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    reviewer = make_user(role=REVIEWERS)
+    decision = services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=reviewer)
+
+    late = [f"late{i}" for i in range(40)]
+    send(source, *({"userId": u, "event": "Signed Up"} for u in late))
+    run()
+
+    # Those already past the split stay where they are; everyone after the decision takes B.
+    assert {u: variant_of(journey, u) for u in early} == before
+    late_ids = list(Customer.objects.filter(external_id__in=late).values_list("id", flat=True))
+    late_variants = Counter(
+        SplitAssignment.objects.filter(journey=journey, customer_id__in=late_ids).values_list("variant", flat=True)
+    )
+    assert late_variants == {"B": 40}
+    assert decision.decided_by == reviewer
+    assert (
+        decision.figures["primary"]["variants"][0]["exposed"] + decision.figures["primary"]["variants"][1]["exposed"]
+        == 40
+    )
+    # The report ends at the decision: customers routed to the winner afterwards are not in the comparison.
+    experiment.refresh_from_db()
+    report = experiment_report(experiment)
+    assert sum(v["exposed"] for v in report["primary"]["variants"]) == 40
+    assert report["decisions"][0]["decided_by"] == reviewer.username
+
+
+def test_a_decision_cannot_be_made_twice_or_for_an_unknown_arm(source):
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    with pytest.raises(services.ExperimentError):
+        services.experiment_decide(experiment=experiment, kind="winner", variant="Z", user=None)
+    services.experiment_decide(experiment=experiment, kind="stop", variant="A", user=None)
+    with pytest.raises(services.ExperimentError):
+        services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=None)
+
+
+def test_assignment_follows_the_stable_hash_without_overrides(source):
+    journey = experiment_journey()
+    send(source, *({"userId": f"c{i}", "event": "Signed Up"} for i in range(30)))
+    run()
+    for exposure in ExperimentExposure.objects.all():
+        assert (bucket(journey.pk, "s", exposure.customer_id) < 50) == (exposure.variant == "A")
+
+
+def test_the_split_uses_bandit_weights_while_set(source):
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    experiment.weights = {"A": 1.0, "B": 99.0}
+    experiment.save()
+    send(source, *({"userId": f"c{i}", "event": "Signed Up"} for i in range(60)))
+    run(now=timezone.now())
+    for exposure in ExperimentExposure.objects.all():
+        assert (bucket(journey.pk, "s", exposure.customer_id) < 1) == (exposure.variant == "A")
