@@ -48,24 +48,35 @@ def _window(experiment: Experiment, start: datetime | None, end: datetime | None
     return low, high
 
 
-def _counts(experiment: Experiment, low: datetime, high: datetime) -> tuple[dict, dict]:
-    """({variant: exposed}, {metric: {variant: conversions}})."""
+def _daily(experiment: Experiment, low: datetime, high: datetime) -> tuple[list, list]:
+    """Exposures per (UTC day, variant) and conversions per (UTC day, metric, variant): the two scans a page
+    needs, from which both the totals and the daily series are summed."""
     key = [experiment.journey_id, experiment.node_id, low, high]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT variant, count(*) FROM journeys_experimentexposure WHERE journey_id = %s AND node_id = %s"
-            " AND assigned_at >= %s AND assigned_at < %s GROUP BY variant",
+            "SELECT (assigned_at AT TIME ZONE 'UTC')::date, variant, count(*) FROM journeys_experimentexposure"
+            " WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s AND assigned_at < %s GROUP BY 1, 2",
             key,
         )
-        exposed = dict(cursor.fetchall())
+        exposed = cursor.fetchall()
         cursor.execute(
-            "SELECT metric, variant, count(*) FROM journeys_experimentconversion WHERE journey_id = %s"
-            " AND node_id = %s AND assigned_at >= %s AND assigned_at < %s AND at < %s GROUP BY metric, variant",
+            "SELECT (at AT TIME ZONE 'UTC')::date, metric, variant, count(*) FROM journeys_experimentconversion"
+            " WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s AND assigned_at < %s AND at < %s"
+            " GROUP BY 1, 2, 3",
             [*key, high],
         )
-        conversions: dict[str, dict[str, int]] = defaultdict(dict)
-        for metric, variant, count in cursor.fetchall():
-            conversions[metric][variant] = count
+        converted = cursor.fetchall()
+    return exposed, converted
+
+
+def _totals(exposed_rows, converted_rows) -> tuple[dict, dict]:
+    """({variant: exposed}, {metric: {variant: conversions}})."""
+    exposed: dict[str, int] = defaultdict(int)
+    for _, variant, n in exposed_rows:
+        exposed[variant] += n
+    conversions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, metric, variant, n in converted_rows:
+        conversions[metric][variant] += n
     return exposed, conversions
 
 
@@ -118,24 +129,9 @@ def _summary_dict(summary: stats.ExperimentSummary, *, corrected: bool = True) -
     return data
 
 
-def _series(experiment: Experiment, variants: list[dict], low, high, *, alpha: float) -> list[dict]:
+def _series(exposed_rows, all_converted_rows, variants: list[dict], *, alpha: float) -> list[dict]:
     """Per UTC day: each arm's cumulative customers and cumulative goal rate with its Wilson interval."""
-    key = [experiment.journey_id, experiment.node_id, low, high]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT date_trunc('day', assigned_at AT TIME ZONE 'UTC')::date, variant, count(*)"
-            " FROM journeys_experimentexposure WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s"
-            " AND assigned_at < %s GROUP BY 1, 2",
-            key,
-        )
-        exposed_rows = cursor.fetchall()
-        cursor.execute(
-            "SELECT date_trunc('day', at AT TIME ZONE 'UTC')::date, variant, count(*)"
-            " FROM journeys_experimentconversion WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s"
-            " AND assigned_at < %s AND at < %s AND metric = %s GROUP BY 1, 2",
-            [*key, high, GOAL_METRIC],
-        )
-        converted_rows = cursor.fetchall()
+    converted_rows = [(d, v, n) for d, metric, v, n in all_converted_rows if metric == GOAL_METRIC]
     if not exposed_rows:
         return []
     days = sorted({d for d, _, _ in exposed_rows} | {d for d, _, _ in converted_rows})
@@ -187,7 +183,8 @@ def experiment_report(
     node = split_node(journey, experiment.node_id) or {"id": experiment.node_id, "label": "", "config": {}}
     variants = node["config"].get("variants") or []
     low, high = _window(experiment, start, end)
-    exposed, conversions = _counts(experiment, low, high)
+    exposed_rows, converted_rows = _daily(experiment, low, high)
+    exposed, conversions = _totals(exposed_rows, converted_rows)
     weights = _expected_shares(experiment, variants, low, high)
     goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
     mde = experiment.minimum_detectable_effect
@@ -249,7 +246,7 @@ def experiment_report(
         "holm": sum(1 for v in variants if not v.get("control")) > 1 and primary.control_key is not None,
         "metrics": metrics,
         "notes": notes,
-        "series": _series(experiment, variants, low, high, alpha=alpha) if with_series else [],
+        "series": _series(exposed_rows, converted_rows, variants, alpha=alpha) if with_series else [],
         "decisions": [
             {
                 "kind": d.kind,
