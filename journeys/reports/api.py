@@ -53,6 +53,7 @@ def _experiment(journey_id: int, node_id: str) -> Experiment:
 
 
 @extend_schema(
+    operation_id="journeys_report_retrieve",
     parameters=RANGE,
     responses={
         200: OpenApiResponse(
@@ -71,7 +72,10 @@ def journey_report_api(request, journey_id: int):
     return Response(journey_report(journey, start=start, end=end))
 
 
-@extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The journey's split nodes.")})
+@extend_schema(
+    operation_id="journeys_experiments_list",
+    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The journey's split nodes.")},
+)
 @api_view(["GET"])
 @permission_classes([JourneyAccess])
 def experiments_api(request, journey_id: int):
@@ -95,6 +99,7 @@ def experiments_api(request, journey_id: int):
 
 
 @extend_schema(
+    operation_id="journeys_experiment_retrieve",
     parameters=RANGE,
     responses={
         200: OpenApiResponse(
@@ -116,6 +121,7 @@ def experiment_api(request, journey_id: int, node_id: str):
 
 
 @extend_schema(
+    operation_id="journeys_experiment_decisions_create",
     request=DecisionSerializer,
     responses={201: OpenApiResponse(OpenApiTypes.OBJECT), 409: OpenApiResponse(OpenApiTypes.OBJECT)},
 )
