@@ -150,6 +150,14 @@ def experiment_tables(report: dict) -> list[Table]:
             ]
         )
     tables.append(decisions)
+    # The figures each decision was taken on, kept with it, so the history can be read later as it stood.
+    for number, d in enumerate(reversed(report["decisions"]), start=1):
+        primary = (d.get("figures") or {}).get("primary")
+        if primary:
+            what = f"{d['variant']} declared the winner" if d["kind"] == "winner" else f"stopped, to {d['variant']}"
+            title = f"Figures at decision {number} ({what}, {_when(d['decided_at'])})"
+            holm = bool((d.get("figures") or {}).get("holm"))
+            tables.append(variants_table(f"decision-{number}", title, primary, holm=holm))
 
     allocations = Table(
         "allocations", "Bandit reallocations", ["When", "Variant", "Exposed", "Conversions", "New weight"]

@@ -291,3 +291,15 @@ def test_the_experiment_csv_shows_the_published_reference_figures(client, source
     assert b["Difference 95% CI"] == "[-0.75 pp, +4.76 pp]"
     assert b["p-value"] == "0.1529"
     assert b["Chance to beat control"] == "0.9232"
+
+
+def test_the_page_keeps_the_figures_each_decision_was_taken_on(client, populated):
+    journey, _ = populated
+    signed_in(client, REVIEWERS)
+    before = table_rows(client.get(experiment_url(journey)).content.decode(), "variants")
+    client.post(experiment_url(journey, "reports:experiment-decide"), {"kind": "stop", "variant": "A"})
+    page = client.get(experiment_url(journey)).content.decode()
+    assert table_rows(page, "decision-1") == before
+    assert "stopped, to A" in page
+    _, rows = csv_rows(client.get(experiment_url(journey) + "?format=csv&table=decision-1"))
+    assert rows == before
