@@ -107,3 +107,24 @@ def test_a_decision_switches_the_bandit_off():
     services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=None)
     experiment.refresh_from_db()
     assert (experiment.bandit, experiment.status, experiment.winner) == (False, Experiment.Status.DECIDED, "B")
+
+
+@pytest.mark.django_db
+def test_the_sample_ratio_check_allows_for_the_weights_in_force_when_each_customer_arrived():
+    from journeys.experiments.selectors import experiment_report
+
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    now = timezone.now()
+    expose(journey, {"A": (100, 10), "B": (100, 10)}, at=now - timedelta(hours=3))  # 50/50
+    BanditAllocation.objects.create(
+        experiment=experiment, at=now - timedelta(hours=2), weights={"A": 10, "B": 90}, counts={}, draws=1
+    )
+    expose(journey, {"A": (20, 2), "B": (180, 18)}, at=now - timedelta(hours=1))  # 10/90
+
+    report = experiment_report(experiment)
+    srm = next(c for c in report["primary"]["checks"] if c["name"] == "sample_ratio_mismatch")
+    # 120 vs 280 is exactly what the two periods' weights predict; against 50/50 it would be p < 1e-15.
+    assert srm["level"] == "green"
+    assert srm["value"] == pytest.approx(1.0)
+    assert any("bandit" in note for note in report["notes"])
