@@ -64,6 +64,10 @@ class Split(NodeType):
         winner = ctx.config.get("winner") or (override.winner if override else "")
         if winner in keys:
             return Outcome.go(winner, f"winner {winner} declared", intents=[AssignVariant(winner)])
+        earlier = (ctx.context.get("variants") or {}).get(ctx.node_id)
+        if earlier in keys:
+            # A revisit in the same enrollment keeps its arm even if bandit weights moved since.
+            return Outcome.go(earlier, f"kept variant {earlier}", intents=[AssignVariant(earlier)])
         variants = ctx.config["variants"]
         how = "assigned"
         if override and override.weights and set(override.weights) == keys:

@@ -154,3 +154,40 @@ def test_the_split_uses_bandit_weights_while_set(source):
     run(now=timezone.now())
     for exposure in ExperimentExposure.objects.all():
         assert (bucket(journey.pk, "s", exposure.customer_id) < 1) == (exposure.variant == "A")
+
+
+def test_a_revisit_in_the_same_enrollment_keeps_its_arm_when_bandit_weights_move(source):
+    from journeys.engine.runner import load_customers
+    from journeys.experiments import routing
+    from journeys.models import Enrollment
+    from journeys.nodes.base import NodeContext
+    from journeys.nodes.split import Split
+
+    journey = experiment_journey()
+    send(source, {"userId": "ada", "event": "Signed Up"})
+    run()
+    first = variant_of(journey, "ada")
+    other = "B" if first == "A" else "A"
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    experiment.weights = {first: 0.0, other: 100.0}
+    experiment.save()
+    routing.clear_cache()
+
+    enrollment = Enrollment.objects.get(journey=journey)
+    customers = load_customers({enrollment.customer_id})
+    ctx = NodeContext(
+        node_id="s",
+        config={"variants": [{"key": "A", "weight": 50, "control": True}, {"key": "B", "weight": 50}]},
+        now=timezone.now(),
+        journey_id=journey.pk,
+        enrollment_id=enrollment.pk,
+        entered_at=enrollment.entered_at,
+        customer=customers[enrollment.customer_id],
+        context=enrollment.context,
+        visit=2,
+        event_count=None,
+        default_timezone="UTC",
+    )
+    assert Split().run(ctx).port == first
+    ctx.context = {}
+    assert Split().run(ctx).port == other  # a new enrollment follows the bandit weights
