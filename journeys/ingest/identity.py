@@ -241,6 +241,14 @@ def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
             writer.flush()
         for table in ("journeys_enrollment", "journeys_delivery", "journeys_step", "journeys_splitassignment"):
             cursor.execute(f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s", [kept_id, merged_away_id])
+        # Experiment exposures follow too, so the kept profile's later events convert them; where both profiles
+        # were already exposed at the same split, each stays a unit of its own (they were assigned apart).
+        cursor.execute(
+            "UPDATE journeys_experimentexposure x SET customer_id = %s WHERE x.customer_id = %s AND NOT EXISTS"
+            " (SELECT 1 FROM journeys_experimentexposure k WHERE k.customer_id = %s AND k.journey_id = x.journey_id"
+            " AND k.node_id = x.node_id)",
+            [kept_id, merged_away_id, kept_id],
+        )
 
 
 def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:

@@ -191,3 +191,20 @@ def test_a_revisit_in_the_same_enrollment_keeps_its_arm_when_bandit_weights_move
     assert Split().run(ctx).port == first
     ctx.context = {}
     assert Split().run(ctx).port == other  # a new enrollment follows the bandit weights
+
+
+def test_an_exposure_follows_a_merged_profile_and_its_later_goal_counts(source):
+    journey = experiment_journey()
+    send(source, {"userId": "ada", "event": "Browsed"})  # a known profile, not in the journey
+    send(source, {"anonymousId": "device-1", "event": "Signed Up"})  # an anonymous visitor enters and is split
+    run()
+    exposure = ExperimentExposure.objects.get(journey=journey)
+
+    send(source, {"type": "identify", "userId": "ada", "anonymousId": "device-1"})  # the visitor was Ada
+    run()
+    send(source, {"userId": "ada", "event": "Purchased"})
+    run()
+
+    exposure.refresh_from_db()
+    assert exposure.customer_id == Customer.objects.get(external_id="ada").id
+    assert ExperimentConversion.objects.get().exposure_id == exposure.id
