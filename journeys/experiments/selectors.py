@@ -228,7 +228,7 @@ def experiment_report(
                     "key": v["key"],
                     "weight": v["weight"],
                     "control": bool(v.get("control")),
-                    "current_weight": (experiment.weights or {}).get(v["key"], v["weight"]),
+                    "current_weight": _current_weight(experiment, v),
                 }
                 for v in variants
             ],
@@ -263,6 +263,13 @@ def experiment_report(
             for a in experiment.allocations.all()[:200]
         ],
     }
+
+
+def _current_weight(experiment: Experiment, variant: dict) -> float:
+    """The share of new customers the arm gets now: all or nothing after a decision, else bandit or graph."""
+    if experiment.winner:
+        return 100.0 if variant["key"] == experiment.winner else 0.0
+    return float((experiment.weights or {}).get(variant["key"], variant["weight"]))
 
 
 def _dates(experiment: Experiment, low, high) -> dict:

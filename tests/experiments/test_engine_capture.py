@@ -208,3 +208,12 @@ def test_an_exposure_follows_a_merged_profile_and_its_later_goal_counts(source):
     exposure.refresh_from_db()
     assert exposure.customer_id == Customer.objects.get(external_id="ada").id
     assert ExperimentConversion.objects.get().exposure_id == exposure.id
+
+
+def test_after_a_decision_the_report_shows_all_traffic_on_the_chosen_arm(source):
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=None)
+    experiment.refresh_from_db()
+    weights = {v["key"]: v["current_weight"] for v in experiment_report(experiment)["experiment"]["variants"]}
+    assert weights == {"A": 0.0, "B": 100.0}
