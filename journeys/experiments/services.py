@@ -90,16 +90,19 @@ def experiment_update_settings(
         raise ExperimentError("the minimum detectable effect must be between 0.1% and 1000%")
     if bandit_interval_minutes < MIN_BANDIT_INTERVAL_MINUTES or bandit_interval_minutes > 7 * 24 * 60:
         raise ExperimentError(f"the bandit interval must be {MIN_BANDIT_INTERVAL_MINUTES} minutes to 7 days")
-    if bandit_on and experiment.status != Experiment.Status.RUNNING:
-        raise ExperimentError("a bandit only runs while the experiment is running")
-    experiment.minimum_detectable_effect = minimum_detectable_effect
-    experiment.bandit = bandit_on
-    experiment.bandit_interval_minutes = bandit_interval_minutes
-    if not bandit_on and experiment.weights is not None:
-        # Back to the graph's weights; the reallocations stay on record.
-        experiment.weights = None
-        routing.clear_cache()
-    experiment.save(update_fields=["minimum_detectable_effect", "bandit", "bandit_interval_minutes", "weights"])
+    with transaction.atomic():
+        # Locked, so a decision or a reallocation committing meanwhile is neither undone nor overwritten.
+        experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
+        if bandit_on and experiment.status != Experiment.Status.RUNNING:
+            raise ExperimentError("a bandit only runs while the experiment is running")
+        experiment.minimum_detectable_effect = minimum_detectable_effect
+        experiment.bandit = bandit_on
+        experiment.bandit_interval_minutes = bandit_interval_minutes
+        if not bandit_on and experiment.weights is not None:
+            # Back to the graph's weights; the reallocations stay on record.
+            experiment.weights = None
+        experiment.save(update_fields=["minimum_detectable_effect", "bandit", "bandit_interval_minutes", "weights"])
+    routing.clear_cache()
     return experiment
 
 

@@ -303,3 +303,33 @@ def test_the_page_keeps_the_figures_each_decision_was_taken_on(client, populated
     assert "stopped, to A" in page
     _, rows = csv_rows(client.get(experiment_url(journey) + "?format=csv&table=decision-1"))
     assert rows == before
+
+
+def test_a_reviewer_switches_the_bandit_on_and_bad_settings_are_refused_with_a_message(client, populated):
+    journey, experiment = populated
+    signed_in(client, REVIEWERS)
+    url = experiment_url(journey, "reports:experiment-settings")
+    client.post(url, {"mde_percent": "5", "bandit": "on", "bandit_interval_minutes": "30"})
+    experiment.refresh_from_db()
+    assert (experiment.bandit, experiment.bandit_interval_minutes) == (True, 30)
+    assert experiment.minimum_detectable_effect == pytest.approx(0.05)
+
+    response = client.post(url, {"mde_percent": "5", "bandit_interval_minutes": "1"}, follow=True)
+    assert "the bandit interval must be" in response.content.decode()
+    experiment.refresh_from_db()
+    assert experiment.bandit is True  # unchanged
+
+
+def test_a_reviewer_adds_and_removes_a_secondary_metric(client, populated):
+    journey, experiment = populated
+    signed_in(client, REVIEWERS)
+    client.post(
+        experiment_url(journey, "reports:experiment-metric-add"),
+        {"kind": "secondary", "event": "Clicked", "window_days": "3"},
+    )
+    metric = experiment.metrics.get(event="Clicked")
+    page = client.get(experiment_url(journey)).content.decode()
+    assert "Secondary metric: Clicked within 3 days" in page
+    remove = reverse("reports:experiment-metric-remove", args=[journey.pk, "s", metric.pk])
+    client.post(remove)
+    assert not experiment.metrics.filter(event="Clicked").exists()
