@@ -1,8 +1,8 @@
 """Reads for experiment reports: counts from the exposure and conversion tables, then the statistics.
 
 Every figure is "as of" a date range: customers first assigned in [start, end), conversions that happened
-before `end`. A decided or stopped experiment ends at its decision: customers routed to the winner afterwards
-are not part of the comparison.
+before `end`. A decided or stopped experiment takes no customers after its decision (those routed to the winner
+are not part of the comparison), but the customers assigned before it keep converting within their windows.
 """
 
 from collections import defaultdict
@@ -48,9 +48,9 @@ def _window(experiment: Experiment, start: datetime | None, end: datetime | None
     return low, high
 
 
-def _daily(experiment: Experiment, low: datetime, high: datetime) -> tuple[list, list]:
-    """Exposures per (UTC day, variant) and conversions per (UTC day, metric, variant): the two scans a page
-    needs, from which both the totals and the daily series are summed."""
+def _daily(experiment: Experiment, low: datetime, high: datetime, until: datetime) -> tuple[list, list]:
+    """Exposures per (UTC day, variant) and conversions (before `until`) per (UTC day, metric, variant): the two
+    scans a page needs, from which both the totals and the daily series are summed."""
     key = [experiment.journey_id, experiment.node_id, low, high]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -63,7 +63,7 @@ def _daily(experiment: Experiment, low: datetime, high: datetime) -> tuple[list,
             "SELECT (at AT TIME ZONE 'UTC')::date, metric, variant, count(*) FROM journeys_experimentconversion"
             " WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s AND assigned_at < %s AND at < %s"
             " GROUP BY 1, 2, 3",
-            [*key, high],
+            [*key, until],
         )
         converted = cursor.fetchall()
     return exposed, converted
@@ -183,7 +183,7 @@ def experiment_report(
     node = split_node(journey, experiment.node_id) or {"id": experiment.node_id, "label": "", "config": {}}
     variants = node["config"].get("variants") or []
     low, high = _window(experiment, start, end)
-    exposed_rows, converted_rows = _daily(experiment, low, high)
+    exposed_rows, converted_rows = _daily(experiment, low, high, end or FAR_FUTURE)
     exposed, conversions = _totals(exposed_rows, converted_rows)
     weights = _expected_shares(experiment, variants, low, high)
     goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")

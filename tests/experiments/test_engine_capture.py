@@ -217,3 +217,21 @@ def test_after_a_decision_the_report_shows_all_traffic_on_the_chosen_arm(source)
     experiment.refresh_from_db()
     weights = {v["key"]: v["current_weight"] for v in experiment_report(experiment)["experiment"]["variants"]}
     assert weights == {"A": 0.0, "B": 100.0}
+
+
+def test_customers_assigned_before_a_decision_keep_converting_after_it(source):
+    journey = experiment_journey()
+    send(source, *({"userId": f"c{i}", "event": "Signed Up"} for i in range(10)))
+    run()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    decision = services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=None)
+    send(source, {"userId": "c1", "event": "Purchased"}, {"userId": "late", "event": "Signed Up"})
+    run()
+    send(source, {"userId": "late", "event": "Purchased"})
+    run()
+
+    experiment.refresh_from_db()
+    report = experiment_report(experiment)
+    assert sum(v["exposed"] for v in report["primary"]["variants"]) == 10  # "late" came after the decision
+    assert sum(v["conversions"] for v in report["primary"]["variants"]) == 1  # c1, after the decision
+    assert sum(v["conversions"] for v in decision.figures["primary"]["variants"]) == 0  # as it stood then
