@@ -17,7 +17,8 @@ from journeys.models import Experiment, Journey
 
 FAR_PAST = datetime(1970, 1, 1, tzinfo=UTC)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-MAX_SERIES_DAYS = 400  # a chart point per day; longer ranges are cut to their last 400 days
+MAX_SERIES_POINTS = 400  # longer series are cut to their last 400 points (earlier ones still count)
+HOURLY_UP_TO = timedelta(days=3)  # experiments shorter than this are charted per hour, longer ones per day
 
 
 def journey_graph(journey: Journey) -> dict:
@@ -48,22 +49,22 @@ def _window(experiment: Experiment, start: datetime | None, end: datetime | None
     return low, high
 
 
-def _daily(experiment: Experiment, low: datetime, high: datetime, until: datetime) -> tuple[list, list]:
-    """Exposures per (UTC day, variant) and conversions (before `until`) per (UTC day, metric, variant): the two
-    scans a page needs, from which both the totals and the daily series are summed."""
+def _periodic(experiment: Experiment, low: datetime, high: datetime, until: datetime, unit: str) -> tuple[list, list]:
+    """Exposures per (UTC period, variant) and conversions (before `until`) per (UTC period, metric, variant): the
+    two scans a page needs, from which both the totals and the series are summed. `unit` is "hour" or "day"."""
     key = [experiment.journey_id, experiment.node_id, low, high]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (assigned_at AT TIME ZONE 'UTC')::date, variant, count(*) FROM journeys_experimentexposure"
+            "SELECT date_trunc(%s, assigned_at AT TIME ZONE 'UTC'), variant, count(*) FROM journeys_experimentexposure"
             " WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s AND assigned_at < %s GROUP BY 1, 2",
-            key,
+            [unit, *key],
         )
         exposed = cursor.fetchall()
         cursor.execute(
-            "SELECT (at AT TIME ZONE 'UTC')::date, metric, variant, count(*) FROM journeys_experimentconversion"
+            "SELECT date_trunc(%s, at AT TIME ZONE 'UTC'), metric, variant, count(*) FROM journeys_experimentconversion"
             " WHERE journey_id = %s AND node_id = %s AND assigned_at >= %s AND assigned_at < %s AND at < %s"
             " GROUP BY 1, 2, 3",
-            [*key, until],
+            [unit, *key, until],
         )
         converted = cursor.fetchall()
     return exposed, converted
@@ -129,21 +130,22 @@ def _summary_dict(summary: stats.ExperimentSummary, *, corrected: bool = True) -
     return data
 
 
-def _series(exposed_rows, all_converted_rows, variants: list[dict], *, alpha: float) -> list[dict]:
-    """Per UTC day: each arm's cumulative customers and cumulative goal rate with its Wilson interval."""
+def _series(exposed_rows, all_converted_rows, variants: list[dict], *, unit: str, alpha: float) -> list[dict]:
+    """Per UTC hour or day: each arm's cumulative customers and cumulative goal rate with its Wilson interval."""
     converted_rows = [(d, v, n) for d, metric, v, n in all_converted_rows if metric == GOAL_METRIC]
     if not exposed_rows:
         return []
-    days = sorted({d for d, _, _ in exposed_rows} | {d for d, _, _ in converted_rows})
-    first, last = days[0], days[-1]
-    if (last - first).days >= MAX_SERIES_DAYS:
-        first = last - timedelta(days=MAX_SERIES_DAYS - 1)
+    step = timedelta(hours=1) if unit == "hour" else timedelta(days=1)
+    periods = sorted({d for d, _, _ in exposed_rows} | {d for d, _, _ in converted_rows})
+    first, last = periods[0], periods[-1]
+    if (last - first) / step >= MAX_SERIES_POINTS:
+        first = last - step * (MAX_SERIES_POINTS - 1)
     daily_exposed = {(d, v): n for d, v, n in exposed_rows}
     daily_converted = {(d, v): n for d, v, n in converted_rows}
     keys = [v["key"] for v in variants]
     totals = dict.fromkeys(keys, 0)
     converted = dict.fromkeys(keys, 0)
-    # Days before the cut still count towards the cumulative totals.
+    # Periods before the cut still count towards the cumulative totals.
     for d, v, n in exposed_rows:
         if d < first and v in totals:
             totals[v] += n
@@ -153,7 +155,8 @@ def _series(exposed_rows, all_converted_rows, variants: list[dict], *, alpha: fl
     points = []
     day = first
     while day <= last:
-        point = {"day": day.isoformat(), "variants": {}}
+        label = day.strftime("%Y-%m-%d %H:00") if unit == "hour" else day.strftime("%Y-%m-%d")
+        point = {"period": label, "variants": {}}
         for k in keys:
             totals[k] += daily_exposed.get((day, k), 0)
             converted[k] += daily_converted.get((day, k), 0)
@@ -166,7 +169,7 @@ def _series(exposed_rows, all_converted_rows, variants: list[dict], *, alpha: fl
                 "high": rate.high,
             }
         points.append(point)
-        day += timedelta(days=1)
+        day += step
     return points
 
 
@@ -183,7 +186,10 @@ def experiment_report(
     node = split_node(journey, experiment.node_id) or {"id": experiment.node_id, "label": "", "config": {}}
     variants = node["config"].get("variants") or []
     low, high = _window(experiment, start, end)
-    exposed_rows, converted_rows = _daily(experiment, low, high, end or FAR_FUTURE)
+    dates = _dates(experiment, low, high)
+    first, last = dates["first_exposure_at"], dates["last_exposure_at"]
+    unit = "hour" if first is None or last - first <= HOURLY_UP_TO else "day"
+    exposed_rows, converted_rows = _periodic(experiment, low, high, end or FAR_FUTURE, unit)
     exposed, conversions = _totals(exposed_rows, converted_rows)
     weights = _expected_shares(experiment, variants, low, high)
     goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
@@ -214,7 +220,6 @@ def experiment_report(
             "a bandit changed the weights during the experiment: later customers were assigned with other weights"
             " than earlier ones, so pooled rates can mix periods; the sample ratio check allows for this"
         )
-    dates = _dates(experiment, low, high)
     return {
         "journey": {"id": journey.pk, "name": journey.name},
         "experiment": {
@@ -246,7 +251,8 @@ def experiment_report(
         "holm": sum(1 for v in variants if not v.get("control")) > 1 and primary.control_key is not None,
         "metrics": metrics,
         "notes": notes,
-        "series": _series(exposed_rows, converted_rows, variants, alpha=alpha) if with_series else [],
+        "series": _series(exposed_rows, converted_rows, variants, unit=unit, alpha=alpha) if with_series else [],
+        "series_unit": unit,
         "decisions": [
             {
                 "kind": d.kind,

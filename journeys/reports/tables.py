@@ -128,13 +128,13 @@ def experiment_tables(report: dict) -> list[Table]:
 
     series = Table(
         "series",
-        "Goal conversion over time (cumulative)",
-        ["Day", "Variant", "Exposed", "Conversions", "Rate", "Rate 95% CI"],
+        f"Goal conversion over time (cumulative, per {report['series_unit']})",
+        ["Period (UTC)", "Variant", "Exposed", "Conversions", "Rate", "Rate 95% CI"],
     )
     for point in report["series"]:
         for key, v in point["variants"].items():
             series.rows.append(
-                [point["day"], key, count(v["exposed"]), count(v["conversions"]), pct(v["rate"]), interval(v, pct)]
+                [point["period"], key, count(v["exposed"]), count(v["conversions"]), pct(v["rate"]), interval(v, pct)]
             )
     tables.append(series)
 

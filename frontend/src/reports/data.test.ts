@@ -44,13 +44,13 @@ describe('styles', () => {
 });
 
 describe('variantSeries', () => {
-  it('aligns every variant with the days and turns rates into percentages', () => {
+  it('aligns every variant with the periods and turns rates into percentages', () => {
     const series: SeriesPoint[] = [
-      { day: '2026-01-01', variants: { A: { exposed: 10, conversions: 1, rate: 0.1, low: 0.02, high: 0.4 } } },
-      { day: '2026-01-02', variants: {} },
+      { period: '2026-01-01', variants: { A: { exposed: 10, conversions: 1, rate: 0.1, low: 0.02, high: 0.4 } } },
+      { period: '2026-01-02', variants: {} },
     ];
     const result = variantSeries(series, ['A']);
-    expect(result.days).toEqual(['2026-01-01', '2026-01-02']);
+    expect(result.periods).toEqual(['2026-01-01', '2026-01-02']);
     expect(result.byVariant[0]?.rate).toEqual([10, null]);
     expect(result.byVariant[0]?.exposed).toEqual([10, 0]);
   });

@@ -9,7 +9,7 @@ export interface VariantPoint {
 }
 
 export interface SeriesPoint {
-  day: string;
+  period: string;
   variants: Record<string, VariantPoint>;
 }
 
@@ -48,9 +48,9 @@ export function withAlpha(hex: string, alpha: number): string {
   return `rgba(${(value >> 16) & 255}, ${(value >> 8) & 255}, ${value & 255}, ${alpha})`;
 }
 
-/** Per variant: rate, interval low/high and cumulative exposures, each aligned with `days`. */
+/** Per variant: rate, interval low/high and cumulative exposures, each aligned with `periods`. */
 export function variantSeries(series: SeriesPoint[], variants: string[]) {
-  const days = series.map((p) => p.day);
+  const periods = series.map((p) => p.period);
   const byVariant = variants.map((key) => ({
     key,
     rate: series.map((p) => percent(p.variants[key]?.rate ?? null)),
@@ -58,7 +58,7 @@ export function variantSeries(series: SeriesPoint[], variants: string[]) {
     high: series.map((p) => percent(p.variants[key]?.high ?? null)),
     exposed: series.map((p) => p.variants[key]?.exposed ?? 0),
   }));
-  return { days, byVariant };
+  return { periods, byVariant };
 }
 
 function percent(value: number | null): number | null {

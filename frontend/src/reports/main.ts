@@ -62,7 +62,7 @@ function draw(name: string, config: ChartConfiguration<never>) {
 }
 
 function experimentCharts(data: ExperimentCharts) {
-  const { days, byVariant } = variantSeries(data.series, data.variants);
+  const { periods, byVariant } = variantSeries(data.series, data.variants);
   const rateSets = byVariant.flatMap((v, i) => {
     const style = styleFor(i);
     // The interval is a band between two invisible lines; the legend lists only the rate lines.
@@ -91,10 +91,10 @@ function experimentCharts(data: ExperimentCharts) {
   });
   draw('rate', {
     type: 'line',
-    data: { labels: days, datasets: rateSets },
+    data: { labels: periods, datasets: rateSets },
     options: {
       plugins: {
-        title: { display: true, text: 'Cumulative goal conversion rate (%) with 95% Wilson interval' },
+        title: { display: true, text: 'Cumulative goal conversion rate (%) with 95% Wilson interval (UTC)' },
         legend: {
           labels: {
             usePointStyle: true,
@@ -108,7 +108,7 @@ function experimentCharts(data: ExperimentCharts) {
   draw('assignments', {
     type: 'line',
     data: {
-      labels: days,
+      labels: periods,
       datasets: byVariant.map((v, i) => {
         const style = styleFor(i);
         return {
