@@ -22,7 +22,8 @@ def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str
     else:
         sql += " OR hour >= %s)"
         params.append(since.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
-    sql += " GROUP BY node_id, metric"
+    # The report pages' own counters (exits by reason, wait times) are not live canvas metrics.
+    sql += " AND metric NOT LIKE 'exit:%%' AND metric NOT LIKE 'dwell:%%' GROUP BY node_id, metric"
     counters: dict[str, dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from journeys.api import views
 from journeys.delivery.api import MessageTemplateViewSet
+from journeys.reports import api as reports_api
 
 router = DefaultRouter()
 router.register("journeys", views.JourneyViewSet, basename="journey")
@@ -11,5 +12,13 @@ router.register("templates", MessageTemplateViewSet, basename="template")
 urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),
+    path("journeys/<int:journey_id>/report/", reports_api.journey_report_api, name="journey-report"),
+    path("journeys/<int:journey_id>/experiments/", reports_api.experiments_api, name="experiments"),
+    path("journeys/<int:journey_id>/experiments/<str:node_id>/", reports_api.experiment_api, name="experiment"),
+    path(
+        "journeys/<int:journey_id>/experiments/<str:node_id>/decisions/",
+        reports_api.experiment_decide_api,
+        name="experiment-decisions",
+    ),
     *router.urls,
 ]

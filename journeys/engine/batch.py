@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from journeys.experiments.capture import write_exposures
 from journeys.nodes.base import UpdateAttributes
 from journeys.sql import bulk_cursor, json_text
 
@@ -129,6 +130,7 @@ class BatchWriter:
             " %b::text[], %b::timestamptz[]) ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
             columns,
         )
+        write_exposures(cursor, columns)
 
     def _write_attributes(self, cursor):
         """Apply removes, then sets, then increments, in SQL, so concurrent profile updates are not lost."""

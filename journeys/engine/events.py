@@ -20,6 +20,7 @@ from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
+from journeys.experiments.capture import record_conversions
 from journeys.sql import bulk_cursor
 
 MAX_GOAL_WINDOW = timedelta(days=365)
@@ -72,6 +73,7 @@ def apply_events(events: list[EventRow], *, catalog: Catalog, now: datetime) -> 
     _wake_waiting(events, states, now)
     _exit_on_criteria(events, states, catalog, runner)
     _record_goals(events, states, catalog, runner)
+    record_conversions(events, catalog)
     save_states(list(states.values()), now)
     writer.flush()
 

@@ -24,6 +24,7 @@ from journeys.nodes.base import (
     UpdateAttributes,
     describe_duration,
 )
+from journeys.reports.counters import dwell_metric, exit_metric
 from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Runner:
         state.exited_at = self.now
         state.changed = True
         self.writer.count(state.journey_id, state.node_id, action)
+        self.writer.count(state.journey_id, state.node_id, exit_metric(reason))
         self._step(state, action, reason)
 
     def fail(self, state: EnrollmentState, error: Exception | str) -> None:
@@ -71,6 +73,9 @@ class Runner:
     def _end_wait(self, state: EnrollmentState) -> None:
         if state.is_waiting:
             self.writer.gauge(state.journey_id, state.node_id, "waiting", -1)
+            if state.waiting_since is not None:  # time spent per node, for the journey report
+                waited = (self.now - state.waiting_since).total_seconds()
+                self.writer.count(state.journey_id, state.node_id, dwell_metric(waited))
         state.clear_wait()
 
     # --- moving on

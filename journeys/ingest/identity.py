@@ -254,6 +254,14 @@ def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
             " AND k.scope = s.scope)",
             [kept_id, merged_away_id, kept_id],
         )
+        # Experiment exposures follow too, so the kept profile's later events convert them; where both profiles
+        # were already exposed at the same split, each stays a unit of its own (they were assigned apart).
+        cursor.execute(
+            "UPDATE journeys_experimentexposure x SET customer_id = %s WHERE x.customer_id = %s AND NOT EXISTS"
+            " (SELECT 1 FROM journeys_experimentexposure k WHERE k.customer_id = %s AND k.journey_id = x.journey_id"
+            " AND k.node_id = x.node_id)",
+            [kept_id, merged_away_id, kept_id],
+        )
 
 
 def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:

@@ -1,5 +1,13 @@
 from journeys.models.customers import AnonymousId, Customer, Event, Source
 from journeys.models.delivery import ChannelThrottle, InAppMessage, MessageTemplate, Suppression
+from journeys.models.experiments import (
+    BanditAllocation,
+    Experiment,
+    ExperimentConversion,
+    ExperimentDecision,
+    ExperimentExposure,
+    ExperimentMetric,
+)
 from journeys.models.journeys import (
     Delivery,
     EngineInbox,
@@ -13,12 +21,18 @@ from journeys.models.journeys import (
 
 __all__ = [
     "AnonymousId",
+    "BanditAllocation",
     "ChannelThrottle",
     "Customer",
     "Delivery",
     "EngineInbox",
     "Enrollment",
     "Event",
+    "Experiment",
+    "ExperimentConversion",
+    "ExperimentDecision",
+    "ExperimentExposure",
+    "ExperimentMetric",
     "InAppMessage",
     "Journey",
     "JourneyVersion",

@@ -2,6 +2,7 @@ import hashlib
 
 from rest_framework import serializers
 
+from journeys.experiments.routing import override_for
 from journeys.nodes import register
 from journeys.nodes.base import AssignVariant, NodeContext, NodeType, Outcome
 
@@ -56,12 +57,25 @@ class Split(NodeType):
         return self.output_ports(config)  # every variant must lead somewhere
 
     def run(self, ctx: NodeContext) -> Outcome:
-        if ctx.config.get("winner"):
-            variant = ctx.config["winner"]
-            return Outcome.go(variant, f"winner {variant} declared", intents=[AssignVariant(variant)])
+        keys = {v["key"] for v in ctx.config["variants"]}
+        # A winner or bandit weights set on the experiment page override the published graph (see
+        # journeys/experiments/routing.py); an override naming arms this version lacks is ignored.
+        override = override_for(ctx.journey_id, ctx.node_id, now=ctx.now)
+        winner = ctx.config.get("winner") or (override.winner if override else "")
+        if winner in keys:
+            return Outcome.go(winner, f"winner {winner} declared", intents=[AssignVariant(winner)])
+        earlier = (ctx.context.get("variants") or {}).get(ctx.node_id)
+        if earlier in keys:
+            # A revisit in the same enrollment keeps its arm even if bandit weights moved since.
+            return Outcome.go(earlier, f"kept variant {earlier}", intents=[AssignVariant(earlier)])
+        variants = ctx.config["variants"]
+        how = "assigned"
+        if override and override.weights and set(override.weights) == keys:
+            variants = [{"key": v["key"], "weight": override.weights[v["key"]]} for v in variants]
+            how = "bandit assigned"
         point = bucket(ctx.journey_id, ctx.node_id, ctx.customer.id)
-        variant = choose_variant(ctx.config["variants"], point)
-        return Outcome.go(variant, f"assigned variant {variant}", intents=[AssignVariant(variant)])
+        variant = choose_variant(variants, point)
+        return Outcome.go(variant, f"{how} variant {variant}", intents=[AssignVariant(variant)])
 
     def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
         errors = []

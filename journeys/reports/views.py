@@ -1,0 +1,230 @@
+"""Report pages: thin views over the report selectors and the experiment services."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from journeys.experiments import services
+from journeys.experiments.selectors import experiment_report, split_nodes
+from journeys.models import Experiment, ExperimentMetric, Journey
+from journeys.reports import tables
+from journeys.reports.selectors import journey_report
+from journeys.roles import can_declare_winners, can_read_journeys
+
+MAX_NOTE_CHARS = 2000
+
+
+def _readable(request) -> None:
+    if not can_read_journeys(request.user):
+        raise PermissionDenied("Reports are for Marketers, Reviewers and Admins.")
+
+
+def _deciding(request) -> None:
+    if not can_declare_winners(request.user):
+        raise PermissionDenied("Only Reviewers and Admins change experiments.")
+
+
+def date_range(params) -> tuple[date | None, date | None, datetime | None, datetime | None, list[str]]:
+    """`from` and `to` (inclusive days, UTC) from the query string, as dates and as [start, end) datetimes."""
+    errors = []
+    days = []
+    for name in ("from", "to"):
+        raw = (params.get(name) or "").strip()[:10]
+        try:
+            days.append(date.fromisoformat(raw) if raw else None)
+        except ValueError:
+            days.append(None)
+            errors.append(f"{name}: {raw!r} is not a date (YYYY-MM-DD)")
+    first, last = days
+    if first and last and last < first:
+        errors.append("the range ends before it starts")
+        first = last = None
+    start = datetime.combine(first, time.min, tzinfo=UTC) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) if last else None
+    return first, last, start, end, errors
+
+
+def _csv(table: tables.Table, filename: str) -> HttpResponse:
+    response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_or_404(all_tables: list[tables.Table], name: str, prefix: str, first, last) -> HttpResponse:
+    table = next((t for t in all_tables if t.name == name), None)
+    if table is None:
+        raise Http404("no such table")
+    span = f"-{first or 'start'}-to-{last or 'now'}" if first or last else ""
+    return _csv(table, f"{prefix}-{table.name}{span}.csv")
+
+
+@login_required
+@require_GET
+def index(request):
+    _readable(request)
+    journeys = Journey.objects.exclude(current_version=None).select_related("current_version")[:500]
+    rows = [{"journey": j, "splits": split_nodes(j)} for j in journeys]
+    return render(request, "reports/index.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def journey_page(request, journey_id: int):
+    _readable(request)
+    journey = get_object_or_404(Journey.objects.select_related("current_version"), pk=journey_id)
+    first, last, start, end, errors = date_range(request.GET)
+    report = journey_report(journey, start=start, end=end)
+    all_tables = tables.journey_tables(report)
+    if request.GET.get("format") == "csv":
+        return _csv_or_404(all_tables, request.GET.get("table", ""), f"journey-{journey.pk}", first, last)
+    charts = {
+        "funnel": [{"label": r["step"], "count": r["count"]} for r in report["funnel"]],
+        "conversion": report["conversion_series"],
+        "exits": report["exits_by_reason"],
+        "flows": report["flows"],
+        "deliveries": report["deliveries"],
+    }
+    return render(
+        request,
+        "reports/journey.html",
+        {
+            "journey": journey,
+            "report": report,
+            "tables": {t.name: t for t in all_tables},
+            "charts": charts,
+            "splits": split_nodes(journey),
+            "first": first,
+            "last": last,
+            "range_errors": errors,
+        },
+    )
+
+
+def _experiment(journey_id: int, node_id: str) -> Experiment:
+    journey = get_object_or_404(Journey.objects.select_related("current_version"), pk=journey_id)
+    try:
+        return services.experiment_get_or_create(journey=journey, node_id=node_id)
+    except services.ExperimentError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+@require_GET
+def experiment_page(request, journey_id: int, node_id: str):
+    _readable(request)
+    experiment = _experiment(journey_id, node_id)
+    first, last, start, end, errors = date_range(request.GET)
+    report = experiment_report(experiment, start=start, end=end)
+    all_tables = tables.experiment_tables(report)
+    if request.GET.get("format") == "csv":
+        return _csv_or_404(all_tables, request.GET.get("table", ""), f"experiment-{experiment.pk}", first, last)
+    variants = report["experiment"]["variants"]
+    charts = {
+        "variants": [v["key"] for v in variants],
+        "series": report["series"],
+        "decisions": [{"at": d["decided_at"], "kind": d["kind"], "variant": d["variant"]} for d in report["decisions"]],
+    }
+    checks = [{**check, "label": check["name"].replace("_", " ")} for check in report["primary"]["checks"]]
+    return render(
+        request,
+        "reports/experiment.html",
+        {
+            "experiment": experiment,
+            "journey": experiment.journey,
+            "report": report,
+            "tables": all_tables,
+            "charts": charts,
+            "checks": checks,
+            "methods": tables.METHODS,
+            "can_decide": can_declare_winners(request.user),
+            "metric_kinds": ExperimentMetric.Kind.choices,
+            "first": first,
+            "last": last,
+            "range_errors": errors,
+        },
+    )
+
+
+def _back(experiment: Experiment):
+    return redirect("reports:experiment", journey_id=experiment.journey_id, node_id=experiment.node_id)
+
+
+@login_required
+@require_POST
+def experiment_decide(request, journey_id: int, node_id: str):
+    _deciding(request)
+    experiment = _experiment(journey_id, node_id)
+    kind = request.POST.get("kind", "")
+    try:
+        services.experiment_decide(
+            experiment=experiment,
+            kind=kind,
+            variant=request.POST.get("variant", "")[:64],
+            user=request.user,
+            note=request.POST.get("note", "")[:MAX_NOTE_CHARS],
+        )
+    except services.ExperimentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Winner declared." if kind == "winner" else "Experiment stopped.")
+    return _back(experiment)
+
+
+def _number(raw, cast, default):
+    try:
+        return cast(raw)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+@require_POST
+def experiment_settings(request, journey_id: int, node_id: str):
+    _deciding(request)
+    experiment = _experiment(journey_id, node_id)
+    try:
+        services.experiment_update_settings(
+            experiment=experiment,
+            minimum_detectable_effect=_number(request.POST.get("mde_percent"), float, -1) / 100,
+            bandit_on=request.POST.get("bandit") == "on",
+            bandit_interval_minutes=_number(request.POST.get("bandit_interval_minutes"), int, -1),
+        )
+    except services.ExperimentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Settings saved.")
+    return _back(experiment)
+
+
+@login_required
+@require_POST
+def experiment_metric_add(request, journey_id: int, node_id: str):
+    _deciding(request)
+    experiment = _experiment(journey_id, node_id)
+    try:
+        services.experiment_metric_add(
+            experiment=experiment,
+            kind=request.POST.get("kind", ""),
+            event=request.POST.get("event", "")[:300],
+            window_days=_number(request.POST.get("window_days"), int, -1),
+        )
+    except services.ExperimentError as error:
+        messages.error(request, str(error))
+    return _back(experiment)
+
+
+@login_required
+@require_POST
+def experiment_metric_remove(request, journey_id: int, node_id: str, metric_id: int):
+    _deciding(request)
+    experiment = _experiment(journey_id, node_id)
+    try:
+        services.experiment_metric_remove(experiment=experiment, metric_id=metric_id)
+    except services.ExperimentError as error:
+        messages.error(request, str(error))
+    return _back(experiment)

@@ -1,0 +1,90 @@
+"""The report figures as JSON: the same numbers as the pages, the same role rules, and in the schema."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from journeys.models import ExperimentDecision
+from journeys.roles import MARKETERS, REVIEWERS
+from tests.experiments.helpers import new_source
+from tests.factories import make_user
+from tests.reports.helpers import populated_journey
+
+
+@pytest.fixture
+def populated(db):
+    return populated_journey(new_source())
+
+
+def api_as(role):
+    client = APIClient()
+    user = make_user(role=role)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client, user
+
+
+def test_anonymous_callers_get_401(populated):
+    journey, _ = populated
+    client = APIClient()
+    assert client.get(f"/api/journeys/{journey.pk}/report/").status_code == 401
+    assert client.get(f"/api/journeys/{journey.pk}/experiments/s/").status_code == 401
+    assert client.post(f"/api/journeys/{journey.pk}/experiments/s/decisions/", {}).status_code == 401
+
+
+def test_the_experiment_json_has_every_figure_with_its_method(populated):
+    journey, _ = populated
+    client, _ = api_as(MARKETERS)
+    body = client.get(f"/api/journeys/{journey.pk}/experiments/s/").json()
+    variants = {v["key"]: v for v in body["primary"]["variants"]}
+    assert sum(v["exposed"] for v in variants.values()) == 40
+    assert sum(v["conversions"] for v in variants.values()) == 12
+    b = variants["B"]
+    assert b["difference"]["method"] == "Newcombe hybrid score interval (method 10)"
+    assert b["rate"]["low"] < b["rate"]["value"] < b["rate"]["high"]
+    assert {c["name"] for c in body["primary"]["checks"]} == {
+        "sample_ratio_mismatch",
+        "too_few_conversions",
+        "sample_size",
+    }
+    assert body["metrics"][0]["kind"] == "guardrail"
+
+
+def test_the_journey_json_matches_the_funnel(populated):
+    journey, _ = populated
+    client, _ = api_as(REVIEWERS)
+    body = client.get(f"/api/journeys/{journey.pk}/report/").json()
+    assert body["totals"] == {"entries": 40, "converted": 12, "exited": 40, "errored": 0}
+    assert client.get(f"/api/journeys/{journey.pk}/report/?from=nonsense").status_code == 400
+
+
+def test_experiments_are_listed_per_split_node(populated):
+    journey, _ = populated
+    client, _ = api_as(REVIEWERS)
+    body = client.get(f"/api/journeys/{journey.pk}/experiments/").json()
+    assert body["experiments"] == [{"node_id": "s", "label": "s", "status": "running", "winner": ""}]
+
+
+def test_only_reviewers_and_admins_decide_through_the_api(populated):
+    journey, _ = populated
+    url = f"/api/journeys/{journey.pk}/experiments/s/decisions/"
+    marketer, _ = api_as(MARKETERS)
+    assert marketer.post(url, {"kind": "winner", "variant": "B"}, format="json").status_code == 403
+    assert not ExperimentDecision.objects.exists()
+
+    reviewer, user = api_as(REVIEWERS)
+    response = reviewer.post(url, {"kind": "winner", "variant": "B"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["decided_by"] == user.username
+    assert reviewer.post(url, {"kind": "stop", "variant": "A"}, format="json").status_code == 409
+
+
+def test_the_schema_documents_the_report_endpoints(db):
+    client, _ = api_as(REVIEWERS)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in [
+        "/api/journeys/{journey_id}/report/",
+        "/api/journeys/{journey_id}/experiments/",
+        "/api/journeys/{journey_id}/experiments/{node_id}/",
+        "/api/journeys/{journey_id}/experiments/{node_id}/decisions/",
+    ]:
+        assert path in schema["paths"], path
