@@ -4,9 +4,16 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from journeys.engine.batch import GAUGE_HOUR
-from journeys.models import Enrollment, Step
+from journeys.models import Enrollment, EventName, Journey, Step
+
+SEARCH_MAX_LENGTH = 100
+SUGGESTIONS = 50
+# Attribute keys are read from a sample of profiles, never from the whole table.
+ATTRIBUTE_SAMPLE_NEWEST = 2000
+ATTRIBUTE_SAMPLE_RANDOM = 3000
 
 
 def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str, dict[str, int]]:
@@ -49,3 +56,83 @@ def customer_journey_history(customer_id: int) -> list[dict]:
     for step in Step.objects.filter(enrollment__in=enrollments).order_by("id"):
         steps[step.enrollment_id].append(step)
     return [{"enrollment": enrollment, "steps": steps[enrollment.id]} for enrollment in enrollments]
+
+
+# --- the journeys list
+
+
+def journeys_list(*, status: str | None = None, search: str | None = None) -> QuerySet[Journey]:
+    """Journeys for the list page and API, most recently edited first; `search` matches the name."""
+    queryset = Journey.objects.select_related("current_version").order_by("-updated_at", "-id")
+    if status:
+        queryset = queryset.filter(status=status)
+    if search and search.strip():
+        queryset = queryset.filter(name__icontains=search.strip()[:SEARCH_MAX_LENGTH])
+    return queryset
+
+
+def journey_totals(journeys: list[Journey]) -> dict[int, dict[str, int]]:
+    """{journey_id: {entered, active, converted}} from the maintained counters, in one small query.
+
+    `entered` is the journey's own entry count; exits, errors and conversions are summed from
+    the per-node flow counters. Active is what entered and has not left: counting the active
+    enrollments instead would read an index entry per customer inside, millions for a big journey.
+    """
+    if not journeys:
+        return {}
+    totals = {j.pk: {"entered": j.entered_count, "active": 0, "converted": 0, "_left": 0} for j in journeys}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT journey_id, metric, sum(value) FROM journeys_nodestat"
+            " WHERE journey_id = ANY(%s) AND metric IN ('exited', 'errored', 'converted') AND hour > %s"
+            " GROUP BY journey_id, metric",
+            [list(totals), GAUGE_HOUR],
+        )
+        for journey_id, metric, value in cursor.fetchall():
+            if journey_id in totals:
+                totals[journey_id]["converted" if metric == "converted" else "_left"] += int(value)
+    for figures in totals.values():
+        figures["active"] = max(0, figures["entered"] - figures.pop("_left"))
+    return totals
+
+
+# --- suggestions for the editor's pickers
+
+
+def event_names(*, prefix: str = "", limit: int = SUGGESTIONS) -> list[str]:
+    """Track event names seen, alphabetically, those starting with `prefix` (any case)."""
+    queryset = EventName.objects.order_by("name")
+    if prefix:
+        queryset = queryset.filter(name__istartswith=prefix[:255])
+    return list(queryset.values_list("name", flat=True)[:limit])
+
+
+def attribute_keys(*, prefix: str = "", limit: int = SUGGESTIONS) -> list[dict[str, str]]:
+    """Customer attribute keys seen, each with its most frequent JSON type, alphabetically.
+
+    Read from the newest profiles plus a random sample of table pages, so the cost does not
+    grow with the number of customers; a key held only by a few old profiles may be missed.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'journeys_customer'::regclass")
+        estimated = max(float(cursor.fetchone()[0]), 1.0)
+        percent = min(100.0, 100.0 * ATTRIBUTE_SAMPLE_RANDOM / estimated)
+        cursor.execute(
+            "WITH sample AS ("
+            "  (SELECT attributes FROM journeys_customer ORDER BY id DESC LIMIT %s)"
+            "  UNION ALL (SELECT attributes FROM journeys_customer TABLESAMPLE SYSTEM (%s) LIMIT %s)"
+            "), typed AS ("
+            "  SELECT a.key, jsonb_typeof(a.value) AS type, count(*) AS seen"
+            "  FROM sample, jsonb_each(CASE WHEN jsonb_typeof(sample.attributes) = 'object'"
+            "                         THEN sample.attributes ELSE '{}'::jsonb END) a"
+            "  WHERE jsonb_typeof(a.value) <> 'null' AND upper(a.key) LIKE upper(%s) || '%%'"
+            "  GROUP BY a.key, jsonb_typeof(a.value)"
+            ")"
+            " SELECT DISTINCT ON (key) key, type FROM typed ORDER BY key, seen DESC, type LIMIT %s",
+            [ATTRIBUTE_SAMPLE_NEWEST, percent, ATTRIBUTE_SAMPLE_RANDOM, _like_escape(prefix[:255]), limit],
+        )
+        return [{"name": key, "type": type_} for key, type_ in cursor.fetchall()]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

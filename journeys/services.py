@@ -3,6 +3,7 @@
 Views, admin actions and tasks call these; they never change journey state themselves.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -364,5 +365,25 @@ def journey_import(*, data: dict, user=None) -> Journey:
         description=str(data.get("description") or ""),
         graph=graph,
         settings=data.get("settings") if isinstance(data.get("settings"), dict) else {},
+        user=user,
+    )
+
+
+# --- copies
+
+COPY_PREFIX = "Copy of "
+
+
+def journey_duplicate(*, journey: Journey, user=None) -> Journey:
+    """A new draft with the journey's current draft graph, settings and description.
+
+    Nothing of the original's history comes along: no versions, customers or counters.
+    """
+    name = f"{COPY_PREFIX}{journey.name}"[: Journey._meta.get_field("name").max_length]
+    return journey_create(
+        name=name,
+        description=journey.description,
+        graph=copy.deepcopy(journey.graph),
+        settings=copy.deepcopy(journey.settings),
         user=user,
     )

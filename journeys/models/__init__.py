@@ -1,4 +1,4 @@
-from journeys.models.customers import AnonymousId, Customer, Event, Source
+from journeys.models.customers import AnonymousId, Customer, Event, EventName, Source
 from journeys.models.journeys import (
     Delivery,
     EngineInbox,
@@ -17,6 +17,7 @@ __all__ = [
     "EngineInbox",
     "Enrollment",
     "Event",
+    "EventName",
     "Journey",
     "JourneyVersion",
     "NodeStat",
