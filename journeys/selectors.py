@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.functions import Upper
 
 from journeys.engine.batch import GAUGE_HOUR
 from journeys.models import Enrollment, EventName, Journey, Step
@@ -100,8 +101,8 @@ def journey_totals(journeys: list[Journey]) -> dict[int, dict[str, int]]:
 
 
 def event_names(*, prefix: str = "", limit: int = SUGGESTIONS) -> list[str]:
-    """Track event names seen, alphabetically, those starting with `prefix` (any case)."""
-    queryset = EventName.objects.order_by("name")
+    """Track event names seen, alphabetically in any case, those starting with `prefix` (any case)."""
+    queryset = EventName.objects.order_by(Upper("name"), "name")
     if prefix:
         queryset = queryset.filter(name__istartswith=prefix[:255])
     return list(queryset.values_list("name", flat=True)[:limit])
