@@ -213,9 +213,9 @@ def test_the_list_shows_status_version_and_counts_from_the_counters():
     row = re.search(rf'<tr data-journey-id="{journey.pk}">(.*?)</tr>', page, re.S).group(1)
     assert "Live" in row
     assert "v1" in row
-    assert re.search(r'data-metric="entered">3<', row)
-    assert re.search(r'data-metric="active">1<', row)
-    assert re.search(r'data-metric="converted">1<', row)
+    assert re.search(r'data-metric="entered" data-value="3">3<', row)
+    assert re.search(r'data-metric="active" data-value="1">1<', row)
+    assert re.search(r'data-metric="converted" data-value="1">1<', row)
 
 
 def test_an_unpublished_draft_says_so():
@@ -290,6 +290,6 @@ def test_the_page_takes_the_same_few_queries_with_thousands_of_journeys():
     assert "Page 40 of 120" in response.content.decode()
     # 3 nodes x 6 hours, one exit and one conversion per node-hour, after `entered_count` = 2999 entries.
     page = reviewer.get("/journeys/?q=Journey 02999").content.decode()
-    assert re.search(r'data-metric="entered">2999<', page)
-    assert re.search(r'data-metric="active">2981<', page)
-    assert re.search(r'data-metric="converted">18<', page)
+    assert re.search(r'data-metric="entered" data-value="2999">2,999<', page)
+    assert re.search(r'data-metric="active" data-value="2981">2,981<', page)
+    assert re.search(r'data-metric="converted" data-value="18">18<', page)
