@@ -5,14 +5,14 @@ Views, admin actions and tasks call these; they never change journey state thems
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from journeys import nodes
-from journeys.engine.batch import BatchWriter
+from journeys.engine.batch import GAUGE_HOUR, BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.hooks import engine_wake
@@ -387,3 +387,40 @@ def journey_duplicate(*, journey: Journey, user=None) -> Journey:
         settings=copy.deepcopy(journey.settings),
         user=user,
     )
+
+
+# --- counter roll-up
+
+# Flow counters are kept per hour for this long, so a canvas (last hour, last 24 hours) and
+# `counters?since=` within it read exact figures. Older hours are folded into one all-time row
+# per node and metric, so reading a journey's counters does not grow with its age.
+HOURLY_DETAIL = timedelta(days=7)
+ROLLUP_HOUR = GAUGE_HOUR + timedelta(hours=1)
+
+
+def node_stats_roll_up(*, now: datetime | None = None) -> int:
+    """Fold hourly flow counters older than HOURLY_DETAIL into each node's ROLLUP_HOUR row; return rows folded.
+
+    All-time sums are unchanged (readers add every row after GAUGE_HOUR); a range starting
+    before the cut-off counts only what is still hourly. One journey per statement, so each
+    transaction stays small; the engine only writes the current hour, so nothing waits on it.
+    """
+    now = now or timezone.now()
+    cutoff = (now - HOURLY_DETAIL).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    folded = 0
+    for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # `hour > ROLLUP_HOUR` leaves the gauges and the roll-up rows themselves in place.
+            cursor.execute(
+                "WITH moved AS ("
+                "  DELETE FROM journeys_nodestat WHERE journey_id = %s AND hour > %s AND hour < %s"
+                "  RETURNING node_id, metric, value"
+                ") INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
+                " SELECT %s, node_id, metric, %s, 0, sum(value) FROM moved GROUP BY node_id, metric"
+                " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value"
+                " RETURNING (SELECT count(*) FROM moved)",
+                [journey_id, ROLLUP_HOUR, cutoff, journey_id, ROLLUP_HOUR],
+            )
+            rows = cursor.fetchall()
+            folded += rows[0][0] if rows else 0
+    return folded

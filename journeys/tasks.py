@@ -49,3 +49,9 @@ def audiences_run_scheduled() -> int:
     from journeys.services import audiences_run_due
 
     return audiences_run_due()
+
+
+def node_stats_roll_up() -> int:
+    from journeys.services import node_stats_roll_up
+
+    return node_stats_roll_up()
