@@ -1,7 +1,7 @@
 """Reads for pages and the API: counters, who is where, a customer's path."""
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -22,21 +22,58 @@ def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str
 
     `waiting` is a gauge and always the current figure.
     """
-    sql = "SELECT node_id, metric, sum(value) FROM journeys_nodestat WHERE journey_id = %s AND (hour = %s"
-    params: list = [journey_id, GAUGE_HOUR]
-    if since is None:
-        sql += " OR hour > %s)"
-        params.append(GAUGE_HOUR)
-    else:
-        sql += " OR hour >= %s)"
-        params.append(since.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
-    sql += " GROUP BY node_id, metric"
     counters: dict[str, dict[str, int]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for node_id, metric, value in cursor.fetchall():
-            counters[node_id][metric] = int(value)
+    if since is None:
+        rows = [row[1:] for row in _all_time_counters([journey_id], gauges=True)]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT node_id, metric, sum(value) FROM journeys_nodestat"
+                " WHERE journey_id = %s AND (hour = %s OR hour >= %s) GROUP BY node_id, metric",
+                [journey_id, GAUGE_HOUR, since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)],
+            )
+            rows = cursor.fetchall()
+    for node_id, metric, value in rows:
+        counters[node_id][metric] = int(value)
     return dict(counters)
+
+
+# Every flow counter row is at or after this hour; the gauges sit at GAUGE_HOUR before it.
+FIRST_FLOW_HOUR = GAUGE_HOUR + timedelta(hours=1)
+
+
+def _all_time_counters(journey_ids: list[int], *, metrics: list[str] | None = None, gauges: bool = False) -> list:
+    """(journey_id, node_id, metric, value) rows: NodeStatTotal plus the hourly rows from its `through` on.
+
+    One statement, so a refresh committing meanwhile cannot make an hour count twice or not at
+    all. The hourly part reads only the last few hours through the (journey, hour) index.
+    """
+    only = " AND {table}.metric = ANY(%(metrics)s)" if metrics is not None else ""
+    gauge_rows = (
+        " UNION ALL SELECT g.journey_id, g.node_id, g.metric, g.value FROM journeys_nodestat g"
+        " WHERE g.journey_id = ANY(%(ids)s) AND g.hour = %(gauge)s"
+        if gauges
+        else ""
+    )
+    sql = (
+        "WITH cut AS ("
+        "  SELECT j.id AS journey_id, COALESCE("
+        "    (SELECT t.through FROM journeys_nodestattotal t WHERE t.journey_id = j.id LIMIT 1), %(first)s"
+        "  ) AS through FROM unnest(%(ids)s::bigint[]) AS j(id)"
+        ")"
+        " SELECT journey_id, node_id, metric, sum(value) FROM ("
+        "  SELECT t.journey_id, t.node_id, t.metric, t.value FROM journeys_nodestattotal t"
+        f"  WHERE t.journey_id = ANY(%(ids)s){only.format(table='t')}"
+        "  UNION ALL SELECT s.journey_id, s.node_id, s.metric, s.value FROM cut"
+        "  JOIN journeys_nodestat s ON s.journey_id = cut.journey_id AND s.hour >= cut.through"
+        f"  {only.format(table='s')}{gauge_rows}"
+        " ) counted GROUP BY journey_id, node_id, metric"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, {"ids": list(journey_ids), "first": FIRST_FLOW_HOUR, "gauge": GAUGE_HOUR, "metrics": metrics}
+        )
+        return cursor.fetchall()
 
 
 def enrollments_at(journey_id: int, *, node_id: str | None = None, status: str | None = None):
@@ -73,7 +110,7 @@ def journeys_list(*, status: str | None = None, search: str | None = None) -> Qu
 
 
 def journey_totals(journeys: list[Journey]) -> dict[int, dict[str, int]]:
-    """{journey_id: {entered, active, converted}} from the maintained counters, in one small query.
+    """{journey_id: {entered, active, converted}} from the maintained counters, in one query.
 
     `entered` is the journey's own entry count; exits, errors and conversions are summed from
     the per-node flow counters. Active is what entered and has not left: counting the active
@@ -82,16 +119,10 @@ def journey_totals(journeys: list[Journey]) -> dict[int, dict[str, int]]:
     if not journeys:
         return {}
     totals = {j.pk: {"entered": j.entered_count, "active": 0, "converted": 0, "_left": 0} for j in journeys}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT journey_id, metric, sum(value) FROM journeys_nodestat"
-            " WHERE journey_id = ANY(%s) AND metric IN ('exited', 'errored', 'converted') AND hour > %s"
-            " GROUP BY journey_id, metric",
-            [list(totals), GAUGE_HOUR],
-        )
-        for journey_id, metric, value in cursor.fetchall():
-            if journey_id in totals:
-                totals[journey_id]["converted" if metric == "converted" else "_left"] += int(value)
+    for journey_id, _node_id, metric, value in _all_time_counters(
+        list(totals), metrics=["exited", "errored", "converted"]
+    ):
+        totals[journey_id]["converted" if metric == "converted" else "_left"] += int(value)
     for figures in totals.values():
         figures["active"] = max(0, figures["entered"] - figures.pop("_left"))
     return totals

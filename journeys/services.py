@@ -389,38 +389,31 @@ def journey_duplicate(*, journey: Journey, user=None) -> Journey:
     )
 
 
-# --- counter roll-up
+# --- counter totals
 
-# Flow counters are kept per hour for this long, so a canvas (last hour, last 24 hours) and
-# `counters?since=` within it read exact figures. Older hours are folded into one all-time row
-# per node and metric, so reading a journey's counters does not grow with its age.
-HOURLY_DETAIL = timedelta(days=7)
-ROLLUP_HOUR = GAUGE_HOUR + timedelta(hours=1)
+# Hours this recent are left to the readers: the engine may still be adding to the current
+# hour, and a tick that started just before the hour turned writes into the one before.
+TOTALS_OPEN_HOURS = timedelta(hours=2)
 
 
-def node_stats_roll_up(*, now: datetime | None = None) -> int:
-    """Fold hourly flow counters older than HOURLY_DETAIL into each node's ROLLUP_HOUR row; return rows folded.
+def node_stat_totals_refresh(*, now: datetime | None = None) -> int:
+    """Re-sum every journey's hourly flow counters before the last two hours into NodeStatTotal.
 
-    All-time sums are unchanged (readers add every row after GAUGE_HOUR); a range starting
-    before the cut-off counts only what is still hourly. One journey per statement, so each
-    transaction stays small; the engine only writes the current hour, so nothing waits on it.
+    Run hourly. Each journey is summed afresh in its own transaction (never incrementally), so a
+    late write into an hour already summed is counted again by the next run. Returns how many
+    journeys have totals.
     """
     now = now or timezone.now()
-    cutoff = (now - HOURLY_DETAIL).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    folded = 0
+    through = (now - TOTALS_OPEN_HOURS).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    refreshed = 0
     for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
         with transaction.atomic(), connection.cursor() as cursor:
-            # `hour > ROLLUP_HOUR` leaves the gauges and the roll-up rows themselves in place.
+            cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
             cursor.execute(
-                "WITH moved AS ("
-                "  DELETE FROM journeys_nodestat WHERE journey_id = %s AND hour > %s AND hour < %s"
-                "  RETURNING node_id, metric, value"
-                ") INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
-                " SELECT %s, node_id, metric, %s, 0, sum(value) FROM moved GROUP BY node_id, metric"
-                " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value"
-                " RETURNING (SELECT count(*) FROM moved)",
-                [journey_id, ROLLUP_HOUR, cutoff, journey_id, ROLLUP_HOUR],
+                "INSERT INTO journeys_nodestattotal (journey_id, node_id, metric, value, through)"
+                " SELECT journey_id, node_id, metric, sum(value), %s FROM journeys_nodestat"
+                " WHERE journey_id = %s AND hour > %s AND hour < %s GROUP BY journey_id, node_id, metric",
+                [through, journey_id, GAUGE_HOUR, through],
             )
-            rows = cursor.fetchall()
-            folded += rows[0][0] if rows else 0
-    return folded
+            refreshed += cursor.rowcount > 0
+    return refreshed

@@ -51,7 +51,7 @@ def audiences_run_scheduled() -> int:
     return audiences_run_due()
 
 
-def node_stats_roll_up() -> int:
-    from journeys.services import node_stats_roll_up
+def node_stat_totals_refresh() -> int:
+    from journeys.services import node_stat_totals_refresh
 
-    return node_stats_roll_up()
+    return node_stat_totals_refresh()

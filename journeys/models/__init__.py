@@ -6,6 +6,7 @@ from journeys.models.journeys import (
     Journey,
     JourneyVersion,
     NodeStat,
+    NodeStatTotal,
     SplitAssignment,
     Step,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "Journey",
     "JourneyVersion",
     "NodeStat",
+    "NodeStatTotal",
     "Source",
     "SplitAssignment",
     "Step",
