@@ -7,7 +7,8 @@ page) per-node counters for every hour of `--days` days (12 nodes, 5 metrics, 2 
 busy journey's engine writes); `--enrollments` enrollments with their customers spread over
 those 25. Then times the list page and the list API in-process (Django's test client, no
 network), each request 20 times: first page, a deep page, a name search and a status filter;
-then runs the hourly refresh of the counter totals (`NodeStatTotal`) and times them again. Prints one JSON line with the median and p95 of each, in milliseconds.
+then runs the hourly refresh of the counter totals (`NodeStatTotal`) and times them again.
+Prints one JSON line with the median and p95 of each, in milliseconds.
 """
 
 import argparse
