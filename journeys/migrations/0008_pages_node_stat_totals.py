@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='nodestattotal',
             name='journey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='node_stat_totals', to='journeys.journey'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='node_stat_totals', to='journeys.journey'),
         ),
         migrations.AddConstraint(
             model_name='nodestattotal',

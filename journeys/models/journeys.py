@@ -187,7 +187,8 @@ class NodeStatTotal(models.Model):
     are (reports read them by date range).
     """
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="node_stat_totals")
+    # No index of its own: the unique key starts with the journey.
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="node_stat_totals", db_index=False)
     node_id = models.CharField(max_length=64)
     metric = models.CharField(max_length=80)
     value = models.BigIntegerField()
