@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from journeys import selectors, services
 from journeys.models import Journey
@@ -38,7 +38,7 @@ def editor_url(journey_id: int) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def journey_list(request):
     if not can_read_journeys(request.user):
         # Logged in but in no group yet: say so, rather than show an empty list.
