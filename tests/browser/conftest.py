@@ -5,7 +5,7 @@ available here, so it is launched through `executable_path`).
 Fixtures:
 - `live_server_url`: base URL of a Daphne process serving the whole ASGI app on the test database.
 - `engine_worker`: a separate process running the journey engine loop, as a django-q2 worker would.
-- `browser`: one Chromium per test module; `page`: a fresh context and page per test.
+- `browser`: one Chromium per test session; `page`: a fresh context and page per test.
 - `login(page, user)`: signs a user in through the real login form.
 - `artifact_path(name)`: where to save screenshots (`tests/artifacts/`, or `$TEST_ARTIFACTS_DIR`).
 """
@@ -40,11 +40,8 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    # One Chromium per test module, not per session: while Playwright's sync API is open it keeps
-    # an event loop marked running in this thread, and async_to_sync (the websocket tests,
-    # channels) refuses to run under it; closing it after each browser module frees the tests after.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
