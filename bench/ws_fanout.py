@@ -1,6 +1,7 @@
 """Websocket fan-out: many canvases watching one journey while another process commits engine steps.
 
     .venv/bin/python bench/ws_fanout.py [--clients 200] [--seconds 20] [--rate 5] [--processes N]
+                                        [--history-days 90 [--totals]]
 
 A live journey (API trigger -> wait a day) is served by a real server (`manage.py web`: daphne
 processes on one socket). `--clients` websocket clients, logged in as a Reviewer, subscribe to
@@ -15,6 +16,10 @@ it. Updates are coalesced to about one a second per socket on purpose, so delays
 are the design, not a fault. Reported: delay p50/p95/max, messages received, commits a client
 never saw, and the CPU of the server processes (psutil; 100 = one core busy) over the stepping
 phase. Clients and server share the machine. Prints one JSON line at the end.
+
+`--history-days` first gives the journey that many days of hourly counters on 12 other nodes
+(what a busy journey that old has), so every snapshot has more rows to sum; `--totals` then runs
+the hourly counter-totals job before the subscribers connect, as production would have.
 """
 
 import argparse
@@ -47,6 +52,25 @@ def wait_for_server(port: int, deadline: float) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("the server did not start")
+
+
+def add_history(journey_id: int, days: int) -> int:
+    """Hourly counters for `days` days on 12 nodes the customers never reach; the rows written."""
+    from django.db import connection
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journeys_nodestat (journey_id, node_id, metric, hour, shard, value)"
+            " SELECT %s, 'old' || n, m, date_trunc('hour', %s::timestamptz) - make_interval(hours => h), s, 1"
+            " FROM generate_series(1, 12) n,"
+            " unnest(ARRAY['entered', 'passed:next', 'exited', 'converted', 'errored']) m,"
+            " generate_series(1, %s) h, generate_series(0, 1) s",
+            [journey_id, timezone.now(), days * 24],
+        )
+        written = cursor.rowcount
+        cursor.execute("ANALYZE journeys_nodestat")
+    return written
 
 
 def make_journey_and_session() -> tuple[int, str]:
@@ -220,6 +244,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="how long engine steps are committed")
     parser.add_argument("--rate", type=float, default=5, help="entries committed per second")
     parser.add_argument("--processes", type=int, default=None, help="daphne processes (default: WEB_PROCESSES)")
+    parser.add_argument("--history-days", type=int, default=0, help="days of old hourly counters on the journey")
+    parser.add_argument("--totals", action="store_true", help="run the counter-totals job before measuring")
     parser.add_argument("--stepper", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stepper is not None:
@@ -230,6 +256,12 @@ def main() -> None:
     setup_django()
     reset_bench_database(database)
     journey_id, session = make_journey_and_session()
+    if args.history_days:
+        log(f"{add_history(journey_id, args.history_days):,} rows of counter history")
+    if args.totals:
+        from journeys.services import node_stat_totals_refresh
+
+        node_stat_totals_refresh()
 
     port = free_port()
     command = [sys.executable, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)]
@@ -259,6 +291,8 @@ def main() -> None:
                 "clients": args.clients,
                 "rate": args.rate,
                 "seconds": args.seconds,
+                "history_days": args.history_days,
+                "totals": args.totals,
                 "database": database,
                 **figures,
             }
