@@ -293,3 +293,13 @@ def test_the_page_takes_the_same_few_queries_with_thousands_of_journeys():
     assert re.search(r'data-metric="entered" data-value="2999">2,999<', page)
     assert re.search(r'data-metric="active" data-value="2981">2,981<', page)
     assert re.search(r'data-metric="converted" data-value="18">18<', page)
+
+
+def test_last_edited_reads_as_a_person_would_say_it():
+    fresh = draft("Fresh")
+    old = draft("Old", updated_at=timezone.now() - timezone.timedelta(hours=3, minutes=5))
+    page = logged_in(roles.REVIEWERS).get("/journeys/").content.decode()
+    fresh_row = re.search(rf'<tr data-journey-id="{fresh.pk}">(.*?)</tr>', page, re.S).group(1)
+    old_row = re.search(rf'<tr data-journey-id="{old.pk}">(.*?)</tr>', page, re.S).group(1)
+    assert ">just now</time>" in fresh_row
+    assert ">3\xa0hours, 5\xa0minutes ago</time>" in old_row
