@@ -13,7 +13,7 @@ def thousands(value: int) -> str:
 
 @register.filter
 def edited_ago(value) -> str:
-    """"just now" under a minute (timesince would say "0 minutes"), else "3 hours ago"."""
+    """Under a minute "just now" (timesince would say "0 minutes"), else "3 hours ago"."""
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value)} ago"
