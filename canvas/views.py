@@ -94,6 +94,9 @@ def journey_new(request):
     if len(name) > NAME_MAX_LENGTH:
         messages.error(request, f"A journey name has at most {NAME_MAX_LENGTH} characters.")
         return _back_to_list(request)
+    if "\x00" in name:
+        messages.error(request, "A journey name cannot contain a NUL character.")
+        return _back_to_list(request)
     journey = services.journey_create(name=name, user=request.user)
     return redirect(editor_url(journey.pk))
 

@@ -11,6 +11,9 @@ from journeys.engine.batch import GAUGE_HOUR
 from journeys.models import Enrollment, EventName, Journey, Step
 
 SEARCH_MAX_LENGTH = 100
+# PostgreSQL text cannot hold NUL, so a search containing one matches nothing (and psycopg
+# would refuse to send it).
+NUL = "\x00"
 SUGGESTIONS = 50
 # Attribute keys are read from a sample of profiles, never from the whole table.
 ATTRIBUTE_SAMPLE_NEWEST = 2000
@@ -105,6 +108,8 @@ def journeys_list(*, status: str | None = None, search: str | None = None) -> Qu
     if status:
         queryset = queryset.filter(status=status)
     if search and search.strip():
+        if NUL in search:
+            return queryset.none()
         queryset = queryset.filter(name__icontains=search.strip()[:SEARCH_MAX_LENGTH])
     return queryset
 
@@ -133,6 +138,8 @@ def journey_totals(journeys: list[Journey]) -> dict[int, dict[str, int]]:
 
 def event_names(*, prefix: str = "", limit: int = SUGGESTIONS) -> list[str]:
     """Track event names seen, alphabetically in any case, those starting with `prefix` (any case)."""
+    if NUL in prefix:
+        return []
     queryset = EventName.objects.order_by(Upper("name"), "name")
     if prefix:
         queryset = queryset.filter(name__istartswith=prefix[:255])
@@ -145,6 +152,8 @@ def attribute_keys(*, prefix: str = "", limit: int = SUGGESTIONS) -> list[dict[s
     Read from the newest profiles plus a random sample of table pages, so the cost does not
     grow with the number of customers; a key held only by a few old profiles may be missed.
     """
+    if NUL in prefix:
+        return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'journeys_customer'::regclass")
         estimated = max(float(cursor.fetchone()[0]), 1.0)

@@ -136,3 +136,17 @@ def test_suggestions_need_a_role(path):
 @pytest.mark.parametrize("path", ["/api/event-names/", "/api/attributes/"])
 def test_suggestions_are_read_only(path):
     assert logged_in(roles.ADMINS).post(path).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/event-names/?q=Order%00", "/api/attributes/?q=plan%00", "/api/journeys/?search=a%00b"]
+)
+def test_a_nul_character_in_a_search_matches_nothing_rather_than_failing(reviewer, path):
+    send(
+        make_source(),
+        {"userId": "ada", "event": "Order Completed"},
+        {"type": "identify", "userId": "ada", "traits": {"plan": "pro"}},
+    )
+    response = reviewer.get(path)
+    assert response.status_code == 200
+    assert response.json()["results"] == []

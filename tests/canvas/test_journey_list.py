@@ -150,6 +150,13 @@ def test_create_refuses_a_name_longer_than_the_field():
     assert "at most 200 characters" in response.content.decode()
 
 
+def test_create_refuses_a_name_with_a_nul_character():
+    response = logged_in(roles.MARKETERS).post("/journeys/new/", {"name": "Spring\x00sale"}, follow=True)
+    assert response.status_code == 200
+    assert not Journey.objects.exists()
+    assert "cannot contain a NUL character" in response.content.decode()
+
+
 def test_duplicate_copies_the_draft_but_none_of_the_history():
     original = signup_journey()
     source = make_source()
@@ -230,6 +237,13 @@ def test_search_matches_any_part_of_the_name_in_any_case():
     assert sorted(names_on(reviewer.get("/journeys/?q=BASKET"))) == ["Abandoned basket", "Basket reminder 100%"]
     assert names_on(reviewer.get("/journeys/?q=100%25")) == ["Basket reminder 100%"]
     assert names_on(reviewer.get("/journeys/?q=nothing")) == []
+
+
+def test_a_nul_character_in_the_search_matches_nothing_rather_than_failing():
+    draft("ab")
+    response = logged_in(roles.REVIEWERS).get("/journeys/?q=a%00b")
+    assert response.status_code == 200
+    assert names_on(response) == []
 
 
 def test_filter_by_status_and_an_unknown_status_shows_everything_not_archived():
