@@ -396,24 +396,49 @@ def journey_duplicate(*, journey: Journey, user=None) -> Journey:
 TOTALS_OPEN_HOURS = timedelta(hours=2)
 
 
-def node_stat_totals_refresh(*, now: datetime | None = None) -> int:
-    """Re-sum every journey's hourly flow counters before the last two hours into NodeStatTotal.
+# Serialises refreshes of one journey's totals (two runs adding the same hours would count them twice).
+TOTALS_LOCK = 7_201_001
 
-    Run hourly. Each journey is summed afresh in its own transaction (never incrementally), so a
-    late write into an hour already summed is counted again by the next run. Returns how many
-    journeys have totals.
+
+def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None = None) -> int:
+    """Bring every journey's NodeStatTotal up to the hour two hours ago; return the journeys with totals.
+
+    Run hourly. Usually incremental: each journey's totals gain the hours between their old and
+    new `through`, so a run reads a few hours of counters. A full run (the first for a journey,
+    and every run in the UTC midnight hour unless `full` says otherwise) sums all of a journey's
+    hours afresh, which also counts any late write into an hour already summed.
     """
     now = now or timezone.now()
     through = (now - TOTALS_OPEN_HOURS).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    refreshed = 0
+    if full is None:
+        full = now.astimezone(UTC).hour == 0
+    with_totals = 0
     for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TOTALS_LOCK, journey_id % 2**31])
+            cursor.execute("SELECT through FROM journeys_nodestattotal WHERE journey_id = %s LIMIT 1", [journey_id])
+            row = cursor.fetchone()
+            if full or row is None:
+                cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
+                since = GAUGE_HOUR + timedelta(hours=1)
+            elif row[0] < through:
+                since = row[0]
+            else:
+                with_totals += 1
+                continue
             cursor.execute(
-                "INSERT INTO journeys_nodestattotal (journey_id, node_id, metric, value, through)"
+                "INSERT INTO journeys_nodestattotal AS t (journey_id, node_id, metric, value, through)"
                 " SELECT journey_id, node_id, metric, sum(value), %s FROM journeys_nodestat"
-                " WHERE journey_id = %s AND hour > %s AND hour < %s GROUP BY journey_id, node_id, metric",
-                [through, journey_id, GAUGE_HOUR, through],
+                " WHERE journey_id = %s AND hour >= %s AND hour < %s GROUP BY journey_id, node_id, metric"
+                " ON CONFLICT (journey_id, node_id, metric)"
+                " DO UPDATE SET value = t.value + EXCLUDED.value, through = EXCLUDED.through",
+                [through, journey_id, since, through],
             )
-            refreshed += cursor.rowcount > 0
-    return refreshed
+            # Nodes without new hours move on too: one `through` per journey.
+            cursor.execute(
+                "UPDATE journeys_nodestattotal SET through = %s WHERE journey_id = %s AND through <> %s",
+                [through, journey_id, through],
+            )
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM journeys_nodestattotal WHERE journey_id = %s)", [journey_id])
+            with_totals += cursor.fetchone()[0]
+    return with_totals

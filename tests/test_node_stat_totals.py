@@ -70,13 +70,41 @@ def test_hours_added_after_the_refresh_count_as_well(journey):
     assert selectors.node_counters(journey.pk)["a"]["entered"] == (48 + 3) * 2
 
 
-def test_a_late_write_into_an_hour_already_summed_is_counted_at_the_next_refresh(journey):
+def test_a_late_write_into_an_hour_already_summed_is_counted_at_the_next_full_refresh(journey):
     add_counters(journey, hours=48)
     services.node_stat_totals_refresh(now=NOW)
     add_counters(journey, hours=1, until=NOW - 10 * HOUR)  # a tick with a wrong clock
 
-    assert selectors.node_counters(journey.pk)["a"]["entered"] == 48 * 2  # not yet
+    services.node_stat_totals_refresh(now=NOW + HOUR)
+    assert selectors.node_counters(journey.pk)["a"]["entered"] == 48 * 2  # incremental: not yet
+    services.node_stat_totals_refresh(now=NOW.replace(hour=0) + timedelta(days=1))  # the midnight run is full
+    assert selectors.node_counters(journey.pk) == plain_sums(journey)
+    assert selectors.node_counters(journey.pk)["a"]["entered"] == 49 * 2
+
+
+def test_hourly_runs_add_the_new_hours_and_agree_with_a_full_sum(journey):
+    add_counters(journey, hours=72)
     services.node_stat_totals_refresh(now=NOW)
+    for hours_later in range(1, 6):
+        add_counters(journey, hours=1, until=NOW + hours_later * HOUR)
+        add_counters(journey, hours=1, until=NOW + hours_later * HOUR - HOUR)  # the previous hour grows too
+        services.node_stat_totals_refresh(now=NOW + hours_later * HOUR)
+        assert selectors.node_counters(journey.pk) == plain_sums(journey)
+    incremental = set(NodeStatTotal.objects.filter(journey=journey).values_list("node_id", "metric", "value"))
+
+    services.node_stat_totals_refresh(now=NOW + 5 * HOUR, full=True)
+
+    assert set(NodeStatTotal.objects.filter(journey=journey).values_list("node_id", "metric", "value")) == incremental
+    assert set(NodeStatTotal.objects.filter(journey=journey).values_list("through", flat=True)) == {
+        (NOW + 3 * HOUR).replace(minute=0)
+    }
+
+
+def test_a_second_run_in_the_same_hour_adds_nothing(journey):
+    add_counters(journey, hours=72)
+    services.node_stat_totals_refresh(now=NOW)
+    services.node_stat_totals_refresh(now=NOW + HOUR)
+    services.node_stat_totals_refresh(now=NOW + HOUR)
     assert selectors.node_counters(journey.pk) == plain_sums(journey)
 
 
