@@ -15,6 +15,7 @@ a lost or merged message costs freshness, never correctness. See docs/live-metri
 
 import asyncio
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -31,6 +32,9 @@ NOTIFY_CHANNEL = "cjo_metrics"
 MAX_PAYLOAD_BYTES = 7900
 CHANGED_MESSAGE = {"type": "metrics.changed"}
 LISTENER_APPLICATION_NAME = "cjo-metrics-listener"
+# Names this process in the messages its listener fans out, so a socket knows the loop clock in
+# them is its own (a pid could repeat on another machine behind channels_redis).
+PROCESS_TOKEN = uuid.uuid4().hex
 # Without any notification for this long, the listener checks that its connection is alive: a
 # peer that vanished without closing TCP would otherwise leave it waiting forever.
 IDLE_CHECK_SECONDS = 30.0
@@ -162,8 +166,11 @@ def _listener_params() -> dict:
 
 async def _dispatch(journey_ids: Iterable[int]) -> None:
     layer = get_channel_layer()
+    # Stamped with this process's loop clock: a socket here may then answer with a counters read
+    # another socket started after this moment (see consumers.shared_counters).
+    message = {**CHANGED_MESSAGE, "process": PROCESS_TOKEN, "queued_at": asyncio.get_running_loop().time()}
     for journey_id in journey_ids:
-        await layer.group_send(journey_group(journey_id), CHANGED_MESSAGE)
+        await layer.group_send(journey_group(journey_id), message)
 
 
 async def _refresh_watched() -> None:

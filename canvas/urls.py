@@ -8,4 +8,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("editor/", views.editor, name="editor"),
+    path("journeys/", views.journey_list, name="journey-list"),
+    path("journeys/new/", views.journey_new, name="journey-new"),
+    path("journeys/<int:journey_id>/duplicate/", views.journey_duplicate, name="journey-duplicate"),
+    path("journeys/<int:journey_id>/archive/", views.journey_archive, name="journey-archive"),
 ]

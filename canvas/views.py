@@ -1,14 +1,124 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from urllib.parse import urlencode
 
-from journeys.roles import user_roles
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from journeys import selectors, services
+from journeys.models import Journey
+from journeys.roles import can_edit_journeys, can_read_journeys, user_roles
+
+JOURNEYS_PER_PAGE = 25
+NAME_MAX_LENGTH = Journey._meta.get_field("name").max_length
+# Archive is offered only where the service allows it, so the button never leads to a refusal.
+ARCHIVABLE = {Journey.Status.DRAFT, Journey.Status.CLOSED, Journey.Status.STOPPED}
 
 
 @login_required
 def home(request):
-    return render(request, "canvas/home.html", {"roles": sorted(user_roles(request.user))})
+    return redirect("journey-list")
 
 
 @login_required
 def editor(request):
     return render(request, "canvas/editor.html", {"journey_id": ""})
+
+
+# --- the journeys list
+
+
+def editor_url(journey_id: int) -> str:
+    # The editor page (`/journeys/<id>/`) belongs to the canvas editor; the list only links to it.
+    return f"/journeys/{journey_id}/"
+
+
+@login_required
+@require_safe
+def journey_list(request):
+    if not can_read_journeys(request.user):
+        # Logged in but in no group yet: say so, rather than show an empty list.
+        return render(request, "canvas/home.html", {"roles": sorted(user_roles(request.user))}, status=403)
+    status = request.GET.get("status", "")
+    if status not in Journey.Status.values:
+        status = ""
+    search = request.GET.get("q", "")[: selectors.SEARCH_MAX_LENGTH]
+    journeys = selectors.journeys_list(status=status or None, search=search)
+    if not status:
+        # Archived journeys are put away on purpose; they show only when asked for.
+        journeys = journeys.exclude(status=Journey.Status.ARCHIVED)
+    page = Paginator(journeys, JOURNEYS_PER_PAGE).get_page(request.GET.get("page"))
+    totals = selectors.journey_totals(list(page.object_list))
+    filters = {key: value for key, value in (("status", status), ("q", search)) if value}
+    return render(
+        request,
+        "canvas/journey_list.html",
+        {
+            "page": page,
+            "rows": [
+                {"journey": j, "totals": totals[j.pk], "url": editor_url(j.pk), "archivable": j.status in ARCHIVABLE}
+                for j in page.object_list
+            ],
+            "status": status,
+            "search": search,
+            "statuses": Journey.Status.choices,
+            "filter_query": urlencode(filters),
+            "here": request.get_full_path(),
+            "can_edit": can_edit_journeys(request.user),
+            "name_max_length": NAME_MAX_LENGTH,
+        },
+    )
+
+
+def _require_editor(request) -> None:
+    if not can_edit_journeys(request.user):
+        raise PermissionDenied("Reviewers read journeys; Marketers and Admins change them.")
+
+
+def _back_to_list(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("journey-list")
+
+
+@login_required
+@require_POST
+def journey_new(request):
+    _require_editor(request)
+    name = request.POST.get("name", "").strip() or "Untitled journey"
+    if len(name) > NAME_MAX_LENGTH:
+        messages.error(request, f"A journey name has at most {NAME_MAX_LENGTH} characters.")
+        return _back_to_list(request)
+    if "\x00" in name:
+        messages.error(request, "A journey name cannot contain a NUL character.")
+        return _back_to_list(request)
+    journey = services.journey_create(name=name, user=request.user)
+    return redirect(editor_url(journey.pk))
+
+
+@login_required
+@require_POST
+def journey_duplicate(request, journey_id: int):
+    _require_editor(request)
+    copy = services.journey_duplicate(journey=get_object_or_404(Journey, pk=journey_id), user=request.user)
+    messages.success(request, f"Made a draft copy: {copy.name}.")
+    return redirect(f"{reverse('journey-list')}?{urlencode({'q': copy.name[: selectors.SEARCH_MAX_LENGTH]})}")
+
+
+@login_required
+@require_POST
+def journey_archive(request, journey_id: int):
+    _require_editor(request)
+    journey = get_object_or_404(Journey, pk=journey_id)
+    try:
+        services.journey_transition(journey=journey, action="archive")
+    except services.JourneyError as error:
+        messages.error(request, f"{journey.name}: {error}.")
+    else:
+        messages.success(request, f"Archived {journey.name}.")
+    return _back_to_list(request)

@@ -190,6 +190,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Journeys, customers and events. Event ingestion (/v1/*) follows the Segment HTTP Tracking API.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Journeys and enrollments both have a `status`; name each set once for every serializer using it.
+    "ENUM_NAME_OVERRIDES": {
+        "JourneyStatusEnum": "journeys.models.Journey.Status",
+        "EnrollmentStatusEnum": "journeys.models.Enrollment.Status",
+    },
 }
 
 # --- Processes

@@ -3,15 +3,16 @@
 Views, admin actions and tasks call these; they never change journey state themselves.
 """
 
+import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from journeys import nodes
-from journeys.engine.batch import BatchWriter
+from journeys.engine.batch import GAUGE_HOUR, BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.hooks import engine_wake
@@ -366,3 +367,78 @@ def journey_import(*, data: dict, user=None) -> Journey:
         settings=data.get("settings") if isinstance(data.get("settings"), dict) else {},
         user=user,
     )
+
+
+# --- copies
+
+COPY_PREFIX = "Copy of "
+
+
+def journey_duplicate(*, journey: Journey, user=None) -> Journey:
+    """A new draft with the journey's current draft graph, settings and description.
+
+    Nothing of the original's history comes along: no versions, customers or counters.
+    """
+    name = f"{COPY_PREFIX}{journey.name}"[: Journey._meta.get_field("name").max_length]
+    return journey_create(
+        name=name,
+        description=journey.description,
+        graph=copy.deepcopy(journey.graph),
+        settings=copy.deepcopy(journey.settings),
+        user=user,
+    )
+
+
+# --- counter totals
+
+# Hours this recent are left to the readers: the engine may still be adding to the current
+# hour, and a tick that started just before the hour turned writes into the one before.
+TOTALS_OPEN_HOURS = timedelta(hours=2)
+
+
+# Serialises refreshes of one journey's totals (two runs adding the same hours would count them twice).
+TOTALS_LOCK = 7_201_001
+
+
+def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None = None) -> int:
+    """Bring every journey's NodeStatTotal up to the hour two hours ago; return the journeys with totals.
+
+    Run hourly. Usually incremental: each journey's totals gain the hours between their old and
+    new `through`, so a run reads a few hours of counters. A full run (the first for a journey,
+    and every run in the UTC midnight hour unless `full` says otherwise) sums all of a journey's
+    hours afresh, which also counts any late write into an hour already summed.
+    """
+    now = now or timezone.now()
+    through = (now - TOTALS_OPEN_HOURS).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if full is None:
+        full = now.astimezone(UTC).hour == 0
+    with_totals = 0
+    for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TOTALS_LOCK, journey_id % 2**31])
+            cursor.execute("SELECT through FROM journeys_nodestattotal WHERE journey_id = %s LIMIT 1", [journey_id])
+            row = cursor.fetchone()
+            if full or row is None:
+                cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
+                since = GAUGE_HOUR + timedelta(hours=1)
+            elif row[0] < through:
+                since = row[0]
+            else:
+                with_totals += 1
+                continue
+            cursor.execute(
+                "INSERT INTO journeys_nodestattotal AS t (journey_id, node_id, metric, value, through)"
+                " SELECT journey_id, node_id, metric, sum(value), %s FROM journeys_nodestat"
+                " WHERE journey_id = %s AND hour >= %s AND hour < %s GROUP BY journey_id, node_id, metric"
+                " ON CONFLICT (journey_id, node_id, metric)"
+                " DO UPDATE SET value = t.value + EXCLUDED.value, through = EXCLUDED.through",
+                [through, journey_id, since, through],
+            )
+            # Nodes without new hours move on too: one `through` per journey.
+            cursor.execute(
+                "UPDATE journeys_nodestattotal SET through = %s WHERE journey_id = %s AND through <> %s",
+                [through, journey_id, through],
+            )
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM journeys_nodestattotal WHERE journey_id = %s)", [journey_id])
+            with_totals += cursor.fetchone()[0]
+    return with_totals

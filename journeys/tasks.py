@@ -46,3 +46,9 @@ def audiences_run_scheduled() -> int:
     from journeys.services import audiences_run_due
 
     return audiences_run_due()
+
+
+def node_stat_totals_refresh() -> int:
+    from journeys.services import node_stat_totals_refresh
+
+    return node_stat_totals_refresh()

@@ -450,8 +450,10 @@ def test_logging_in_and_out(client):
     response = client.post(reverse("login"), {"username": "ada", "password": "right-password"})
     assert response.status_code == 302
     assert response.url == "/"
-    home = client.get("/")
-    assert home.status_code == 200
+    home = client.get("/", follow=True)
+    assert home.redirect_chain == [("/journeys/", 302)]
+    # Ada has no role yet: the list tells her to ask for one.
+    assert home.status_code == 403
     assert "Welcome, ada" in home.content.decode()
 
     response = client.post(reverse("logout"))

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from journeys.models import Enrollment, Journey, JourneyVersion, Step
@@ -46,6 +47,38 @@ class JourneySerializer(serializers.ModelSerializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError("settings must be an object")
         return value
+
+
+class JourneyCountsSerializer(serializers.Serializer):
+    entered = serializers.IntegerField(help_text="Customers who ever entered.")
+    active = serializers.IntegerField(help_text="Customers inside now.")
+    converted = serializers.IntegerField(help_text="Customers who reached the journey's goal.")
+
+
+class JourneyListSerializer(JourneySerializer):
+    """A journey in the list, with its totals; the view passes them in the `totals` context."""
+
+    counts = serializers.SerializerMethodField()
+
+    class Meta(JourneySerializer.Meta):
+        fields = [*JourneySerializer.Meta.fields, "counts"]
+
+    @extend_schema_field(JourneyCountsSerializer)
+    def get_counts(self, journey) -> dict:
+        return self.context["totals"][journey.pk]
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    results = serializers.ListField(child=serializers.CharField())
+
+
+class TypedNameSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["string", "number", "boolean", "object", "array"])
+
+
+class TypedSuggestionsSerializer(serializers.Serializer):
+    results = TypedNameSerializer(many=True)
 
 
 class JourneyVersionSerializer(serializers.ModelSerializer):

@@ -11,6 +11,8 @@ router.register("templates", MessageTemplateViewSet, basename="template")
 
 urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),
+    path("event-names/", views.event_names, name="event-names"),
+    path("attributes/", views.attributes, name="attributes"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),
     path("journeys/<int:journey_id>/report/", reports_api.journey_report_api, name="journey-report"),
     path("journeys/<int:journey_id>/experiments/", reports_api.experiments_api, name="experiments"),

@@ -18,10 +18,13 @@ from journeys.api.permissions import JourneyAccess
 from journeys.api.serializers import (
     EnrollmentSerializer,
     EnrollSerializer,
+    JourneyListSerializer,
     JourneySerializer,
     JourneyVersionSerializer,
     PublishSerializer,
     StepSerializer,
+    SuggestionsSerializer,
+    TypedSuggestionsSerializer,
     ValidationResultSerializer,
 )
 from journeys.models import Customer, Journey
@@ -48,16 +51,35 @@ class JourneyViewSet(
     queryset = Journey.objects.select_related("current_version")
 
     def get_queryset(self):
-        queryset = super().get_queryset()
         if self.action != "list":
             # `status` also filters the enrollments action (by enrollment status), so it must not
             # filter the journey that get_object() looks up there.
-            return queryset
-        if status_filter := self.request.query_params.get("status"):
-            queryset = queryset.filter(status=status_filter)
-        if search := self.request.query_params.get("search"):
-            queryset = queryset.filter(name__icontains=search[:100])
-        return queryset
+            return super().get_queryset()
+        status_filter = self.request.query_params.get("status") or None
+        if status_filter is not None and status_filter not in Journey.Status.values:
+            raise ValidationError({"status": f"one of {', '.join(Journey.Status.values)}"})
+        return selectors.journeys_list(status=status_filter, search=self.request.query_params.get("search"))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, description=f"Only journeys in this status: {', '.join(Journey.Status.values)}."
+            ),
+            OpenApiParameter("search", str, description="Part of the name, any case (at most 100 characters)."),
+        ],
+        responses=JourneyListSerializer(many=True),
+    )
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        totals = selectors.journey_totals(page)
+        return self.get_paginated_response(JourneyListSerializer(page, many=True, context={"totals": totals}).data)
+
+    @extend_schema(request=None, responses={201: JourneySerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """A new draft with this journey's draft graph and settings, and none of its history."""
+        copy = services.journey_duplicate(journey=self.get_object(), user=request.user)
+        return Response(JourneySerializer(copy).data, status=status.HTTP_201_CREATED)
 
     def perform_create(self, serializer):
         serializer.instance = services.journey_create(user=self.request.user, **serializer.validated_data)
@@ -236,3 +258,22 @@ def customer_history(request, external_id: str):
             ],
         }
     )
+
+
+SUGGEST_PARAMETERS = [OpenApiParameter("q", str, description="Prefix, any case (at most 255 characters).")]
+
+
+@extend_schema(parameters=SUGGEST_PARAMETERS, responses=SuggestionsSerializer)
+@api_view(["GET"])
+@permission_classes([JourneyAccess])
+def event_names(request):
+    """Track event names seen in the data that start with `q`, alphabetically, at most 50."""
+    return Response({"results": selectors.event_names(prefix=request.query_params.get("q", ""))})
+
+
+@extend_schema(parameters=SUGGEST_PARAMETERS, responses=TypedSuggestionsSerializer)
+@api_view(["GET"])
+@permission_classes([JourneyAccess])
+def attributes(request):
+    """Customer attribute keys that start with `q`, each with the JSON type most often seen, at most 50."""
+    return Response({"results": selectors.attribute_keys(prefix=request.query_params.get("q", ""))})

@@ -40,6 +40,7 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
                 customer_ids = customers_resolve(messages)
                 _apply_traits(messages, customer_ids, now=received_at)
                 event_ids = _insert_events(source_id, messages, customer_ids, received_at)
+                _record_event_names(messages, received_at)
                 _hand_to_engine(event_ids)
                 transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
             break
@@ -78,6 +79,22 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
             ],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _record_event_names(messages: list[IncomingMessage], received_at) -> None:
+    """Remember track event names for the canvas's pickers.
+
+    Known names cost an index probe and no write (DO NOTHING takes no row lock), so this stays
+    cheap however often a name recurs.
+    """
+    names = sorted({m.name for m in messages if m.type == "track" and m.name})
+    if names:
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO journeys_eventname (name, first_seen_at) SELECT unnest(%b::text[]), %s"
+                " ON CONFLICT DO NOTHING",
+                [names, received_at],
+            )
 
 
 def _hand_to_engine(event_ids: list[int]) -> None:

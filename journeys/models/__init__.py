@@ -1,4 +1,4 @@
-from journeys.models.customers import AnonymousId, Customer, Event, Source
+from journeys.models.customers import AnonymousId, Customer, Event, EventName, Source
 from journeys.models.delivery import ChannelThrottle, InAppMessage, MessageTemplate, Suppression
 from journeys.models.experiments import (
     BanditAllocation,
@@ -15,6 +15,7 @@ from journeys.models.journeys import (
     Journey,
     JourneyVersion,
     NodeStat,
+    NodeStatTotal,
     SplitAssignment,
     Step,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "EngineInbox",
     "Enrollment",
     "Event",
+    "EventName",
     "Experiment",
     "ExperimentConversion",
     "ExperimentDecision",
@@ -38,6 +40,7 @@ __all__ = [
     "JourneyVersion",
     "MessageTemplate",
     "NodeStat",
+    "NodeStatTotal",
     "Source",
     "SplitAssignment",
     "Step",

@@ -154,3 +154,21 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.name}".strip()
+
+
+class EventName(models.Model):
+    """Every distinct `track` event name seen, for the canvas's event pickers.
+
+    Kept by ingestion (insert-if-new), so suggesting names never scans the event table.
+    """
+
+    name = models.CharField(max_length=255, primary_key=True)
+    first_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        # Migration 0007 also adds `eventname_upper_prefix` on upper(name) text_pattern_ops, for
+        # case-insensitive prefix search (`istartswith`); Django's OpClass cannot express it here.
+
+    def __str__(self):
+        return self.name

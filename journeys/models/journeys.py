@@ -172,9 +172,34 @@ class NodeStat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["journey", "node_id", "metric", "hour", "shard"], name="nodestat_key"),
         ]
+        # The recent hours of a journey (time ranges, and what NodeStatTotal does not cover yet)
+        # without walking its whole history in the key's (journey, node, metric, hour) order.
+        indexes = [models.Index(fields=["journey", "hour"], name="nodestat_journey_hour")]
 
     def __str__(self):
         return f"{self.node_id} {self.metric} = {self.value}"
+
+
+class NodeStatTotal(models.Model):
+    """A node's flow counters summed over every hour before `through`, refreshed by a periodic job.
+
+    All-time figures are this plus the NodeStat rows from `through` on, so reading them costs
+    the same for a journey a year old as for one started today. The hourly rows stay as they
+    are (reports read them by date range).
+    """
+
+    # No index of its own: the unique key starts with the journey.
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="node_stat_totals", db_index=False)
+    node_id = models.CharField(max_length=64)
+    metric = models.CharField(max_length=80)
+    value = models.BigIntegerField()
+    through = models.DateTimeField(help_text="Hours before this one are summed here.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["journey", "node_id", "metric"], name="nodestattotal_key")]
+
+    def __str__(self):
+        return f"{self.node_id} {self.metric} = {self.value} before {self.through}"
 
 
 class SplitAssignment(models.Model):
