@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("editor/", views.editor, name="editor"),
+    path("journeys/<int:journey_id>/", views.journey_editor, name="journey-editor"),
 ]

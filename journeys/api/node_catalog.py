@@ -5,6 +5,9 @@ from rest_framework import serializers
 from journeys import nodes
 from journeys.conditions import ConditionSerializer
 
+# Hints a field may give the inspector through DRF's `style={"widget": ...}`, beyond its type.
+WIDGETS = ("textarea", "html", "event_name", "attribute", "duration", "template")
+
 _FIELD_TYPES = [
     (ConditionSerializer, "condition"),
     (serializers.BooleanField, "boolean"),
@@ -29,6 +32,11 @@ def describe_field(name: str, field: serializers.Field) -> dict:
     }
     if field.default is not serializers.empty and not callable(field.default):
         description["default"] = field.default
+    style = getattr(field, "style", None) or {}
+    if style.get("widget") in WIDGETS:
+        description["widget"] = style["widget"]
+        if style["widget"] == "template" and style.get("channel"):
+            description["channel"] = style["channel"]
     if isinstance(field, serializers.ListSerializer):
         description["type"] = "list"
         description["item"] = describe_serializer(field.child)

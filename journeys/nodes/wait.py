@@ -164,7 +164,11 @@ def describe_offset(offset: int, subject: str) -> str:
 class Config(serializers.Serializer):
     mode = serializers.ChoiceField(choices=MODES, help_text="duration, until (a moment) or window (allowed hours).")
     seconds = serializers.IntegerField(
-        min_value=1, max_value=MAX_DELAY, required=False, help_text="duration: how long to wait, in seconds."
+        min_value=1,
+        max_value=MAX_DELAY,
+        required=False,
+        help_text="duration: how long to wait, in seconds.",
+        style={"widget": "duration"},
     )
     source = serializers.ChoiceField(choices=SOURCES, required=False, help_text="until: where the moment comes from.")
     at = serializers.CharField(
@@ -173,7 +177,10 @@ class Config(serializers.Serializer):
         help_text="until, fixed: an ISO-8601 date-time, e.g. 2026-12-24T09:00:00+01:00 (UTC when no offset).",
     )
     attribute = serializers.CharField(
-        max_length=200, required=False, help_text="until, attribute: a customer attribute; dots reach inside objects."
+        max_length=200,
+        required=False,
+        help_text="until, attribute: a customer attribute; dots reach inside objects.",
+        style={"widget": "attribute"},
     )
     property = serializers.CharField(
         max_length=200, required=False, help_text="until, trigger_property: a property of the trigger event."
@@ -184,6 +191,7 @@ class Config(serializers.Serializer):
         required=False,
         default=0,
         help_text="until: shift the moment, e.g. -86400 for one day before.",
+        style={"widget": "duration"},
     )
     days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
