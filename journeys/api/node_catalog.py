@@ -63,6 +63,24 @@ def describe_serializer(serializer) -> list[dict]:
     return [describe_field(name, field) for name, field in serializer.fields.items()]
 
 
+_PROBE = "__port__"
+
+
+def dynamic_port_rule(node_type) -> tuple[str | None, list[str]]:
+    """For a kind whose ports come from its config: the list field whose entries' `key` name the
+    ports, and the fixed ports that follow them (a condition's `else`). Found by asking the kind
+    itself about a one-entry config, so the canvas learns the rule without knowing any kind."""
+    if type(node_type).output_ports is nodes.NodeType.output_ports:
+        return None, []
+    for name, field in node_type.Config().fields.items():
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.ListSerializer) and "key" in getattr(child, "fields", {}):
+            ports = node_type.output_ports({name: [{"key": _PROBE}]})
+            if _PROBE in ports:
+                return name, [port for port in ports if port != _PROBE]
+    return None, []
+
+
 def node_type_catalog() -> list[dict]:
     return [
         {
@@ -72,6 +90,8 @@ def node_type_catalog() -> list[dict]:
             "description": node_type.description,
             "ports": list(node_type.ports),
             "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
+            "port_field": dynamic_port_rule(node_type)[0],
+            "extra_ports": dynamic_port_rule(node_type)[1],
             "waits": node_type.waits,
             "config": describe_serializer(node_type.Config()),
         }

@@ -40,3 +40,11 @@ def test_a_template_widget_names_its_channel():
 def test_an_unknown_widget_or_a_form_style_is_not_passed_on():
     assert "widget" not in describe_field("a", serializers.CharField(style={"widget": "rainbow"}))
     assert "widget" not in describe_field("b", serializers.CharField(style={"input_type": "password"}))
+
+
+def test_dynamic_ports_name_the_list_field_that_makes_them():
+    catalog = {entry["kind"]: entry for entry in node_type_catalog()}
+
+    assert (catalog["split"]["port_field"], catalog["split"]["extra_ports"]) == ("variants", [])
+    assert (catalog["condition"]["port_field"], catalog["condition"]["extra_ports"]) == ("branches", ["else"])
+    assert (catalog["wait"]["port_field"], catalog["wait"]["extra_ports"]) == (None, [])
