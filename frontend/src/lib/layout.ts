@@ -33,3 +33,17 @@ export function layoutGraph(graph: JourneyGraph): JourneyGraph {
     edges: graph.edges,
   };
 }
+
+/**
+ * True when the nodes have no real placement yet: several of them sharing one position, as in
+ * journeys made through the API or by script. Such a graph is laid out when it is opened.
+ */
+export function needsLayout(graph: JourneyGraph): boolean {
+  const seen = new Set<string>();
+  for (const node of graph.nodes) {
+    const key = `${Math.round(node.position.x)},${Math.round(node.position.y)}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
+}

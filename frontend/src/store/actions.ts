@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { editorApi, type LifecycleAction } from '../api/editorApi';
 import type { Journey, ValidationResult } from '../api/types';
 import { fromStoredGraph, toStoredGraph } from '../lib/graph';
+import { layoutGraph, needsLayout } from '../lib/layout';
 import { isReadOnly, useJourneyStore } from './journeyStore';
 
 const store = () => useJourneyStore.getState();
@@ -27,7 +28,9 @@ export async function loadEditor(journeyId: string): Promise<void> {
   const api = editorApi();
   const [kinds, journey] = await Promise.all([api.nodeTypes(), api.journey(journeyId)]);
   store().setCatalog(kinds);
-  store().loadJourney(journeyId, fromStoredGraph(journey.graph), {
+  const graph = fromStoredGraph(journey.graph);
+  // Only what is shown is arranged; the stored draft changes when the marketer next edits.
+  store().loadJourney(journeyId, needsLayout(graph) ? layoutGraph(graph) : graph, {
     name: journey.name,
     status: journey.status,
     currentVersion: journey.current_version,
