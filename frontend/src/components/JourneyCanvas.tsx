@@ -9,7 +9,7 @@ import {
   type Edge,
   type IsValidConnection,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyEdge } from '../lib/journey';
@@ -40,9 +40,17 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
   const measured = useNodesInitialized();
   const ready = loaded && (nodes.length === 0 || measured);
 
+  const fitted = useRef(false);
+
   useEffect(() => {
+    // Fit once, when the loaded journey is first drawn; React Flow's own `fitView` would
+    // instead wait for the first node of an empty journey and jump the view as it is dropped.
+    if (ready && !fitted.current) {
+      fitted.current = true;
+      if (nodes.length > 0) void flow.fitView({ maxZoom: 1.2 });
+    }
     onReady?.(ready);
-  }, [ready, onReady]);
+  }, [ready, onReady, flow, nodes.length]);
 
   const isValidConnection: IsValidConnection = useCallback((connection: Connection | Edge) => {
     if (connection.source === connection.target) return false;
@@ -85,8 +93,6 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
         deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         selectionKeyCode="Shift"
-        fitView
-        fitViewOptions={{ maxZoom: 1.2 }}
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
       >

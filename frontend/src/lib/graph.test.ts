@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findUnreachableNodeIds } from './graph';
+import { cloneSubgraph, findUnreachableNodeIds, freshNodeId, fromStoredGraph, toStoredGraph } from './graph';
 import type { JourneyEdge, JourneyNode } from './journey';
 
 // In the editor this comes from the catalog's categories; the tests name their own trigger kind.
@@ -65,5 +65,46 @@ describe('findUnreachableNodeIds', () => {
   it('decides trigger-ness by data.kind, not by the React Flow type', () => {
     const fake: JourneyNode = { ...node('x', 'wait'), type: 'trigger' };
     expect(findUnreachableNodeIds([fake], [], startsJourneys)).toEqual(['x']);
+  });
+});
+
+describe('graph helpers', () => {
+  it('makes readable fresh ids', () => {
+    expect(freshNodeId('wait', new Set())).toBe('wait');
+    expect(freshNodeId('wait', new Set(['wait', 'wait-2']))).toBe('wait-3');
+    expect(freshNodeId('a b/c', new Set())).toBe('a-b-c');
+  });
+
+  it('stores only the documented fields', () => {
+    const stored = toStoredGraph({
+      nodes: [{ ...node('a', 'wait'), selected: true, measured: { width: 10, height: 5 }, position: { x: 1.4, y: 2.6 } }],
+      edges: [{ ...edge('a', 'b'), selected: true, label: '3' }],
+    });
+    expect(stored).toEqual({
+      nodes: [{ id: 'a', type: 'journey', position: { x: 1, y: 3 }, data: { kind: 'wait', label: 'a', config: {} } }],
+      edges: [{ id: 'a->b', source: 'a', sourceHandle: null, target: 'b' }],
+    });
+  });
+
+  it('reads a stored graph with missing parts', () => {
+    const graph = fromStoredGraph({
+      nodes: [{ id: 'x', position: { x: 5, y: 6 }, data: { kind: 'exit' } } as unknown as JourneyNode],
+    });
+    expect(graph.nodes[0]?.data).toEqual({ kind: 'exit', label: '', config: {} });
+    expect(graph.edges).toEqual([]);
+  });
+
+  it('clones a selection with new ids, keeping only the edges inside it', () => {
+    const copy = cloneSubgraph(
+      [node('a', 'wait'), node('b', 'exit')],
+      [edge('a', 'b', 'next'), edge('b', 'c')],
+      new Set(['a', 'b']),
+      { x: 40, y: 40 },
+    );
+    expect(copy.nodes.map((n) => [n.id, n.position])).toEqual([
+      ['a-2', { x: 40, y: 40 }],
+      ['b-2', { x: 40, y: 40 }],
+    ]);
+    expect(copy.edges).toEqual([{ id: 'e-a-2-next-b-2', source: 'a-2', sourceHandle: 'next', target: 'b-2' }]);
   });
 });
