@@ -156,3 +156,80 @@ def test_a_reviewer_sees_the_journey_read_only(page, live_server_url, login):
     expect(page.locator('.react-flow__node[data-id="start"]')).to_have_count(1)
     journey.refresh_from_db()
     assert [n["id"] for n in journey.graph["nodes"]] == ["start", "done"]
+
+
+def modifier(page) -> str:
+    return "Meta" if page.evaluate("navigator.platform").startswith("Mac") else "Control"
+
+
+def test_copy_paste_undo_and_redo_from_the_keyboard_reach_the_saved_draft(page, live_server_url, login):
+    graph = make_graph(
+        [node("start", "api_trigger", label="Start"), node("done", "exit", label="Done")], [("start", "next", "done")]
+    )
+    graph["nodes"][1]["position"] = {"x": 0, "y": 200}
+    journey = make_journey(graph=graph, name="Keys", publish=False)
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+    mod = modifier(page)
+
+    select(page, "done")
+    page.keyboard.press(f"{mod}+c")
+    page.keyboard.press(f"{mod}+v")
+    expect(page.locator('.react-flow__node[data-id="done-2"]')).to_have_count(1)
+    page.keyboard.press(f"{mod}+z")
+    expect(page.locator('.react-flow__node[data-id="done-2"]')).to_have_count(0)
+    page.keyboard.press(f"{mod}+Shift+z")
+    expect(page.locator('.react-flow__node[data-id="done-2"]')).to_have_count(1)
+
+    expect(page.locator('[data-testid="save-state"]')).to_have_text("Saved")
+    journey.refresh_from_db()
+    assert [n["id"] for n in journey.graph["nodes"]] == ["start", "done", "done-2"]
+    assert journey.graph["nodes"][2]["data"] == {"kind": "exit", "label": "Done", "config": {}}
+
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Undo")
+
+
+def test_publishing_over_waiting_customers_asks_where_they_go(page, live_server_url, login):
+    from journeys import services
+    from journeys.engine.loop import run_engine
+    from journeys.models import Enrollment
+
+    graph = make_graph(
+        [
+            node("start", "api_trigger", label="Start"),
+            node("hold", "wait", {"mode": "duration", "seconds": 86400}, label="Hold a day"),
+            node("done", "exit", label="Done"),
+        ],
+        [("start", "next", "hold"), ("hold", "next", "done")],
+    )
+    for index, spot in enumerate(graph["nodes"]):
+        spot["position"] = {"x": 0, "y": index * 220}
+    journey = make_journey(graph=graph, name="Migrate")
+    for customer in ("ada", "bob"):
+        services.enrollment_create_from_api(journey=journey, external_id=customer)
+    run_engine(seconds=10, idle_exit=True)
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+
+    expect(count(page, "hold", "waiting")).to_have_text("2")
+    select(page, "hold")
+    expect(page.locator('[data-testid="waiting-notice"]')).to_contain_text("2 customers are waiting here")
+    page.get_by_role("button", name="Customers here now").click()
+    page.locator(".customers__list").get_by_role("button", name="ada").click()
+    expect(page.get_by_role("dialog", name="Customer history")).to_contain_text("waiting 1 day")
+    page.get_by_role("dialog", name="Customer history").get_by_role("button", name="Close").click()
+
+    page.get_by_role("button", name="Delete step").click()
+    connect(page, "start", "next", "done")
+    publish = page.get_by_role("button", name="Publish", exact=True)
+    expect(publish).to_be_enabled()
+    publish.click()
+    dialog = page.get_by_role("dialog", name="Publish")
+    expect(dialog).to_contain_text("2 customers are inside")
+    dialog.get_by_label("Move them to the new version").check()
+    dialog.get_by_label("New step for hold").select_option("done")
+    dialog.get_by_role("button", name="Publish").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Published version 2: 2 moved")
+    assert set(Enrollment.objects.filter(journey=journey).values_list("version__number", "node_id")) == {(2, "done")}
