@@ -130,13 +130,24 @@ def stop_journey(journey_id: int) -> None:
     services.journey_transition(journey=Journey.objects.get(pk=journey_id), action="stop")
 
 
-def watch_counter(journey_id: int, seen_at: dict, stop: threading.Event) -> None:
-    """Note when each value of the trigger's entered counter first becomes visible to another connection."""
+def watch_counter(journey_id: int, seen_at: dict, notified_at: list, stop: threading.Event) -> None:
+    """Note when each value of the trigger's entered counter first becomes visible to another
+    connection, and when the engine's "counters changed" notifications arrive (PostgreSQL path)."""
     setup_django()
+    import psycopg
     from django.db import connection
 
+    from canvas.metrics import NOTIFY_CHANNEL
+
+    params = connection.get_connection_params()
+    for option in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+        params.pop(option, None)
+    listener = psycopg.connect(**params, autocommit=True)
+    listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
     with connection.cursor() as cursor:
         while not stop.is_set():
+            for _ in listener.notifies(timeout=0):
+                notified_at.append(time.time() * 1000)
             cursor.execute(
                 "SELECT coalesce(sum(value), 0) FROM journeys_nodestat"
                 " WHERE journey_id = %s AND node_id = 'trigger' AND metric = 'entered'",
@@ -195,10 +206,11 @@ def main() -> None:
         env={**env, "DJANGO_SETTINGS_MODULE": "cjo_site.settings"},
     )
     seen_at: dict[int, float] = {}
+    notified_at: list[float] = []
     stop = threading.Event()
     base = f"http://127.0.0.1:{port}"
     editor_url = f"{base}/journeys/{journey_id}/"
-    loads, delays, socket_delays = [], [], []
+    loads, delays, socket_delays, notify_delays = [], [], [], []
     try:
         from playwright.sync_api import sync_playwright
 
@@ -233,7 +245,7 @@ def main() -> None:
             page.wait_for_selector('.editor-shell[data-ready="true"]')
             page.wait_for_selector('[data-testid="connection"]:has-text("Live")')
             page.evaluate(OBSERVE_COUNT, "trigger")
-            watcher = threading.Thread(target=watch_counter, args=(journey_id, seen_at, stop), daemon=True)
+            watcher = threading.Thread(target=watch_counter, args=(journey_id, seen_at, notified_at, stop), daemon=True)
             watcher.start()
             ingest = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             log(f"timing {args.samples} counter changes, one event every {args.interval} s")
@@ -247,6 +259,9 @@ def main() -> None:
                         arrivals = page.evaluate("() => window.__socketAt")
                         arrived = min((t for t in arrivals if t >= seen_at[value]), default=shown)
                         socket_delays.append(arrived - seen_at[value])
+                        heard = min((t for t in notified_at if t >= seen_at[value] - 50), default=None)
+                        if heard is not None:
+                            notify_delays.append(max(0.0, heard - seen_at[value]))
                         break
                     time.sleep(0.02)
                 else:
@@ -275,6 +290,8 @@ def main() -> None:
         # The part of the delay until the snapshot reached the browser; the rest is drawing it.
         "socket_delay_p50_ms": round(percentile(socket_delays, 0.50)),
         "socket_delay_p95_ms": round(percentile(socket_delays, 0.95)),
+        # ...and the part until the engine's notification reached a listening connection.
+        "notify_delay_p50_ms": round(percentile(notify_delays, 0.50)),
         "samples": len(delays),
         "missed": args.samples - len(delays),
     }
