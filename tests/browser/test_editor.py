@@ -186,8 +186,36 @@ def test_copy_paste_undo_and_redo_from_the_keyboard_reach_the_saved_draft(page, 
     assert [n["id"] for n in journey.graph["nodes"]] == ["start", "done", "done-2"]
     assert journey.graph["nodes"][2]["data"] == {"kind": "exit", "label": "Done", "config": {}}
 
+    # One keyboard delete removes the node and its edge; one undo brings both back.
+    select(page, "done")
+    page.keyboard.press("Delete")
+    expect(page.locator('.react-flow__node[data-id="done"]')).to_have_count(0)
+    expect(page.locator(".react-flow__edge")).to_have_count(0)
+    page.keyboard.press(f"{mod}+z")
+    expect(page.locator('.react-flow__node[data-id="done"]')).to_have_count(1)
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+
+    page.keyboard.press("Escape")
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Undo")
+
+
+def test_a_draft_the_server_refuses_says_why_and_is_not_retried_in_a_loop(page, live_server_url, login):
+    journey = make_journey(graph={"nodes": [], "edges": []}, name="Named", publish=False)
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+    saves = []
+    page.on("request", lambda request: request.method == "PATCH" and saves.append(request.url))
+
+    page.get_by_label("Journey name").fill("")
+
+    expect(page.locator('[data-testid="save-state"]')).to_contain_text("Save failed: name:")
+    page.wait_for_timeout(2500)
+    assert len(saves) == 1
+    page.get_by_label("Journey name").fill("Renamed")
+    expect(page.locator('[data-testid="save-state"]')).to_have_text("Saved")
+    journey.refresh_from_db()
+    assert journey.name == "Renamed"
 
 
 def test_publishing_over_waiting_customers_asks_where_they_go(page, live_server_url, login):

@@ -95,6 +95,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       {s.canEdit && s.viewingVersion === null && (
         <span className={`save-state save-state--${s.saveState}`} data-testid="save-state" title={s.saveError ?? ''}>
           {SAVE_LABELS[s.saveState]}
+          {s.saveState === 'failed' && s.saveError ? `: ${s.saveError.slice(0, 120)}` : ''}
         </span>
       )}
       {!s.canEdit && <span className="badge badge--readonly">Read-only</span>}

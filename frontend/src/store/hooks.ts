@@ -12,13 +12,15 @@ export const AUTOSAVE_DELAY_MS = 800;
 export function useAutosave() {
   const revision = useJourneyStore((s) => s.revision);
   const savedRevision = useJourneyStore((s) => s.savedRevision);
-  const saving = useJourneyStore((s) => s.saveState === 'saving');
+  const saveState = useJourneyStore((s) => s.saveState);
 
   useEffect(() => {
-    if (revision === savedRevision || saving) return;
+    // After a failure, wait for the next change (or Ctrl-S) rather than retrying in a loop:
+    // a draft the server refuses would be refused again.
+    if (revision === savedRevision || saveState === 'saving' || saveState === 'failed') return;
     const timer = window.setTimeout(() => void saveDraft(), AUTOSAVE_DELAY_MS);
     return () => window.clearTimeout(timer);
-  }, [revision, savedRevision, saving]);
+  }, [revision, savedRevision, saveState]);
 
   useEffect(() => {
     const warn = (event: BeforeUnloadEvent) => {

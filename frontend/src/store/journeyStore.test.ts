@@ -252,3 +252,17 @@ describe('read-only', () => {
     expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
   });
 });
+
+describe('keyboard delete', () => {
+  it('undoes the node and edge removals React Flow reports separately as one step', () => {
+    store().loadJourney('1', { nodes: [node('a'), node('b')], edges: [] });
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+
+    store().onEdgesChange([{ type: 'remove', id: 'e-a-next-b' }]);
+    store().onNodesChange([{ type: 'remove', id: 'b' }]);
+    store().undo();
+
+    expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
+    expect(store().edges.map((e) => e.id)).toEqual(['e-a-next-b']);
+  });
+});

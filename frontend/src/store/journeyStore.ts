@@ -34,6 +34,8 @@ const HISTORY_LIMIT = 100;
 /** Edits of one node closer together than this are undone as one step (typing a label). */
 const COALESCE_MS = 1000;
 const PASTE_OFFSET = { x: 40, y: 40 };
+/** React Flow reports one keyboard delete as separate node and edge removals; undo them together. */
+const REMOVAL_BURST_MS = 100;
 
 export interface JourneyState extends JourneyGraph {
   /** Id of the journey being edited, or null before one is loaded. */
@@ -148,6 +150,13 @@ function edited(state: JourneyState, next: Partial<JourneyState>, remember = tru
   };
 }
 
+/** An edit that removes or adds elements; a burst of them (one keyboard delete) is one undo step. */
+function removal(state: JourneyState, next: Partial<JourneyState>): Partial<JourneyState> {
+  const now = Date.now();
+  const burst = state.lastEdit?.key === 'structure' && now - state.lastEdit.at < REMOVAL_BURST_MS;
+  return { ...edited(state, next, !burst), lastEdit: { key: 'structure', at: now } };
+}
+
 function isStructural(change: NodeChange<JourneyNode> | EdgeChange<JourneyEdge>): boolean {
   return change.type === 'remove' || change.type === 'add' || change.type === 'replace';
 }
@@ -170,8 +179,9 @@ export const useJourneyStore = create<JourneyState>()((set, get) => ({
         ? changes.some((c) => c.type === 'position' && c.dragging)
         : state.dragging;
       if (!structural && moves.length === 0) return { nodes, dragging };
+      if (structural) return removal(state, { nodes, dragging });
       // A drag is one undo step: the graph is remembered when it starts, not on every move.
-      return { ...edited(state, { nodes, dragging }, structural || dragStart), lastEdit: null };
+      return { ...edited(state, { nodes, dragging }, dragStart), lastEdit: null };
     });
   },
   onEdgesChange: (changes) => {
@@ -181,7 +191,7 @@ export const useJourneyStore = create<JourneyState>()((set, get) => ({
       }
       const edges = applyEdgeChanges(changes, state.edges);
       if (!changes.some(isStructural)) return { edges };
-      return edited(state, { edges, lastEdit: null });
+      return removal(state, { edges });
     });
   },
   onConnect: (connection) => {
