@@ -37,6 +37,7 @@ def connect(page, source: str, port: str, target: str) -> None:
 def select(page, node_id: str) -> None:
     page.locator(f'.react-flow__node[data-id="{node_id}"] [data-testid="node-label"]').click()
     expect(page.locator(".inspector")).to_have_attribute("data-node-id", node_id)
+    expect(page.locator(".react-flow__node.selected")).to_have_count(1)
 
 
 def field(page, name: str):

@@ -18,6 +18,10 @@ import { nodeTypes } from '../nodes/nodeTypes';
 import { isReadOnly, useJourneyStore } from '../store/journeyStore';
 import { PALETTE_MIME } from './Palette';
 
+// Module constants: React Flow re-subscribes its key listeners whenever these change identity.
+const DELETE_KEYS = ['Backspace', 'Delete'];
+const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
+
 interface JourneyCanvasProps {
   /** True once the journey and catalog are in the store. */
   loaded?: boolean;
@@ -90,8 +94,8 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         edgesReconnectable={false}
-        deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
-        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
