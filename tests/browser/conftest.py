@@ -40,6 +40,13 @@ def chromium_path() -> str:
     return path
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last. Playwright's sync API leaves an asyncio loop running in the
+    main thread for the rest of the session (the browser is session-scoped), and any later test
+    using async_to_sync there, such as the websocket consumer tests, would then fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
