@@ -37,9 +37,23 @@ def describe_field(name: str, field: serializers.Field) -> dict:
         description["widget"] = style["widget"]
         if style["widget"] == "template" and style.get("channel"):
             description["channel"] = style["channel"]
+    if isinstance(style.get("when"), dict):
+        # Shown only while each named sibling field holds one of the values (a wait's mode).
+        description["when"] = {
+            name: list(values) if isinstance(values, list | tuple) else [values]
+            for name, values in style["when"].items()
+        }
     if isinstance(field, serializers.ListSerializer):
         description["type"] = "list"
         description["item"] = describe_serializer(field.child)
+        for limit in ("min_length", "max_length"):
+            if getattr(field, limit, None) is not None:
+                description[limit] = getattr(field, limit)
+        return description
+    if isinstance(field, serializers.ListField):
+        # A list of plain values (a wait window's weekdays): its one item field is named "value".
+        description["type"] = "list"
+        description["item"] = [describe_field("value", field.child)]
         for limit in ("min_length", "max_length"):
             if getattr(field, limit, None) is not None:
                 description[limit] = getattr(field, limit)

@@ -48,3 +48,30 @@ def test_dynamic_ports_name_the_list_field_that_makes_them():
     assert (catalog["split"]["port_field"], catalog["split"]["extra_ports"]) == ("variants", [])
     assert (catalog["condition"]["port_field"], catalog["condition"]["extra_ports"]) == ("branches", ["else"])
     assert (catalog["wait"]["port_field"], catalog["wait"]["extra_ports"]) == (None, [])
+
+
+def test_a_list_of_plain_values_is_a_list_whose_item_is_one_value_field():
+    days = fields_of("wait")["days"]
+
+    assert days["type"] == "list"
+    assert [(item["name"], item["type"], item["min_value"], item["max_value"]) for item in days["item"]] == [
+        ("value", "integer", 0, 6)
+    ]
+
+
+def test_fields_that_apply_to_one_mode_say_when_they_are_shown():
+    wait = fields_of("wait")
+
+    assert "when" not in wait["mode"]
+    assert wait["seconds"]["when"] == {"mode": ["duration"]}
+    assert wait["at"]["when"] == {"mode": ["until"], "source": ["fixed"]}
+    assert wait["days"]["when"] == {"mode": ["window"]}
+    schedule = fields_of("audience_trigger")["schedule"]
+    assert schedule["when"] == {"mode": ["schedule"]}
+    assert next(f for f in schedule["fields"] if f["name"] == "weekday")["when"] == {"every": ["week"]}
+
+
+def test_when_accepts_several_values():
+    field = serializers.CharField(style={"when": {"mode": ("a", "b")}})
+
+    assert describe_field("x", field)["when"] == {"mode": ["a", "b"]}

@@ -29,6 +29,8 @@ export interface FieldSpec {
   item?: FieldSpec[];
   widget?: Widget;
   channel?: string;
+  /** Shown only while each named sibling field holds one of the listed values. */
+  when?: Record<string, unknown[]>;
   min_value?: number;
   max_value?: number;
   max_length?: number;

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { FieldSpec } from '../api/types';
-import { initialConfig } from '../lib/catalog';
+import { initialConfig, isShown } from '../lib/catalog';
 import { splitDuration, toSeconds, UNITS, type DurationUnit } from '../lib/duration';
 import { ConditionBuilder } from './ConditionBuilder';
 import { AttributePicker, EventPicker, TemplatePicker } from './pickers';
@@ -274,20 +274,22 @@ function ObjectEditor({
 }) {
   return (
     <div className="object-fields">
-      {fields.map((f) => (
-        <FieldEditor
-          key={f.name}
-          field={f}
-          value={value[f.name]}
-          disabled={disabled}
-          onChange={(v) => {
-            const next = { ...value };
-            if (v === undefined) delete next[f.name];
-            else next[f.name] = v;
-            onChange(next);
-          }}
-        />
-      ))}
+      {fields
+        .filter((f) => isShown(f, fields, value))
+        .map((f) => (
+          <FieldEditor
+            key={f.name}
+            field={f}
+            value={value[f.name]}
+            disabled={disabled}
+            onChange={(v) => {
+              const next = { ...value };
+              if (v === undefined) delete next[f.name];
+              else next[f.name] = v;
+              onChange(next);
+            }}
+          />
+        ))}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { isShown } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
 import { isReadOnly, useJourneyStore } from '../store/journeyStore';
 import { CustomersAtNode } from './CustomersAtNode';
@@ -64,16 +65,19 @@ export function Inspector({ node }: { node: JourneyNode }) {
             onChange={(e) => update(node.id, { label: e.target.value })}
           />
         </div>
-        {kind?.config.map((field) => (
-          <FieldEditor
-            key={field.name}
-            field={field}
-            value={node.data.config[field.name]}
-            error={fieldErrors.get(field.name)}
-            disabled={readOnly}
-            onChange={(value) => setField(field.name, value)}
-          />
-        ))}
+        {kind?.config
+          // A field for another mode stays out of the way, unless the server found fault with it.
+          .filter((field) => isShown(field, kind.config, node.data.config) || fieldErrors.has(field.name))
+          .map((field) => (
+            <FieldEditor
+              key={field.name}
+              field={field}
+              value={node.data.config[field.name]}
+              error={fieldErrors.get(field.name)}
+              disabled={readOnly}
+              onChange={(value) => setField(field.name, value)}
+            />
+          ))}
       </fieldset>
       {otherIssues.length > 0 && (
         <ul className="inspector__issues">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeKind } from '../api/types';
-import { groupByCategory, initialConfig, portsOf } from './catalog';
+import type { FieldSpec, NodeKind } from '../api/types';
+import { groupByCategory, initialConfig, isShown, portsOf } from './catalog';
 
 function kind(partial: Partial<NodeKind> & Pick<NodeKind, 'kind' | 'category'>): NodeKind {
   return {
@@ -87,5 +87,22 @@ describe('initialConfig', () => {
       rule: { all: [] },
       variants: [{ control: false }, { control: false }],
     });
+  });
+});
+
+describe('isShown', () => {
+  const fields: FieldSpec[] = [
+    { name: 'mode', type: 'choice', required: false, label: 'Mode', help: '', default: 'duration' },
+    { name: 'seconds', type: 'integer', required: false, label: 'Seconds', help: '', when: { mode: ['duration'] } },
+    { name: 'at', type: 'string', required: false, label: 'At', help: '', when: { mode: ['until'], source: ['fixed'] } },
+  ];
+  const [mode, seconds, at] = fields;
+
+  it('shows fields without a rule and those whose siblings match, defaults included', () => {
+    expect(isShown(mode!, fields, {})).toBe(true);
+    expect(isShown(seconds!, fields, {})).toBe(true);
+    expect(isShown(seconds!, fields, { mode: 'until' })).toBe(false);
+    expect(isShown(at!, fields, { mode: 'until' })).toBe(false);
+    expect(isShown(at!, fields, { mode: 'until', source: 'fixed' })).toBe(true);
   });
 });

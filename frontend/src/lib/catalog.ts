@@ -79,3 +79,16 @@ export function initialConfig(fields: readonly FieldSpec[]): Record<string, unkn
   }
   return config;
 }
+
+/**
+ * Whether a field applies to the values around it: a field with `when` (say, a wait's
+ * `seconds` with `{mode: ["duration"]}`) is shown only while each named sibling holds one of
+ * the listed values; a sibling not set yet counts as its default.
+ */
+export function isShown(field: FieldSpec, siblings: readonly FieldSpec[], values: Record<string, unknown>): boolean {
+  if (!field.when) return true;
+  return Object.entries(field.when).every(([name, allowed]) => {
+    const value = name in values ? values[name] : siblings.find((f) => f.name === name)?.default;
+    return allowed.includes(value);
+  });
+}
