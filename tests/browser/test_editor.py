@@ -262,3 +262,46 @@ def test_publishing_over_waiting_customers_asks_where_they_go(page, live_server_
 
     expect(page.get_by_role("status")).to_contain_text("Published version 2: 2 moved")
     assert set(Enrollment.objects.filter(journey=journey).values_list("version__number", "node_id")) == {(2, "done")}
+
+
+def test_versions_lifecycle_and_export_import_from_the_toolbar(page, live_server_url, login, tmp_path):
+    graph = make_graph(
+        [node("start", "api_trigger", label="Start"), node("done", "exit", label="Done")], [("start", "next", "done")]
+    )
+    graph["nodes"][1]["position"] = {"x": 0, "y": 200}
+    journey = make_journey(graph=graph, name="Versioned")
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+
+    # Edit the draft, then look at the published version 1: read-only, as it was.
+    select(page, "done")
+    field(page, "label").locator("input").fill("Finished")
+    expect(page.locator('[data-testid="save-state"]')).to_have_text("Saved")
+    page.get_by_label("Version").select_option("1")
+    expect(page.locator(".version-banner")).to_contain_text("version 1")
+    expect(page.locator('.react-flow__node[data-id="done"] [data-testid="node-label"]')).to_have_text("Done")
+    expect(page.locator(".palette")).to_have_count(0)
+    page.get_by_label("Version").select_option("")
+    expect(page.locator('.react-flow__node[data-id="done"] [data-testid="node-label"]')).to_have_text("Finished")
+
+    # Lifecycle buttons follow the status.
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator('[data-testid="status"]')).to_have_text("paused")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator('[data-testid="status"]')).to_have_text("live")
+
+    # Export downloads the envelope; importing it makes a new draft that opens.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    exported = tmp_path / "journey.json"
+    download.value.save_as(exported)
+    document = json.loads(exported.read_text())
+    assert document["format"] == "cjo.journey"
+    assert [n["data"]["label"] for n in document["graph"]["nodes"]] == ["Start", "Finished"]
+
+    page.locator('.toolbar input[type="file"]').set_input_files(str(exported))
+    page.wait_for_url(lambda url: url.rstrip("/").split("/")[-1] not in ("", str(journey.pk)))
+    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
+    expect(page.locator('[data-testid="status"]')).to_have_text("draft")
+    expect(page.locator('.react-flow__node[data-id="done"] [data-testid="node-label"]')).to_have_text("Finished")
+    assert Journey.objects.count() == 2
