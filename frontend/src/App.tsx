@@ -38,6 +38,7 @@ function Editor({ config, offline = false }: AppProps) {
 
   const notify: Notify = useCallback((text, tone = 'info') => setNotice({ text, tone }), []);
   const toggleHelp = useCallback(() => setHelpOpen((open) => !open), []);
+  const closeHelp = useCallback(() => setHelpOpen(false), []);
 
   useEffect(() => {
     useJourneyStore.getState().setCanEdit(config.canEdit);
@@ -55,7 +56,7 @@ function Editor({ config, offline = false }: AppProps) {
 
   useAutosave();
   useMetricsSocket(offline ? null : config.journeyId);
-  useShortcuts(toggleHelp);
+  useShortcuts(toggleHelp, closeHelp);
 
   if (!config.journeyId && !offline) {
     return <p className="editor-error">No journey to edit: open one from the journey list.</p>;

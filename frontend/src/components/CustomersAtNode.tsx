@@ -6,9 +6,9 @@ import { useJourneyStore } from '../store/journeyStore';
 const PAGE_SIZE = 20;
 
 /** The customers at a node right now (paged), each opening their journey history. */
-export function CustomersAtNode({ nodeId }: { nodeId: string }) {
+export function CustomersAtNode({ nodeId, initiallyOpen }: { nodeId: string; initiallyOpen: boolean }) {
   const journeyId = useJourneyStore((s) => s.journeyId);
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(initiallyOpen);
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<Page<Enrollment> | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -94,7 +94,8 @@ export function Inspector({ node }: { node: JourneyNode }) {
           Delete step
         </button>
       )}
-      <CustomersAtNode nodeId={node.id} />
+      {/* Opened at once when someone is here: that is usually why the step was clicked. */}
+      <CustomersAtNode nodeId={node.id} initiallyOpen={waiting > 0} />
     </aside>
   );
 }

@@ -82,7 +82,7 @@ function typing(target: EventTarget | null): boolean {
 }
 
 /** The editor's keyboard shortcuts (listed in the help popover); not while typing in a field. */
-export function useShortcuts(toggleHelp: () => void) {
+export function useShortcuts(toggleHelp: () => void, closeHelp: () => void) {
   const flow = useReactFlow();
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -101,11 +101,14 @@ export function useShortcuts(toggleHelp: () => void) {
         window.setTimeout(() => void flow.fitView({ duration: 300 }), 0);
       } else if (!mod && event.shiftKey && key === 'f') void flow.fitView({ duration: 300 });
       else if (!mod && event.key === '?') toggleHelp();
-      else if (event.key === 'Escape') store.selectOnly(null);
+      else if (event.key === 'Escape') {
+        closeHelp();
+        store.selectOnly(null);
+      }
       else handled = false;
       if (handled) event.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [flow, toggleHelp]);
+  }, [flow, toggleHelp, closeHelp]);
 }
