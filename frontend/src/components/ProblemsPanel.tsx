@@ -5,7 +5,16 @@ import { useJourneyStore } from '../store/journeyStore';
 /** The server's validation as a list; clicking an item selects and centres its node. */
 export function ProblemsPanel() {
   const validation = useJourneyStore((s) => s.validation);
+  const canEdit = useJourneyStore((s) => s.canEdit);
   const flow = useReactFlow();
+  if (!canEdit) {
+    return (
+      <p className="muted problems">
+        You can look at this journey, its versions and its live counts; select a step to see its settings and the
+        customers in it.
+      </p>
+    );
+  }
   if (!validation) return <p className="muted problems">Checking the journey…</p>;
   const focus = (issue: ValidationIssue) => {
     if (!issue.node_id) return;

@@ -40,7 +40,8 @@ export async function loadEditor(journeyId: string): Promise<void> {
 
 export async function validate(): Promise<ValidationResult | null> {
   const id = store().journeyId;
-  if (!id) return null;
+  // Validating is a POST, which the API keeps for those who may edit.
+  if (!id || !store().canEdit) return null;
   try {
     const result = await editorApi().validate(id);
     store().setValidation(result);
