@@ -24,6 +24,7 @@ import base64
 import http.client
 import itertools
 import json
+import math
 import os
 import shutil
 import socket
@@ -63,6 +64,11 @@ window.WebSocket = class extends NativeWebSocket {
   }
 };
 """
+
+
+def rounded(value: float) -> int | None:
+    """Whole milliseconds; None for the NaN of an empty sample, so the JSON line stays valid."""
+    return None if math.isnan(value) else round(value)
 
 
 def free_port() -> int:
@@ -176,6 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 3 <= args.nodes <= 500:
         parser.error("--nodes must be between 3 and 500")
+    if args.loads < 1 or args.samples < 0:
+        parser.error("--loads must be at least 1 and --samples at least 0")
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not chromium:
         raise SystemExit("Chromium is missing: apt-get install -y chromium")
@@ -284,14 +292,14 @@ def main() -> None:
         "nodes": args.nodes,
         "load_median_ms": round(statistics.median(loads)),
         "load_max_ms": round(max(loads)),
-        "count_delay_p50_ms": round(percentile(delays, 0.50)),
-        "count_delay_p95_ms": round(percentile(delays, 0.95)),
+        "count_delay_p50_ms": rounded(percentile(delays, 0.50)),
+        "count_delay_p95_ms": rounded(percentile(delays, 0.95)),
         "count_delay_max_ms": round(max(delays)) if delays else None,
         # The part of the delay until the snapshot reached the browser; the rest is drawing it.
-        "socket_delay_p50_ms": round(percentile(socket_delays, 0.50)),
-        "socket_delay_p95_ms": round(percentile(socket_delays, 0.95)),
+        "socket_delay_p50_ms": rounded(percentile(socket_delays, 0.50)),
+        "socket_delay_p95_ms": rounded(percentile(socket_delays, 0.95)),
         # ...and the part until the engine's notification reached a listening connection.
-        "notify_delay_p50_ms": round(percentile(notify_delays, 0.50)),
+        "notify_delay_p50_ms": rounded(percentile(notify_delays, 0.50)),
         "samples": len(delays),
         "missed": args.samples - len(delays),
     }
