@@ -81,6 +81,11 @@ export async function publish(options: { migrate: boolean; mapping: Record<strin
   await saveDraft();
   const id = store().journeyId;
   if (!id) return;
+  if (store().saveState === 'failed') {
+    // Publishing now would publish the server's older draft, not what is on screen.
+    notify(`Not published: the draft could not be saved (${store().saveError ?? 'unknown error'}).`, 'error');
+    return;
+  }
   try {
     const result = await editorApi().publish(id, options);
     applyJourney(result);
