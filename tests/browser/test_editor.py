@@ -114,7 +114,19 @@ def test_a_marketer_builds_publishes_and_watches_a_journey(page, live_server_url
     expect(count(page, "event_trigger", "entered")).to_have_text("2", timeout=15_000)
     expect(count(page, "send_email", "entered")).to_have_text("2", timeout=15_000)
     expect(count(page, "send_email", "exited")).to_have_text("2")
+    expect(page.locator('.react-flow__edge[data-id="e-wait-next-send_email"]')).to_contain_text("2")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+F")  # fit the whole journey in view for the screenshot
+    page.wait_for_timeout(400)
     page.screenshot(path=artifact_path("editor.png"))
+
+    # The same figures as shares, and over the last hour only (all of it happened just now).
+    page.get_by_label("Show").select_option("percent")
+    expect(count(page, "send_email", "exited")).to_have_text("100%")
+    expect(page.locator('.react-flow__edge[data-id="e-wait-next-send_email"]')).to_contain_text("100%")
+    page.get_by_label("Show").select_option("counts")
+    page.get_by_label("Time range").select_option("1h")
+    expect(count(page, "event_trigger", "entered")).to_have_text("2")
     assert artifact_path("editor.png").stat().st_size > 0
 
 
