@@ -291,10 +291,14 @@ def test_versions_lifecycle_and_export_import_from_the_toolbar(page, live_server
     login(page, make_user(role=roles.MARKETERS))
     open_editor(page, live_server_url, journey)
 
+    # Nothing to publish until the draft differs from the live version.
+    publish = page.get_by_role("button", name="Publish", exact=True)
+    expect(publish).to_be_disabled()
     # Edit the draft, then look at the published version 1: read-only, as it was.
     select(page, "done")
     field(page, "label").locator("input").fill("Finished")
     expect(page.locator('[data-testid="save-state"]')).to_have_text("Saved")
+    expect(publish).to_be_enabled()
     page.get_by_label("Version").select_option("1")
     expect(page.locator(".version-banner")).to_contain_text("version 1")
     expect(page.locator('.react-flow__node[data-id="done"] [data-testid="node-label"]')).to_have_text("Done")

@@ -1,8 +1,9 @@
 import { useReactFlow } from '@xyflow/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { editorApi } from '../api/editorApi';
 import type { JourneyVersion } from '../api/types';
+import { fromStoredGraph, toStoredGraph } from '../lib/graph';
 import {
   exportJourney,
   importJourney,
@@ -36,6 +37,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       metricMode: state.metricMode,
       range: state.range,
       connection: state.connection,
+      revision: state.revision,
     })),
   );
   const flow = useReactFlow();
@@ -60,8 +62,18 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
     else void publish({ migrate: false, mapping: {} }, notify);
   };
 
+  // Whether the draft differs from the live version; recomputed per edit, not per render.
+  const unchanged = useMemo(() => {
+    const live = versions.find((v) => v.number === s.meta.currentVersion);
+    if (!live) return false;
+    const state = useJourneyStore.getState();
+    const draft = state.stashedDraft ?? state;
+    return JSON.stringify(toStoredGraph(fromStoredGraph(live.graph))) === JSON.stringify(toStoredGraph(draft));
+  }, [versions, s.meta.currentVersion, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const status = s.meta.status;
-  const publishBlocked = s.readOnly || s.errors === null || s.errors > 0 || s.saveState === 'failed';
+  const publishBlocked =
+    s.readOnly || s.errors === null || s.errors > 0 || s.saveState === 'failed' || unchanged;
 
   return (
     <header className="toolbar" role="toolbar" aria-label="Journey">
@@ -133,7 +145,13 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
             type="button"
             disabled={publishBlocked}
             onClick={startPublish}
-            title={publishBlocked && s.errors ? 'Fix the errors first' : 'Publish the draft as a new version'}
+            title={
+              unchanged
+                ? 'The live version is the same as this draft'
+                : publishBlocked && s.errors
+                  ? 'Fix the errors first'
+                  : 'Publish the draft as a new version'
+            }
           >
             Publish
           </button>
