@@ -155,4 +155,16 @@ describe('Inspector', () => {
 
     expect(container.querySelector('[data-field-error="seconds"]')?.textContent).toBe('Required when mode is duration.');
   });
+
+  it('duplicates the step next to itself', () => {
+    show('wait', { mode: 'duration', seconds: 60 });
+    useJourneyStore.getState().selectOnly('n');
+
+    const duplicate = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Duplicate step');
+    act(() => duplicate?.click());
+
+    const copy = useJourneyStore.getState().nodes.find((n) => n.id === 'n-2');
+    expect(copy?.data.config).toEqual({ mode: 'duration', seconds: 60 });
+    expect(copy?.position).toEqual({ x: 40, y: 40 });
+  });
 });

@@ -90,9 +90,22 @@ export function Inspector({ node }: { node: JourneyNode }) {
         </ul>
       )}
       {!readOnly && (
-        <button type="button" className="danger" onClick={() => useJourneyStore.getState().deleteSelection()}>
-          Delete step
-        </button>
+        <div className="inspector__actions">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              const store = useJourneyStore.getState();
+              store.copySelection();
+              store.paste();
+            }}
+          >
+            Duplicate step
+          </button>
+          <button type="button" className="danger" onClick={() => useJourneyStore.getState().deleteSelection()}>
+            Delete step
+          </button>
+        </div>
       )}
       {/* Opened at once when someone is here: that is usually why the step was clicked. */}
       <CustomersAtNode nodeId={node.id} initiallyOpen={waiting > 0} />

@@ -21,6 +21,7 @@ import { PALETTE_MIME } from './Palette';
 // Module constants: React Flow re-subscribes its key listeners whenever these change identity.
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
+const SNAP_GRID: [number, number] = [20, 20];
 
 interface JourneyCanvasProps {
   /** True once the journey and catalog are in the store. */
@@ -98,6 +99,8 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
         minZoom={0.1}
+        snapToGrid
+        snapGrid={SNAP_GRID}
         proOptions={{ hideAttribution: true }}
       >
         <Background />
