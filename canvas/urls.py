@@ -12,4 +12,5 @@ urlpatterns = [
     path("journeys/new/", views.journey_new, name="journey-new"),
     path("journeys/<int:journey_id>/duplicate/", views.journey_duplicate, name="journey-duplicate"),
     path("journeys/<int:journey_id>/archive/", views.journey_archive, name="journey-archive"),
+    path("journeys/<int:journey_id>/", views.journey_editor, name="journey-editor"),
 ]

@@ -26,15 +26,15 @@ def home(request):
 
 @login_required
 def editor(request):
-    return render(request, "canvas/editor.html", {"journey_id": ""})
+    # The editor always works on one saved journey; journeys are created from the list.
+    return redirect("journey-list")
 
 
 # --- the journeys list
 
 
 def editor_url(journey_id: int) -> str:
-    # The editor page (`/journeys/<id>/`) belongs to the canvas editor; the list only links to it.
-    return f"/journeys/{journey_id}/"
+    return reverse("journey-editor", args=[journey_id])
 
 
 @login_required
@@ -122,3 +122,20 @@ def journey_archive(request, journey_id: int):
     else:
         messages.success(request, f"Archived {journey.name}.")
     return _back_to_list(request)
+
+
+# --- the editor
+
+
+@login_required
+def journey_editor(request, journey_id: int):
+    """The canvas for one journey, full window. Reviewers get it read-only; the API enforces the
+    same rule on every write, so the flag only spares them buttons that would be refused."""
+    if not can_read_journeys(request.user):
+        raise PermissionDenied
+    journey = get_object_or_404(Journey, pk=journey_id)
+    return render(
+        request,
+        "canvas/editor.html",
+        {"journey": journey, "journey_id": journey.pk, "can_edit": can_edit_journeys(request.user)},
+    )

@@ -14,5 +14,4 @@ def _fresh_write_key_cache():
 def pytest_collection_modifyitems(config, items):
     # Browser tests last: while Playwright's sync API is open it leaves an event loop running in
     # the main thread, and async_to_sync (the websocket consumer tests) refuses to run under it.
-    # (The editor branch adds the same hook to tests/browser/conftest.py; one of them can go.)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

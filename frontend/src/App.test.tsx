@@ -2,6 +2,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
+import type { NodeKind } from './api/types';
 import { useJourneyStore } from './store/journeyStore';
 
 // jsdom has no layout engine; React Flow only needs these to exist.
@@ -11,6 +12,29 @@ class NoopResizeObserver {
   disconnect() {}
 }
 
+const KINDS: NodeKind[] = [
+  {
+    kind: 'event_trigger',
+    label: 'Event trigger',
+    category: 'trigger',
+    description: 'Enters on an event',
+    ports: ['next'],
+    dynamic_ports: false,
+    waits: false,
+    config: [{ name: 'event', type: 'string', required: true, label: 'Event', help: '', widget: 'event_name' }],
+  },
+  {
+    kind: 'wait',
+    label: 'Wait',
+    category: 'flow',
+    description: 'Waits',
+    ports: ['next'],
+    dynamic_ports: false,
+    waits: true,
+    config: [{ name: 'seconds', type: 'integer', required: true, label: 'Seconds', help: '', widget: 'duration' }],
+  },
+];
+
 let container: HTMLDivElement;
 let root: Root;
 
@@ -18,6 +42,7 @@ beforeEach(() => {
   vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
   vi.stubGlobal('ResizeObserver', NoopResizeObserver);
   useJourneyStore.getState().reset();
+  useJourneyStore.getState().setCatalog(KINDS);
   container = document.createElement('div');
   document.body.append(container);
   root = createRoot(container);
@@ -28,36 +53,83 @@ afterEach(() => {
   container.remove();
 });
 
-describe('App', () => {
-  it('renders the editor header and an empty React Flow canvas', () => {
-    act(() => root.render(<App config={{ journeyId: null, apiBase: '/api/' }} />));
+function render(canEdit = true) {
+  act(() => root.render(<App offline config={{ journeyId: '9', apiBase: '/api/', canEdit }} />));
+}
 
-    expect(container.querySelector('h1')?.textContent).toBe('Journey editor');
-    expect(container.textContent).toContain('New journey');
-    expect(container.querySelector('.react-flow')).not.toBeNull();
-    expect(container.querySelector('.react-flow__controls')).not.toBeNull();
+describe('App', () => {
+  it('draws the palette grouped by category from the catalog', () => {
+    render();
+
+    const groups = [...container.querySelectorAll('.palette__group')].map((g) => ({
+      category: g.querySelector('h2')?.textContent,
+      kinds: [...g.querySelectorAll('.palette__item')].map((b) => b.textContent),
+    }));
+    expect(groups).toEqual([
+      { category: 'trigger', kinds: ['Event trigger'] },
+      { category: 'flow', kinds: ['Wait'] },
+    ]);
     expect(container.querySelector('.react-flow__minimap')).not.toBeNull();
-    expect(container.querySelectorAll('.react-flow__node')).toHaveLength(0);
+    expect(container.querySelector('.react-flow__controls')).not.toBeNull();
   });
 
-  it('shows the journey id and draws the store nodes with the journey node type', () => {
+  it('shows counts on each node under the data-testid the bench reads', () => {
+    useJourneyStore.getState().loadJourney('9', {
+      nodes: [{ id: 'w', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'wait', label: 'Hold', config: {} } }],
+      edges: [],
+    });
+    useJourneyStore.getState().setCounters({ w: { entered: 12, waiting: 5, 'passed:next': 7 } });
+    render();
+
+    const node = container.querySelector('.react-flow__node[data-id="w"]');
+    expect(node?.querySelector('[data-testid="count-entered"]')?.textContent).toBe('12');
+    expect(node?.querySelector('[data-testid="count-waiting"]')?.textContent).toBe('5');
+    expect(node?.querySelector('[data-testid="count-exited"]')?.textContent).toBe('0');
+    expect(node?.querySelector('[data-testid="count-passed-next"]')?.textContent).toBe('7');
+
+    act(() => useJourneyStore.getState().setMetricMode('percent'));
+    expect(node?.querySelector('[data-testid="count-waiting"]')?.textContent).toBe('42%');
+  });
+
+  it('opens the inspector with the kind form for the one selected node', () => {
     useJourneyStore.getState().loadJourney('9', {
       nodes: [
-        {
-          id: 't',
-          type: 'journey',
-          position: { x: 0, y: 0 },
-          data: { kind: 'trigger', label: 'Signed up', config: {} },
-        },
+        { id: 'w', type: 'journey', position: { x: 0, y: 0 }, selected: true, data: { kind: 'wait', label: 'Hold', config: { seconds: 7200 } } },
       ],
       edges: [],
     });
+    render();
 
-    act(() => root.render(<App config={{ journeyId: '9', apiBase: '/api/' }} />));
+    const inspector = container.querySelector('.inspector');
+    expect(inspector?.getAttribute('data-node-id')).toBe('w');
+    const amount = inspector?.querySelector<HTMLInputElement>('[data-field="seconds"] input[type="number"]');
+    expect(amount?.value).toBe('2');
+    expect(inspector?.querySelector<HTMLSelectElement>('[data-field="seconds"] select')?.value).toBe('hours');
+  });
 
-    expect(container.textContent).toContain('Journey #9');
-    const node = container.querySelector('.react-flow__node');
-    expect(node?.textContent).toContain('Signed up');
-    expect(node?.querySelector('.journey-node')).not.toBeNull();
+  it('hides the palette and disables the inspector for a read-only user', () => {
+    useJourneyStore.getState().loadJourney('9', {
+      nodes: [{ id: 'w', type: 'journey', position: { x: 0, y: 0 }, selected: true, data: { kind: 'wait', label: 'Hold', config: {} } }],
+      edges: [],
+    });
+    render(false);
+
+    expect(container.querySelector('.palette')).toBeNull();
+    expect(container.querySelector<HTMLFieldSetElement>('.inspector__form')?.disabled).toBe(true);
+    expect(container.textContent).toContain('Read-only');
+  });
+
+  it('renders a label with markup as text', () => {
+    useJourneyStore.getState().loadJourney('9', {
+      nodes: [
+        { id: 'x', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'wait', label: '<img src=x onerror="alert(1)">', config: {} } },
+      ],
+      edges: [],
+    });
+    render();
+
+    const label = container.querySelector('[data-testid="node-label"]');
+    expect(label?.textContent).toBe('<img src=x onerror="alert(1)">');
+    expect(label?.querySelector('img')).toBeNull();
   });
 });

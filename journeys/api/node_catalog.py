@@ -5,6 +5,9 @@ from rest_framework import serializers
 from journeys import nodes
 from journeys.conditions import ConditionSerializer
 
+# Hints a field may give the inspector through DRF's `style={"widget": ...}`, beyond its type.
+WIDGETS = ("textarea", "html", "event_name", "attribute", "duration", "template")
+
 _FIELD_TYPES = [
     (ConditionSerializer, "condition"),
     (serializers.BooleanField, "boolean"),
@@ -29,9 +32,28 @@ def describe_field(name: str, field: serializers.Field) -> dict:
     }
     if field.default is not serializers.empty and not callable(field.default):
         description["default"] = field.default
+    style = getattr(field, "style", None) or {}
+    if style.get("widget") in WIDGETS:
+        description["widget"] = style["widget"]
+        if style["widget"] == "template" and style.get("channel"):
+            description["channel"] = style["channel"]
+    if isinstance(style.get("when"), dict):
+        # Shown only while each named sibling field holds one of the values (a wait's mode).
+        description["when"] = {
+            name: list(values) if isinstance(values, list | tuple) else [values]
+            for name, values in style["when"].items()
+        }
     if isinstance(field, serializers.ListSerializer):
         description["type"] = "list"
         description["item"] = describe_serializer(field.child)
+        for limit in ("min_length", "max_length"):
+            if getattr(field, limit, None) is not None:
+                description[limit] = getattr(field, limit)
+        return description
+    if isinstance(field, serializers.ListField):
+        # A list of plain values (a wait window's weekdays): its one item field is named "value".
+        description["type"] = "list"
+        description["item"] = [describe_field("value", field.child)]
         for limit in ("min_length", "max_length"):
             if getattr(field, limit, None) is not None:
                 description[limit] = getattr(field, limit)
@@ -55,6 +77,24 @@ def describe_serializer(serializer) -> list[dict]:
     return [describe_field(name, field) for name, field in serializer.fields.items()]
 
 
+_PROBE = "__port__"
+
+
+def dynamic_port_rule(node_type) -> tuple[str | None, list[str]]:
+    """For a kind whose ports come from its config: the list field whose entries' `key` name the
+    ports, and the fixed ports that follow them (a condition's `else`). Found by asking the kind
+    itself about a one-entry config, so the canvas learns the rule without knowing any kind."""
+    if type(node_type).output_ports is nodes.NodeType.output_ports:
+        return None, []
+    for name, field in node_type.Config().fields.items():
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.ListSerializer) and "key" in getattr(child, "fields", {}):
+            ports = node_type.output_ports({name: [{"key": _PROBE}]})
+            if _PROBE in ports:
+                return name, [port for port in ports if port != _PROBE]
+    return None, []
+
+
 def node_type_catalog() -> list[dict]:
     return [
         {
@@ -64,6 +104,8 @@ def node_type_catalog() -> list[dict]:
             "description": node_type.description,
             "ports": list(node_type.ports),
             "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
+            "port_field": dynamic_port_rule(node_type)[0],
+            "extra_ports": dynamic_port_rule(node_type)[1],
             "waits": node_type.waits,
             "config": describe_serializer(node_type.Config()),
         }

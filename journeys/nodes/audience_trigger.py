@@ -16,7 +16,12 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 class Schedule(serializers.Serializer):
     every = serializers.ChoiceField(choices=EVERY)
     weekday = serializers.IntegerField(
-        min_value=0, max_value=6, required=False, allow_null=True, help_text="For every week: 0 is Monday, 6 Sunday."
+        min_value=0,
+        max_value=6,
+        required=False,
+        allow_null=True,
+        help_text="For every week: 0 is Monday, 6 Sunday.",
+        style={"when": {"every": "week"}},
     )
     time = serializers.RegexField(
         r"^([01][0-9]|2[0-3]):[0-5][0-9]$", help_text="Local time of day, HH:MM (24-hour clock)."
@@ -42,7 +47,7 @@ class Config(serializers.Serializer):
         help_text="at_publish: who matches when published; on_change: also whoever comes to match later; "
         "schedule: who matches at each scheduled time.",
     )
-    schedule = Schedule(required=False, allow_null=True)
+    schedule = Schedule(required=False, allow_null=True, style={"when": {"mode": "schedule"}})
 
     def validate(self, data):
         if data["mode"] == "schedule" and not data.get("schedule"):

@@ -6,7 +6,11 @@ from journeys.nodes.base import NodeContext, TriggerNode
 
 
 class Config(serializers.Serializer):
-    event = serializers.CharField(max_length=255, help_text="The event name that enters customers, e.g. Signed Up.")
+    event = serializers.CharField(
+        max_length=255,
+        help_text="The event name that enters customers, e.g. Signed Up.",
+        style={"widget": "event_name"},
+    )
     filters = PropertyFilterSerializer(many=True, required=False, default=list)
 
 

@@ -5,7 +5,9 @@ from journeys.nodes.base import NodeContext, NodeType, Outcome
 
 
 class Config(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    reason = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, style={"widget": "textarea"}
+    )
 
 
 @register

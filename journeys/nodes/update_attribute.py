@@ -7,7 +7,7 @@ OPERATIONS = ("set", "increment", "remove")
 
 
 class Change(serializers.Serializer):
-    attribute = serializers.CharField(max_length=100)
+    attribute = serializers.CharField(max_length=100, style={"widget": "attribute"})
     operation = serializers.ChoiceField(choices=OPERATIONS, default="set")
     value = serializers.JSONField(required=False, allow_null=True)
 

@@ -164,19 +164,35 @@ def describe_offset(offset: int, subject: str) -> str:
 class Config(serializers.Serializer):
     mode = serializers.ChoiceField(choices=MODES, help_text="duration, until (a moment) or window (allowed hours).")
     seconds = serializers.IntegerField(
-        min_value=1, max_value=MAX_DELAY, required=False, help_text="duration: how long to wait, in seconds."
+        min_value=1,
+        max_value=MAX_DELAY,
+        required=False,
+        help_text="duration: how long to wait, in seconds.",
+        style={"widget": "duration", "when": {"mode": "duration"}},
     )
-    source = serializers.ChoiceField(choices=SOURCES, required=False, help_text="until: where the moment comes from.")
+    source = serializers.ChoiceField(
+        choices=SOURCES,
+        required=False,
+        help_text="until: where the moment comes from.",
+        style={"when": {"mode": "until"}},
+    )
     at = serializers.CharField(
         max_length=64,
         required=False,
         help_text="until, fixed: an ISO-8601 date-time, e.g. 2026-12-24T09:00:00+01:00 (UTC when no offset).",
+        style={"when": {"mode": "until", "source": "fixed"}},
     )
     attribute = serializers.CharField(
-        max_length=200, required=False, help_text="until, attribute: a customer attribute; dots reach inside objects."
+        max_length=200,
+        required=False,
+        help_text="until, attribute: a customer attribute; dots reach inside objects.",
+        style={"widget": "attribute", "when": {"mode": "until", "source": "attribute"}},
     )
     property = serializers.CharField(
-        max_length=200, required=False, help_text="until, trigger_property: a property of the trigger event."
+        max_length=200,
+        required=False,
+        help_text="until, trigger_property: a property of the trigger event.",
+        style={"when": {"mode": "until", "source": "trigger_property"}},
     )
     offset_seconds = serializers.IntegerField(
         min_value=-MAX_DELAY,
@@ -184,23 +200,27 @@ class Config(serializers.Serializer):
         required=False,
         default=0,
         help_text="until: shift the moment, e.g. -86400 for one day before.",
+        style={"widget": "duration", "when": {"mode": "until"}},
     )
     days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         help_text="window: allowed weekdays, Monday=0 ... Sunday=6.",
+        style={"when": {"mode": "window"}},
     )
     start = serializers.RegexField(
         r"^([01]\d|2[0-3]):[0-5]\d$",
         required=False,
         error_messages={"invalid": "Use HH:MM, e.g. 09:00."},
         help_text="window: opening time, HH:MM.",
+        style={"when": {"mode": "window"}},
     )
     end = serializers.RegexField(
         r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$",
         required=False,
         error_messages={"invalid": "Use HH:MM, e.g. 17:00 (24:00 for midnight)."},
         help_text="window: closing time, HH:MM, after the start (the window ends before it).",
+        style={"when": {"mode": "window"}},
     )
     timezone = serializers.CharField(
         max_length=64,
@@ -208,6 +228,7 @@ class Config(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="window: an IANA timezone such as Europe/Paris; empty for the customer's own.",
+        style={"when": {"mode": "window"}},
     )
 
     def validate_at(self, value):

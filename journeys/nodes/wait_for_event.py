@@ -10,10 +10,15 @@ MAX_TIMEOUT = timedelta(days=365)
 
 
 class Config(serializers.Serializer):
-    event = serializers.CharField(max_length=255, help_text="The event that ends the wait, e.g. Order Completed.")
+    event = serializers.CharField(
+        max_length=255, help_text="The event that ends the wait, e.g. Order Completed.", style={"widget": "event_name"}
+    )
     filters = PropertyFilterSerializer(many=True, required=False, default=list)
     timeout_seconds = serializers.IntegerField(
-        min_value=1, max_value=int(MAX_TIMEOUT.total_seconds()), help_text="How long to wait before giving up."
+        min_value=1,
+        max_value=int(MAX_TIMEOUT.total_seconds()),
+        help_text="How long to wait before giving up.",
+        style={"widget": "duration"},
     )
 
 

@@ -59,15 +59,37 @@ def page(browser):
     context.close()
 
 
+# Pools inherited through fork, kept referenced so they are never closed from the child.
+_inherited_pools: list = []
+
+
+def _child_database_setup():
+    """In a forked child: use the test database on connections of its own.
+
+    A fork copies the parent's connection pool, sockets included. Using or even closing it in
+    the child would talk over the parent's sockets (garbled protocol on both sides), so the
+    copy is set aside untouched and the child opens a fresh pool on first use.
+    """
+    from channels.testing.live import set_database_connection
+    from django.db import connections
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    set_database_connection()
+    _inherited_pools.extend(DatabaseWrapper._connection_pools.values())
+    DatabaseWrapper._connection_pools.clear()
+    for connection in connections.all():
+        connection.connection = None
+
+
 @pytest.fixture
 def live_server_url(transactional_db):
     """A Daphne process on the test database, like `ChannelsLiveServerTestCase`, as a fixture."""
-    from channels.testing.live import make_application, set_database_connection
+    from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
-    server = DaphneProcess(HOST, get_application, setup=set_database_connection)
+    server = DaphneProcess(HOST, get_application, setup=_child_database_setup)
     server.start()
     while not server.ready.wait(timeout=1):
         if not server.is_alive():
@@ -78,12 +100,7 @@ def live_server_url(transactional_db):
 
 
 def _engine_process(stop):
-    from channels.testing.live import set_database_connection
-    from django.db import connections
-
-    set_database_connection()
-    for connection in connections.all():
-        connection.close()
+    _child_database_setup()
     from journeys.engine.loop import run_engine
 
     while not stop.is_set():

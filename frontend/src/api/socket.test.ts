@@ -30,6 +30,10 @@ class FakeSocket implements WebSocketLike {
     this.onerror?.(new Event('error'));
     this.onclose?.(new CloseEvent('close', { code: 1006 }));
   }
+  serverRefuse(code: number) {
+    this.readyState = 3;
+    this.onclose?.(new CloseEvent('close', { code }));
+  }
   serverSend(data: string) {
     this.onmessage?.(new MessageEvent('message', { data }));
   }
@@ -191,5 +195,25 @@ describe('connectSocket', () => {
     conn.close();
     vi.advanceTimersByTime(60_000);
     expect(sockets).toHaveLength(1);
+  });
+
+  it('stops for good on a refusal code and says which', () => {
+    const refused: number[] = [];
+    connect({ stopOnCodes: [4401, 4403], onRefused: (code) => refused.push(code) });
+    latest().serverOpen();
+
+    latest().serverRefuse(4403);
+    vi.advanceTimersByTime(60_000);
+
+    expect(sockets).toHaveLength(1);
+    expect(refused).toEqual([4403]);
+    expect(statuses).toEqual(['online', 'offline']);
+  });
+
+  it('keeps retrying after other close codes', () => {
+    connect({ stopOnCodes: [4401] });
+    latest().serverRefuse(1011);
+    vi.advanceTimersByTime(500);
+    expect(sockets).toHaveLength(2);
   });
 });

@@ -33,6 +33,12 @@ export interface SocketOptions {
   jitter?: number;
   /** Source of randomness for the jitter; injected in tests. */
   random?: () => number;
+  /**
+   * Close codes after which trying again is pointless (the server refused: not logged in, no
+   * access, no such journey). The socket then stops for good and `onRefused` is called.
+   */
+  stopOnCodes?: readonly number[];
+  onRefused?: (code: number) => void;
   /** Creates the underlying socket; injected in tests. */
   createSocket?: (url: string) => WebSocketLike;
 }
@@ -114,10 +120,15 @@ export function connectSocket(options: SocketOptions): ReconnectingSocket {
     ws.onerror = () => {
       // A close event always follows an error; reconnecting happens there.
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (ws !== socket) return;
       socket = null;
       setStatus('offline');
+      if (options.stopOnCodes?.includes(event.code)) {
+        stopped = true;
+        options.onRefused?.(event.code);
+        return;
+      }
       scheduleRetry();
     };
   }

@@ -1,34 +1,142 @@
-import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useNodesInitialized,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type IsValidConnection,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { isTriggerCategory, portsOf } from '../lib/catalog';
+import type { JourneyEdge } from '../lib/journey';
+import { edgePort, edgeTraffic } from '../lib/metrics';
 import { nodeTypes } from '../nodes/nodeTypes';
-import { useJourneyStore } from '../store/journeyStore';
+import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { PALETTE_MIME } from './Palette';
 
-export function JourneyCanvas() {
-  const { nodes, edges, onNodesChange, onEdgesChange, onConnect } = useJourneyStore(
+// Module constants: React Flow re-subscribes its key listeners whenever these change identity.
+const DELETE_KEYS = ['Backspace', 'Delete'];
+const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
+const SNAP_GRID: [number, number] = [20, 20];
+
+interface JourneyCanvasProps {
+  /** True once the journey and catalog are in the store. */
+  loaded?: boolean;
+  onReady?: (ready: boolean) => void;
+}
+
+export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
+  const { nodes, edges, onNodesChange, onEdgesChange, onConnect, readOnly } = useJourneyStore(
     useShallow((s) => ({
       nodes: s.nodes,
       edges: s.edges,
       onNodesChange: s.onNodesChange,
       onEdgesChange: s.onEdgesChange,
       onConnect: s.onConnect,
+      readOnly: isReadOnly(s),
     })),
+  );
+  const displayEdges = useDisplayEdges(edges);
+  const flow = useReactFlow();
+  const measured = useNodesInitialized();
+  const ready = loaded && (nodes.length === 0 || measured);
+
+  const fitted = useRef(false);
+
+  useEffect(() => {
+    // Fit once, when the loaded journey is first drawn; React Flow's own `fitView` would
+    // instead wait for the first node of an empty journey and jump the view as it is dropped.
+    if (ready && !fitted.current) {
+      fitted.current = true;
+      if (nodes.length > 0) void flow.fitView({ maxZoom: 1.2 });
+    }
+    onReady?.(ready);
+  }, [ready, onReady, flow, nodes.length]);
+
+  const isValidConnection: IsValidConnection = useCallback((connection: Connection | Edge) => {
+    if (connection.source === connection.target) return false;
+    const state = useJourneyStore.getState();
+    const target = state.nodes.find((n) => n.id === connection.target);
+    // Customers enter a trigger only through its event or call, never along an edge.
+    return !isTriggerCategory(target ? state.catalog[target.data.kind] : undefined);
+  }, []);
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const kind = event.dataTransfer.getData(PALETTE_MIME);
+      if (!kind) return;
+      event.preventDefault();
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      useJourneyStore.getState().addNodeOfKind(kind, { x: position.x - 110, y: position.y - 30 });
+    },
+    [flow],
   );
 
   return (
-    <div className="journey-canvas">
+    <div className="journey-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
-        edges={edges}
+        edges={displayEdges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
-        fitView
+        isValidConnection={isValidConnection}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        selectionKeyCode="Shift"
+        minZoom={0.1}
+        snapToGrid
+        snapGrid={SNAP_GRID}
+        proOptions={{ hideAttribution: true }}
       >
         <Background />
-        <Controls />
-        <MiniMap />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable />
       </ReactFlow>
     </div>
   );
+}
+
+/**
+ * Edges as drawn: each labelled with its share of traffic (from the source node's per-port
+ * counters) and marked when the server reported a problem with it.
+ */
+function useDisplayEdges(edges: JourneyEdge[]): JourneyEdge[] {
+  const { counters, mode, catalog, validation } = useJourneyStore(
+    useShallow((s) => ({ counters: s.counters, mode: s.metricMode, catalog: s.catalog, validation: s.validation })),
+  );
+  return useMemo(() => {
+    // Read without subscribing: ports only matter for edges with an empty handle, and those
+    // are redrawn whenever edges or counters change anyway.
+    const nodes = new Map(useJourneyStore.getState().nodes.map((n) => [n.id, n]));
+    const broken = new Set(validation?.errors.map((e) => e.edge_id).filter(Boolean));
+    return edges.map((edge) => {
+      const source = nodes.get(edge.source);
+      const ports = source ? portsOf(catalog[source.data.kind], source.data.config) : [];
+      const port = edgePort(edge.sourceHandle, ports);
+      const label = port ? edgeTraffic(counters[edge.source], port, mode) : null;
+      const invalid = broken.has(edge.id);
+      if (!label && !invalid && !edge.className) return edge;
+      return {
+        ...edge,
+        label: label ?? undefined,
+        className: invalid ? 'journey-edge--invalid' : undefined,
+        labelBgPadding: [4, 2] as [number, number],
+      };
+    });
+  }, [edges, counters, mode, catalog, validation]);
 }

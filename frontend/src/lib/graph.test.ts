@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { findUnreachableNodeIds } from './graph';
+import { cloneSubgraph, findUnreachableNodeIds, freshNodeId, fromStoredGraph, toStoredGraph } from './graph';
 import type { JourneyEdge, JourneyNode } from './journey';
+
+// In the editor this comes from the catalog's categories; the tests name their own trigger kind.
+const startsJourneys = (kind: string) => kind === 'trigger';
 
 function node(id: string, kind: string): JourneyNode {
   return { id, type: 'journey', position: { x: 0, y: 0 }, data: { kind, label: id, config: {} } };
@@ -12,25 +15,25 @@ function edge(source: string, target: string, sourceHandle: string | null = null
 
 describe('findUnreachableNodeIds', () => {
   it('returns nothing for an empty graph', () => {
-    expect(findUnreachableNodeIds([], [])).toEqual([]);
+    expect(findUnreachableNodeIds([], [], startsJourneys)).toEqual([]);
   });
 
   it('follows edges forward from a trigger through branches', () => {
     const nodes = [node('t', 'trigger'), node('split', 'branch'), node('yes', 'send_email'), node('no', 'wait')];
     const edges = [edge('t', 'split'), edge('split', 'yes', 'true'), edge('split', 'no', 'false')];
-    expect(findUnreachableNodeIds(nodes, edges)).toEqual([]);
+    expect(findUnreachableNodeIds(nodes, edges, startsJourneys)).toEqual([]);
   });
 
   it('lists disconnected nodes and nodes only reachable backwards, in node order', () => {
     const nodes = [node('orphan', 'wait'), node('t', 'trigger'), node('a', 'send_email'), node('feeder', 'wait')];
     // feeder -> a exists, but nothing leads to feeder.
     const edges = [edge('t', 'a'), edge('feeder', 'a')];
-    expect(findUnreachableNodeIds(nodes, edges)).toEqual(['orphan', 'feeder']);
+    expect(findUnreachableNodeIds(nodes, edges, startsJourneys)).toEqual(['orphan', 'feeder']);
   });
 
   it('treats every node as unreachable when there is no trigger', () => {
     const nodes = [node('a', 'send_email'), node('b', 'wait')];
-    expect(findUnreachableNodeIds(nodes, [edge('a', 'b')])).toEqual(['a', 'b']);
+    expect(findUnreachableNodeIds(nodes, [edge('a', 'b')], startsJourneys)).toEqual(['a', 'b']);
   });
 
   it('handles several triggers and cycles', () => {
@@ -51,16 +54,57 @@ describe('findUnreachableNodeIds', () => {
       edge('island1', 'island2'),
       edge('island2', 'island1'),
     ];
-    expect(findUnreachableNodeIds(nodes, edges)).toEqual(['island1', 'island2']);
+    expect(findUnreachableNodeIds(nodes, edges, startsJourneys)).toEqual(['island1', 'island2']);
   });
 
   it('ignores edges that point at unknown nodes', () => {
     const nodes = [node('t', 'trigger'), node('a', 'wait')];
-    expect(findUnreachableNodeIds(nodes, [edge('t', 'ghost'), edge('ghost', 'a')])).toEqual(['a']);
+    expect(findUnreachableNodeIds(nodes, [edge('t', 'ghost'), edge('ghost', 'a')], startsJourneys)).toEqual(['a']);
   });
 
   it('decides trigger-ness by data.kind, not by the React Flow type', () => {
     const fake: JourneyNode = { ...node('x', 'wait'), type: 'trigger' };
-    expect(findUnreachableNodeIds([fake], [])).toEqual(['x']);
+    expect(findUnreachableNodeIds([fake], [], startsJourneys)).toEqual(['x']);
+  });
+});
+
+describe('graph helpers', () => {
+  it('makes readable fresh ids', () => {
+    expect(freshNodeId('wait', new Set())).toBe('wait');
+    expect(freshNodeId('wait', new Set(['wait', 'wait-2']))).toBe('wait-3');
+    expect(freshNodeId('a b/c', new Set())).toBe('a-b-c');
+  });
+
+  it('stores only the documented fields', () => {
+    const stored = toStoredGraph({
+      nodes: [{ ...node('a', 'wait'), selected: true, measured: { width: 10, height: 5 }, position: { x: 1.4, y: 2.6 } }],
+      edges: [{ ...edge('a', 'b'), selected: true, label: '3' }],
+    });
+    expect(stored).toEqual({
+      nodes: [{ id: 'a', type: 'journey', position: { x: 1, y: 3 }, data: { kind: 'wait', label: 'a', config: {} } }],
+      edges: [{ id: 'a->b', source: 'a', sourceHandle: null, target: 'b' }],
+    });
+  });
+
+  it('reads a stored graph with missing parts', () => {
+    const graph = fromStoredGraph({
+      nodes: [{ id: 'x', position: { x: 5, y: 6 }, data: { kind: 'exit' } } as unknown as JourneyNode],
+    });
+    expect(graph.nodes[0]?.data).toEqual({ kind: 'exit', label: '', config: {} });
+    expect(graph.edges).toEqual([]);
+  });
+
+  it('clones a selection with new ids, keeping only the edges inside it', () => {
+    const copy = cloneSubgraph(
+      [node('a', 'wait'), node('b', 'exit')],
+      [edge('a', 'b', 'next'), edge('b', 'c')],
+      new Set(['a', 'b']),
+      { x: 40, y: 40 },
+    );
+    expect(copy.nodes.map((n) => [n.id, n.position])).toEqual([
+      ['a-2', { x: 40, y: 40 }],
+      ['b-2', { x: 40, y: 40 }],
+    ]);
+    expect(copy.edges).toEqual([{ id: 'e-a-2-next-b-2', source: 'a-2', sourceHandle: 'next', target: 'b-2' }]);
   });
 });

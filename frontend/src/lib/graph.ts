@@ -1,4 +1,4 @@
-import { TRIGGER_KIND } from './journey';
+import type { JourneyEdge, JourneyGraph, JourneyNode } from './journey';
 
 /** The least a node needs for graph checks; React Flow nodes fit this shape. */
 export interface GraphNode {
@@ -12,16 +12,19 @@ export interface GraphEdge {
   target: string;
 }
 
-export function isTrigger(node: GraphNode): boolean {
-  return node.data.kind === TRIGGER_KIND;
-}
+/** Tells whether a kind starts journeys; the editor answers from the catalog's categories. */
+export type IsTriggerKind = (kind: string) => boolean;
 
 /**
  * Ids of the nodes that no trigger can reach by following edges forward,
  * in the order the nodes are given. Triggers count as reachable; edges that
  * point at unknown nodes are ignored. With no trigger, every node is listed.
  */
-export function findUnreachableNodeIds(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): string[] {
+export function findUnreachableNodeIds(
+  nodes: readonly GraphNode[],
+  edges: readonly GraphEdge[],
+  isTriggerKind: IsTriggerKind,
+): string[] {
   const known = new Set(nodes.map((n) => n.id));
   const next = new Map<string, string[]>();
   for (const edge of edges) {
@@ -34,7 +37,7 @@ export function findUnreachableNodeIds(nodes: readonly GraphNode[], edges: reado
   const reached = new Set<string>();
   const queue: string[] = [];
   for (const node of nodes) {
-    if (isTrigger(node) && !reached.has(node.id)) {
+    if (isTriggerKind(node.data.kind) && !reached.has(node.id)) {
       reached.add(node.id);
       queue.push(node.id);
     }
@@ -49,4 +52,94 @@ export function findUnreachableNodeIds(nodes: readonly GraphNode[], edges: reado
   }
 
   return nodes.filter((n) => !reached.has(n.id)).map((n) => n.id);
+}
+
+/** A node id not yet used in `taken`, readable: `wait`, `wait-2`, `wait-3`... */
+export function freshNodeId(kind: string, taken: ReadonlySet<string>): string {
+  const base = kind.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 56) || 'node';
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n += 1) {
+    const candidate = `${base}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+export function edgeIdFor(source: string, sourceHandle: string | null | undefined, target: string): string {
+  return `e-${source}-${sourceHandle ?? 'out'}-${target}`;
+}
+
+/**
+ * The graph as the API stores it: only the fields of docs/graph-format.md, without React
+ * Flow's working state (selection, measured sizes, dragging), so saved drafts and exports
+ * stay small and stable.
+ */
+export function toStoredGraph(graph: JourneyGraph): JourneyGraph {
+  return {
+    nodes: graph.nodes.map((n) => ({
+      id: n.id,
+      type: 'journey',
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      data: { kind: n.data.kind, label: n.data.label ?? '', config: n.data.config ?? {} },
+    })),
+    edges: graph.edges.map((e) => ({
+      id: e.id,
+      source: e.source,
+      sourceHandle: e.sourceHandle ?? null,
+      target: e.target,
+    })),
+  };
+}
+
+/** Reads a stored graph into canvas nodes, tolerating missing labels or configs. */
+export function fromStoredGraph(graph: Partial<JourneyGraph> | null | undefined): JourneyGraph {
+  const nodes = (graph?.nodes ?? []).map((n) => ({
+    id: String(n.id),
+    type: 'journey',
+    position: { x: Number(n.position?.x) || 0, y: Number(n.position?.y) || 0 },
+    data: {
+      kind: String(n.data?.kind ?? ''),
+      label: typeof n.data?.label === 'string' ? n.data.label : '',
+      config: n.data?.config && typeof n.data.config === 'object' ? n.data.config : {},
+    },
+  }));
+  const edges = (graph?.edges ?? []).map((e) => ({
+    id: String(e.id),
+    source: String(e.source),
+    sourceHandle: e.sourceHandle ?? null,
+    target: String(e.target),
+  }));
+  return { nodes, edges };
+}
+
+/**
+ * Copies of the given nodes with fresh ids, shifted by `offset`, and copies of the edges that
+ * run between them (edges to nodes left behind are dropped): what pasting a selection adds.
+ */
+export function cloneSubgraph(
+  nodes: readonly JourneyNode[],
+  edges: readonly JourneyEdge[],
+  taken: ReadonlySet<string>,
+  offset: { x: number; y: number },
+): JourneyGraph {
+  const used = new Set(taken);
+  const ids = new Map<string, string>();
+  const copies = nodes.map((n) => {
+    const id = freshNodeId(n.id, used);
+    used.add(id);
+    ids.set(n.id, id);
+    return {
+      id,
+      type: 'journey',
+      position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
+      data: structuredClone({ kind: n.data.kind, label: n.data.label, config: n.data.config }),
+      selected: true,
+    };
+  });
+  const copiedEdges = edges.flatMap((e) => {
+    const source = ids.get(e.source);
+    const target = ids.get(e.target);
+    if (!source || !target) return [];
+    return [{ id: edgeIdFor(source, e.sourceHandle, target), source, sourceHandle: e.sourceHandle ?? null, target }];
+  });
+  return { nodes: copies, edges: copiedEdges };
 }

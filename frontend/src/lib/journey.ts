@@ -1,11 +1,8 @@
 import type { Edge, Node } from '@xyflow/react';
 
-/** Kind of a node that starts a journey; journeys are walked from these. */
-export const TRIGGER_KIND = 'trigger';
-
 /** What a journey step carries besides its position on the canvas. */
 export type JourneyNodeData = {
-  /** Domain kind, e.g. `trigger`, `send_email`, `wait`, `branch`. */
+  /** Domain kind from the catalog, e.g. `event_trigger`, `wait`, `send_email`. */
   kind: string;
   label: string;
   config: Record<string, unknown>;
@@ -13,3 +10,8 @@ export type JourneyNodeData = {
 
 export type JourneyNode = Node<JourneyNodeData>;
 export type JourneyEdge = Edge;
+
+export interface JourneyGraph {
+  nodes: JourneyNode[];
+  edges: JourneyEdge[];
+}

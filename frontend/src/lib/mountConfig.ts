@@ -1,9 +1,11 @@
 /** Settings the Django template hands over as data attributes on `#root`. */
 export interface MountConfig {
-  /** From `data-journey-id`; null when empty or missing (a new journey). */
+  /** From `data-journey-id`; null when empty or missing. */
   journeyId: string | null;
   /** From `data-api-base`; always ends with a slash. Defaults to `/api/`. */
   apiBase: string;
+  /** From `data-can-edit`: only the exact text `true` allows editing, so a missing flag means read-only. */
+  canEdit: boolean;
 }
 
 export function readMountConfig(dataset: DOMStringMap): MountConfig {
@@ -12,5 +14,6 @@ export function readMountConfig(dataset: DOMStringMap): MountConfig {
   return {
     journeyId,
     apiBase: rawBase.endsWith('/') ? rawBase : `${rawBase}/`,
+    canEdit: dataset.canEdit === 'true',
   };
 }

@@ -1,15 +1,80 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { TRIGGER_KIND, type JourneyNode } from '../lib/journey';
+import { memo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { isTriggerCategory, portsOf } from '../lib/catalog';
+import type { JourneyNode } from '../lib/journey';
+import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
+import { useJourneyStore } from '../store/journeyStore';
 
-/** Generic card for one journey step until each kind gets its own component. */
-export function JourneyStepNode({ data, selected }: NodeProps<JourneyNode>) {
-  const isTrigger = data.kind === TRIGGER_KIND;
+const METRIC_TITLES: Record<string, string> = {
+  entered: 'Entered',
+  waiting: 'Waiting now',
+  exited: 'Exited',
+  converted: 'Converted',
+  errored: 'Errored',
+};
+
+/**
+ * The one card every journey step is drawn with. What it shows comes from the catalog (kind
+ * label, category, ports) and the live counters; no kind is known here by name.
+ */
+export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selected }: NodeProps<JourneyNode>) {
+  const kind = useJourneyStore((s) => s.catalog[data.kind]);
+  const counters = useJourneyStore((s) => s.counters[id]);
+  const mode = useJourneyStore((s) => s.metricMode);
+  const issues = useJourneyStore(
+    useShallow((s) => [
+      ...(s.validation?.errors.filter((e) => e.node_id === id).map((e) => `error:${e.message}`) ?? []),
+      ...(s.validation?.warnings.filter((w) => w.node_id === id).map((w) => `warning:${w.message}`) ?? []),
+    ]),
+  );
+  const ports = portsOf(kind, data.config);
+  const errors = issues.filter((i) => i.startsWith('error:'));
+  const category = kind?.category ?? 'unknown';
+  const classes = [
+    'journey-node',
+    `journey-node--${category.replace(/[^a-z0-9_-]/gi, '')}`,
+    selected ? 'journey-node--selected' : '',
+    errors.length ? 'journey-node--invalid' : issues.length ? 'journey-node--warned' : '',
+  ];
+
   return (
-    <div className={`journey-node${selected ? ' journey-node--selected' : ''}`}>
-      {!isTrigger && <Handle type="target" position={Position.Left} />}
-      <div className="journey-node__kind">{data.kind}</div>
-      <div className="journey-node__label">{data.label}</div>
-      <Handle type="source" position={Position.Right} />
+    <div className={classes.filter(Boolean).join(' ')} title={issues.map((i) => i.replace(/^\w+:/, '')).join('\n')}>
+      {!isTriggerCategory(kind) && <Handle type="target" position={Position.Top} className="journey-node__in" />}
+      <div className="journey-node__head">
+        <span className="journey-node__kind">{kind?.label ?? `Unknown kind ${data.kind}`}</span>
+        {issues.length > 0 && (
+          <span className={`journey-node__issues${errors.length ? ' is-error' : ''}`} data-testid="node-issues">
+            {errors.length || issues.length}
+          </span>
+        )}
+      </div>
+      <div className="journey-node__label" data-testid="node-label">
+        {data.label || kind?.label || data.kind}
+      </div>
+      <div className="journey-node__counts">
+        {NODE_METRICS.map((metric) => (
+          <span key={metric} className={`metric metric--${metric}`} title={METRIC_TITLES[metric]}>
+            <span className="metric__name">{METRIC_TITLES[metric]}</span>
+            <span className="metric__value" data-testid={`count-${metric}`}>
+              {formatMetric(metric, counters, mode)}
+            </span>
+          </span>
+        ))}
+      </div>
+      {ports.length > 0 && (
+        <div className="journey-node__ports">
+          {ports.map((port) => (
+            <div key={port} className="journey-node__port" data-port={port}>
+              <span className="journey-node__port-name">{port}</span>
+              <span className="journey-node__port-count" data-testid={`count-passed-${port}`}>
+                {formatMetric(passedKey(port), counters, mode)}
+              </span>
+              <Handle type="source" id={port} position={Position.Bottom} className="journey-node__out" />
+            </div>
+          ))}
+        </div>
+      )}
     </div>
   );
-}
+});

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JourneyNode } from '../lib/journey';
-import { useJourneyStore } from './journeyStore';
+import type { NodeKind } from '../api/types';
+import { isReadOnly, useJourneyStore } from './journeyStore';
 
 const store = () => useJourneyStore.getState();
 
@@ -73,5 +74,195 @@ describe('journey store', () => {
 
     store().onEdgesChange([{ type: 'remove', id: 'e-a-out-b' }]);
     expect(store().edges).toEqual([]);
+  });
+});
+
+const KINDS: NodeKind[] = [
+  {
+    kind: 'wait',
+    label: 'Wait',
+    category: 'flow',
+    description: '',
+    ports: ['next'],
+    dynamic_ports: false,
+    waits: true,
+    config: [{ name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] }],
+  },
+];
+
+describe('editing', () => {
+  beforeEach(() => {
+    store().setCatalog(KINDS);
+    store().loadJourney('1', { nodes: [node('a'), node('b', 'wait', 300)], edges: [] }, { status: 'draft' });
+  });
+
+  it('adds a catalog kind with its default config, selected alone, and marks the draft unsaved', () => {
+    store().onNodesChange([{ type: 'select', id: 'a', selected: true }]);
+
+    const id = store().addNodeOfKind('wait', { x: 10, y: 20 });
+
+    expect(id).toBe('wait');
+    const added = store().nodes.find((n) => n.id === 'wait');
+    expect(added?.data).toEqual({ kind: 'wait', label: 'Wait', config: { mode: 'duration' } });
+    expect(store().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['wait']);
+    expect(store().saveState).toBe('unsaved');
+    expect(store().addNodeOfKind('no-such-kind', { x: 0, y: 0 })).toBeNull();
+  });
+
+  it('undoes and redoes edits, and a new edit clears redo', () => {
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+    store().updateNodeData('a', { label: 'First' });
+
+    store().undo();
+    expect(store().nodes.find((n) => n.id === 'a')?.data.label).toBe('a');
+    store().undo();
+    expect(store().edges).toEqual([]);
+    store().redo();
+    expect(store().edges).toHaveLength(1);
+
+    store().addNodeOfKind('wait', { x: 0, y: 0 });
+    expect(store().future).toEqual([]);
+    store().redo();
+    expect(store().nodes.find((n) => n.id === 'a')?.data.label).toBe('a');
+  });
+
+  it('undoes a burst of typing in one node as one step', () => {
+    store().updateNodeData('a', { label: 'W' });
+    store().updateNodeData('a', { label: 'We' });
+    store().updateNodeData('a', { label: 'Wel' });
+
+    store().undo();
+    expect(store().nodes.find((n) => n.id === 'a')?.data.label).toBe('a');
+  });
+
+  it('remembers a drag once, when it starts', () => {
+    store().onNodesChange([{ type: 'position', id: 'a', position: { x: 5, y: 0 }, dragging: true }]);
+    store().onNodesChange([{ type: 'position', id: 'a', position: { x: 50, y: 0 }, dragging: true }]);
+    store().onNodesChange([{ type: 'position', id: 'a', position: { x: 60, y: 0 }, dragging: false }]);
+
+    expect(store().past).toHaveLength(1);
+    store().undo();
+    expect(store().nodes.find((n) => n.id === 'a')?.position).toEqual({ x: 0, y: 0 });
+  });
+
+  it('does not count selection or measuring as a change', () => {
+    store().onNodesChange([{ type: 'select', id: 'a', selected: true }]);
+    store().onNodesChange([{ type: 'dimensions', id: 'a', dimensions: { width: 200, height: 90 } }]);
+
+    expect(store().revision).toBe(0);
+    expect(store().saveState).toBe('saved');
+  });
+
+  it('moves an edge when its port is connected again: a port leads to one node', () => {
+    store().addNode(node('c'));
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'c', targetHandle: null });
+
+    expect(store().edges.map((e) => e.target)).toEqual(['c']);
+  });
+
+  it('deletes the selection with the edges touching it', () => {
+    store().addNode(node('c'));
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+    store().onConnect({ source: 'b', sourceHandle: 'next', target: 'c', targetHandle: null });
+    store().selectOnly('b');
+
+    store().deleteSelection();
+
+    expect(store().nodes.map((n) => n.id)).toEqual(['a', 'c']);
+    expect(store().edges).toEqual([]);
+  });
+
+  it('copies and pastes a sub-graph with new ids, further along each time', () => {
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+    store().onNodesChange([
+      { type: 'select', id: 'a', selected: true },
+      { type: 'select', id: 'b', selected: true },
+    ]);
+
+    store().copySelection();
+    store().paste();
+    store().paste();
+
+    expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b', 'a-2', 'b-2', 'a-3', 'b-3']);
+    expect(store().nodes.find((n) => n.id === 'a-3')?.position).toEqual({ x: 80, y: 80 });
+    expect(store().edges.map((e) => `${e.source}>${e.target}`)).toEqual(['a>b', 'a-2>b-2', 'a-3>b-3']);
+    expect(store().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['a-3', 'b-3']);
+  });
+
+  it('lays the graph out as one undoable step', () => {
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+    store().autoLayout();
+
+    const [a, b] = store().nodes;
+    expect(b!.position.y).toBeGreaterThan(a!.position.y);
+    store().undo();
+    expect(store().nodes.find((n) => n.id === 'b')?.position).toEqual({ x: 300, y: 0 });
+  });
+
+  it('tracks saving: a change made while a save is in flight stays unsaved', () => {
+    store().updateNodeData('a', { label: 'x' });
+    const sent = store().markSaving();
+    store().updateNodeData('b', { label: 'y' });
+
+    store().markSaved(sent);
+
+    expect(store().saveState).toBe('unsaved');
+    expect(store().savedRevision).toBe(sent);
+    store().markSaved(store().markSaving());
+    expect(store().saveState).toBe('saved');
+  });
+});
+
+describe('read-only', () => {
+  beforeEach(() => {
+    store().setCatalog(KINDS);
+    store().loadJourney('1', { nodes: [node('a'), node('b')], edges: [] });
+  });
+
+  it('refuses every change for a user who may not edit, but still selects', () => {
+    store().setCanEdit(false);
+
+    store().addNodeOfKind('wait', { x: 0, y: 0 });
+    store().onConnect({ source: 'a', sourceHandle: null, target: 'b', targetHandle: null });
+    store().onNodesChange([{ type: 'remove', id: 'a' }]);
+    store().onNodesChange([{ type: 'position', id: 'a', position: { x: 9, y: 9 } }]);
+    store().updateNodeData('a', { label: 'changed' });
+    store().onNodesChange([{ type: 'select', id: 'a', selected: true }]);
+    store().deleteSelection();
+
+    expect(store().nodes.map((n) => [n.id, n.data.label, n.position.x])).toEqual([
+      ['a', 'a', 0],
+      ['b', 'b', 0],
+    ]);
+    expect(store().nodes[0]?.selected).toBe(true);
+    expect(store().edges).toEqual([]);
+    expect(store().revision).toBe(0);
+  });
+
+  it('shows an older version read-only and gives the draft back untouched', () => {
+    store().viewVersion(1, { nodes: [node('old')], edges: [] });
+
+    expect(isReadOnly(store())).toBe(true);
+    store().updateNodeData('old', { label: 'nope' });
+    expect(store().nodes.map((n) => n.data.label)).toEqual(['old']);
+
+    store().backToDraft();
+    expect(isReadOnly(store())).toBe(false);
+    expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('keyboard delete', () => {
+  it('undoes the node and edge removals React Flow reports separately as one step', () => {
+    store().loadJourney('1', { nodes: [node('a'), node('b')], edges: [] });
+    store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null });
+
+    store().onEdgesChange([{ type: 'remove', id: 'e-a-next-b' }]);
+    store().onNodesChange([{ type: 'remove', id: 'b' }]);
+    store().undo();
+
+    expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
+    expect(store().edges.map((e) => e.id)).toEqual(['e-a-next-b']);
   });
 });

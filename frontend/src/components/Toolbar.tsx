@@ -1,0 +1,238 @@
+import { useReactFlow } from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { editorApi } from '../api/editorApi';
+import type { JourneyVersion } from '../api/types';
+import { fromStoredGraph, toStoredGraph } from '../lib/graph';
+import {
+  exportJourney,
+  importJourney,
+  publish,
+  saveDraft,
+  showVersion,
+  transition,
+  validate,
+  type Notify,
+} from '../store/actions';
+import { isReadOnly, useJourneyStore, type MetricRange } from '../store/journeyStore';
+import { HelpPopover } from './HelpPopover';
+import { PublishDialog } from './PublishDialog';
+
+const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
+const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
+
+export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen: boolean; onHelp: (open: boolean) => void }) {
+  const s = useJourneyStore(
+    useShallow((state) => ({
+      journeyId: state.journeyId,
+      meta: state.meta,
+      canEdit: state.canEdit,
+      readOnly: isReadOnly(state),
+      viewingVersion: state.viewingVersion,
+      saveState: state.saveState,
+      saveError: state.saveError,
+      errors: state.validation?.errors.length ?? null,
+      canUndo: state.past.length > 0,
+      canRedo: state.future.length > 0,
+      metricMode: state.metricMode,
+      range: state.range,
+      connection: state.connection,
+      revision: state.revision,
+    })),
+  );
+  const flow = useReactFlow();
+  const [versions, setVersions] = useState<JourneyVersion[]>([]);
+  const [publishing, setPublishing] = useState<Array<{ nodeId: string; waiting: number }> | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const store = useJourneyStore.getState;
+
+  useEffect(() => {
+    if (!s.journeyId) return;
+    editorApi()
+      .versions(s.journeyId)
+      .then(setVersions)
+      .catch(() => setVersions([]));
+  }, [s.journeyId, s.meta.currentVersion]);
+
+  const startPublish = () => {
+    const occupied = Object.entries(store().counters)
+      .map(([nodeId, c]) => ({ nodeId, waiting: c.waiting ?? 0 }))
+      .filter((o) => o.waiting > 0);
+    if (s.meta.currentVersion !== null && occupied.length > 0) setPublishing(occupied);
+    else void publish({ migrate: false, mapping: {} }, notify);
+  };
+
+  // Whether the draft differs from the live version; recomputed per edit, not per render.
+  const unchanged = useMemo(() => {
+    const live = versions.find((v) => v.number === s.meta.currentVersion);
+    if (!live) return false;
+    const state = useJourneyStore.getState();
+    const draft = state.stashedDraft ?? state;
+    return JSON.stringify(toStoredGraph(fromStoredGraph(live.graph))) === JSON.stringify(toStoredGraph(draft));
+  }, [versions, s.meta.currentVersion, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const status = s.meta.status;
+  const publishBlocked =
+    s.readOnly || s.errors === null || s.errors > 0 || s.saveState === 'failed' || unchanged;
+
+  return (
+    <header className="toolbar" role="toolbar" aria-label="Journey">
+      <a className="toolbar__back" href="/" title="All journeys">
+        ← Journeys
+      </a>
+      <input
+        className="toolbar__name"
+        aria-label="Journey name"
+        value={s.meta.name}
+        maxLength={200}
+        disabled={s.readOnly}
+        onChange={(e) => store().rename(e.target.value)}
+      />
+      <span className={`badge badge--${status}`} data-testid="status">
+        {status}
+      </span>
+      <select
+        aria-label="Version"
+        value={s.viewingVersion ?? ''}
+        onChange={(e) => void showVersion(e.target.value === '' ? null : Number(e.target.value), notify)}
+      >
+        <option value="">Draft{s.meta.currentVersion ? ` (live: v${s.meta.currentVersion})` : ''}</option>
+        {versions.map((v) => (
+          <option key={v.number} value={v.number}>
+            v{v.number} · {new Date(v.published_at).toLocaleDateString()}
+            {v.published_by ? ` · ${v.published_by}` : ''} (read-only)
+          </option>
+        ))}
+      </select>
+      {s.canEdit && s.viewingVersion === null && (
+        <span className={`save-state save-state--${s.saveState}`} data-testid="save-state" title={s.saveError ?? ''}>
+          {SAVE_LABELS[s.saveState]}
+          {s.saveState === 'failed' && s.saveError ? `: ${s.saveError.slice(0, 120)}` : ''}
+        </span>
+      )}
+      {!s.canEdit && <span className="badge badge--readonly">Read-only</span>}
+
+      <span className="toolbar__group">
+        <button type="button" className="secondary" disabled={s.readOnly || !s.canUndo} onClick={() => store().undo()} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" className="secondary" disabled={s.readOnly || !s.canRedo} onClick={() => store().redo()} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={s.readOnly}
+          onClick={() => {
+            store().autoLayout();
+            window.setTimeout(() => void flow.fitView({ duration: 300 }), 0);
+          }}
+          title="Arrange automatically (Shift+L)"
+        >
+          Arrange
+        </button>
+        <button type="button" className="secondary" disabled={s.readOnly} onClick={() => store().deleteSelection()} title="Delete the selection (Delete)">
+          Delete
+        </button>
+      </span>
+
+      <span className="toolbar__group">
+        <button type="button" className="secondary" onClick={() => void saveDraft().then(validate)} disabled={s.viewingVersion !== null}>
+          Validate
+        </button>
+        {s.canEdit && (
+          <button
+            type="button"
+            disabled={publishBlocked}
+            onClick={startPublish}
+            title={
+              unchanged
+                ? 'The live version is the same as this draft'
+                : publishBlocked && s.errors
+                  ? 'Fix the errors first'
+                  : 'Publish the draft as a new version'
+            }
+          >
+            Publish
+          </button>
+        )}
+        {s.canEdit && status === 'live' && (
+          <button type="button" className="secondary" onClick={() => void transition('pause', notify)}>
+            Pause
+          </button>
+        )}
+        {s.canEdit && status === 'paused' && (
+          <button type="button" className="secondary" onClick={() => void transition('resume', notify)}>
+            Resume
+          </button>
+        )}
+        {s.canEdit && (status === 'live' || status === 'paused') && (
+          <button type="button" className="secondary" onClick={() => void transition('close', notify)} title="No new entries; those inside finish">
+            Close
+          </button>
+        )}
+        {s.canEdit && (status === 'live' || status === 'paused' || status === 'closed') && (
+          <button
+            type="button"
+            className="secondary danger"
+            onClick={() => {
+              if (window.confirm('Stop the journey? Everyone inside leaves it now.')) void transition('stop', notify);
+            }}
+          >
+            Stop
+          </button>
+        )}
+      </span>
+
+      <span className="toolbar__group">
+        <button type="button" className="secondary" onClick={() => void exportJourney(notify)}>
+          Export
+        </button>
+        {s.canEdit && (
+          <>
+            <button type="button" className="secondary" onClick={() => fileInput.current?.click()}>
+              Import
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept="application/json,.json"
+              hidden
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file) void importJourney(file, notify);
+                e.target.value = '';
+              }}
+            />
+          </>
+        )}
+      </span>
+
+      <span className="toolbar__group toolbar__metrics">
+        <select aria-label="Show" value={s.metricMode} onChange={(e) => store().setMetricMode(e.target.value as 'counts' | 'percent')}>
+          <option value="counts">Counts</option>
+          <option value="percent">Percentages</option>
+        </select>
+        <select aria-label="Time range" value={s.range} onChange={(e) => store().setRange(e.target.value as MetricRange)}>
+          <option value="all">All time</option>
+          <option value="24h">Last 24 hours</option>
+          <option value="1h">Last hour</option>
+        </select>
+        <span className={`connection connection--${s.connection}`} data-testid="connection">
+          {CONNECTION_LABELS[s.connection]}
+        </span>
+      </span>
+      <HelpPopover open={helpOpen} onToggle={onHelp} />
+      {publishing && (
+        <PublishDialog
+          occupied={publishing}
+          onCancel={() => setPublishing(null)}
+          onPublish={(options) => {
+            setPublishing(null);
+            void publish(options, notify);
+          }}
+        />
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,181 @@
+import { useEffect, useId, useState } from 'react';
+import { editorApi } from '../api/editorApi';
+import type { MessageTemplate } from '../api/types';
+
+interface TextPickerProps {
+  value: string;
+  onChange: (value: string) => void;
+  disabled?: boolean;
+  placeholder?: string;
+  id?: string;
+  invalid?: boolean;
+}
+
+// Endpoints this server turned out not to have (404): asked once per page, then plain inputs.
+const missing = new Set<string>();
+
+/**
+ * A text input that suggests values from the server as you type (native <datalist>, so any
+ * value can still be typed). Falls back to a plain input when the endpoint does not exist.
+ */
+function SuggestingInput({
+  value,
+  onChange,
+  disabled,
+  placeholder,
+  id,
+  invalid,
+  source,
+  load,
+}: TextPickerProps & { source: string; load: (prefix: string) => Promise<Array<{ value: string; hint?: string }> | null> }) {
+  const listId = useId();
+  const [options, setOptions] = useState<Array<{ value: string; hint?: string }>>([]);
+
+  useEffect(() => {
+    if (disabled || missing.has(source)) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      load(value)
+        .then((found) => {
+          if (cancelled) return;
+          if (found === null) missing.add(source);
+          setOptions(found ?? []);
+        })
+        .catch(() => {
+          // Suggestions are a convenience; typing still works without them.
+        });
+    }, 200);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [value, disabled, source, load]);
+
+  return (
+    <>
+      <input
+        id={id}
+        type="text"
+        value={value}
+        placeholder={placeholder}
+        disabled={disabled}
+        aria-invalid={invalid || undefined}
+        list={options.length ? listId : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {options.length > 0 && (
+        <datalist id={listId}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.hint}
+            </option>
+          ))}
+        </datalist>
+      )}
+    </>
+  );
+}
+
+const loadEvents = async (prefix: string) =>
+  (await editorApi().eventNames(prefix))?.results.map((name) => ({ value: name })) ?? null;
+const loadAttributes = async (prefix: string) =>
+  (await editorApi().attributes(prefix))?.results.map((a) => ({ value: a.name, hint: a.type })) ?? null;
+
+/** Event names seen in the data. */
+export function EventPicker(props: TextPickerProps) {
+  return <SuggestingInput {...props} source="event-names" load={loadEvents} placeholder="e.g. Order Completed" />;
+}
+
+/** Customer attributes seen in the data, with their types. */
+export function AttributePicker(props: TextPickerProps) {
+  return <SuggestingInput {...props} source="attributes" load={loadAttributes} placeholder="e.g. plan" />;
+}
+
+/** A template id as the inputs hold it: numbers and strings as text, anything else empty. */
+function idText(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'string' ? String(value) : '';
+}
+
+interface TemplatePickerProps {
+  channel: string;
+  value: unknown;
+  onChange: (value: unknown) => void;
+  disabled?: boolean;
+  id?: string;
+  numeric: boolean;
+}
+
+/** A message template of one channel, with a preview; a plain id input where templates do not exist. */
+export function TemplatePicker({ channel, value, onChange, disabled, id, numeric }: TemplatePickerProps) {
+  const [templates, setTemplates] = useState<MessageTemplate[] | null | undefined>(undefined);
+  const [preview, setPreview] = useState<{ subject?: string; html?: string; text?: string; body?: string } | null>(
+    null,
+  );
+  const [previewError, setPreviewError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    editorApi()
+      .templates(channel)
+      .then((page) => !cancelled && setTemplates(page?.results ?? null))
+      .catch(() => !cancelled && setTemplates(null));
+    return () => {
+      cancelled = true;
+    };
+  }, [channel]);
+
+  if (templates === null) {
+    return (
+      <input
+        id={id}
+        type={numeric ? 'number' : 'text'}
+        value={idText(value)}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : numeric ? Number(e.target.value) : e.target.value)}
+      />
+    );
+  }
+  const selected = idText(value);
+  const showPreview = () => {
+    setPreviewError(null);
+    editorApi()
+      .templatePreview(Number(selected))
+      .then(setPreview)
+      .catch((error: unknown) => setPreviewError(error instanceof Error ? error.message : 'Preview failed'));
+  };
+  return (
+    <div className="template-picker">
+      <select
+        id={id}
+        value={selected}
+        disabled={disabled || templates === undefined}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : numeric ? Number(e.target.value) : e.target.value)}
+      >
+        <option value="">{templates === undefined ? 'Loading…' : 'Choose a template'}</option>
+        {templates?.map((t) => (
+          <option key={t.id} value={String(t.id)}>
+            {t.name}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="secondary" disabled={!selected} onClick={showPreview}>
+        Preview
+      </button>
+      {previewError && <p className="field__error">{previewError}</p>}
+      {preview && (
+        <div className="template-preview">
+          {preview.subject && <p className="template-preview__subject">{preview.subject}</p>}
+          {preview.html ? (
+            // sandbox="" gives the preview no scripts, no forms and no access to this page.
+            <iframe title="Template preview" sandbox="" srcDoc={preview.html} />
+          ) : (
+            <pre>{preview.text ?? preview.body}</pre>
+          )}
+          <button type="button" className="link" onClick={() => setPreview(null)}>
+            Close preview
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

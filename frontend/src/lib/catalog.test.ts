@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { FieldSpec, NodeKind } from '../api/types';
+import { groupByCategory, initialConfig, isShown, portsOf } from './catalog';
+
+function kind(partial: Partial<NodeKind> & Pick<NodeKind, 'kind' | 'category'>): NodeKind {
+  return {
+    label: partial.kind,
+    description: '',
+    ports: ['next'],
+    dynamic_ports: false,
+    waits: false,
+    config: [],
+    ...partial,
+  };
+}
+
+describe('groupByCategory', () => {
+  it('puts known categories in journey order, unknown ones after by name, kinds by label', () => {
+    const groups = groupByCategory([
+      kind({ kind: 'z', category: 'zeta', label: 'Zed' }),
+      kind({ kind: 'mail', category: 'action', label: 'Send email' }),
+      kind({ kind: 'in', category: 'trigger', label: 'On event' }),
+      kind({ kind: 'sms', category: 'action', label: 'Send SMS' }),
+      kind({ kind: 'a', category: 'alpha', label: 'Alpha' }),
+      kind({ kind: 'out', category: 'end', label: 'Exit' }),
+    ]);
+    expect(groups.map((g) => [g.category, g.kinds.map((k) => k.label)])).toEqual([
+      ['trigger', ['On event']],
+      ['action', ['Send email', 'Send SMS']],
+      ['end', ['Exit']],
+      ['alpha', ['Alpha']],
+      ['zeta', ['Zed']],
+    ]);
+  });
+});
+
+describe('portsOf', () => {
+  const split = kind({ kind: 'split', category: 'flow', dynamic_ports: true, port_field: 'variants', extra_ports: [] });
+  const branch = kind({
+    kind: 'branch',
+    category: 'flow',
+    ports: ['else'],
+    dynamic_ports: true,
+    port_field: 'branches',
+    extra_ports: ['else'],
+  });
+
+  it('gives fixed ports for ordinary kinds and none for an unknown kind', () => {
+    expect(portsOf(kind({ kind: 'w', category: 'flow', ports: ['matched', 'timeout'] }), {})).toEqual(['matched', 'timeout']);
+    expect(portsOf(undefined, {})).toEqual([]);
+  });
+
+  it('names dynamic ports after the keys of the port field, then the extra ports', () => {
+    expect(portsOf(split, { variants: [{ key: 'A' }, { key: 'B' }, { weight: 3 }, { key: '' }] })).toEqual(['A', 'B']);
+    expect(portsOf(branch, { branches: [{ key: 'pro' }] })).toEqual(['pro', 'else']);
+    expect(portsOf(branch, { branches: 'garbage' })).toEqual(['else']);
+  });
+
+  it('lists a repeated key once', () => {
+    expect(portsOf(split, { variants: [{ key: 'A' }, { key: 'A' }] })).toEqual(['A']);
+  });
+});
+
+describe('initialConfig', () => {
+  it('takes defaults, fills required choices, booleans, lists and conditions, and leaves the rest out', () => {
+    const config = initialConfig([
+      { name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] },
+      { name: 'offset', type: 'integer', required: false, label: 'Offset', help: '', default: 0 },
+      { name: 'subject', type: 'string', required: true, label: 'Subject', help: '' },
+      { name: 'note', type: 'string', required: false, label: 'Note', help: '' },
+      { name: 'flag', type: 'boolean', required: true, label: 'Flag', help: '' },
+      { name: 'rule', type: 'condition', required: true, label: 'Rule', help: '' },
+      {
+        name: 'variants',
+        type: 'list',
+        required: true,
+        label: 'Variants',
+        help: '',
+        min_length: 2,
+        item: [{ name: 'control', type: 'boolean', required: false, label: 'Control', help: '', default: false }],
+      },
+    ]);
+    expect(config).toEqual({
+      mode: 'duration',
+      offset: 0,
+      flag: false,
+      rule: { all: [] },
+      variants: [{ control: false }, { control: false }],
+    });
+  });
+});
+
+describe('isShown', () => {
+  const fields: FieldSpec[] = [
+    { name: 'mode', type: 'choice', required: false, label: 'Mode', help: '', default: 'duration' },
+    { name: 'seconds', type: 'integer', required: false, label: 'Seconds', help: '', when: { mode: ['duration'] } },
+    { name: 'at', type: 'string', required: false, label: 'At', help: '', when: { mode: ['until'], source: ['fixed'] } },
+  ];
+  const [mode, seconds, at] = fields;
+
+  it('shows fields without a rule and those whose siblings match, defaults included', () => {
+    expect(isShown(mode!, fields, {})).toBe(true);
+    expect(isShown(seconds!, fields, {})).toBe(true);
+    expect(isShown(seconds!, fields, { mode: 'until' })).toBe(false);
+    expect(isShown(at!, fields, { mode: 'until' })).toBe(false);
+    expect(isShown(at!, fields, { mode: 'until', source: 'fixed' })).toBe(true);
+  });
+});

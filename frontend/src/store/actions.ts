@@ -1,0 +1,169 @@
+/** What the editor does with the server: load, save, validate, publish, lifecycle, import/export. */
+import { ApiError } from '../api/client';
+import { editorApi, type LifecycleAction } from '../api/editorApi';
+import type { Journey, ValidationResult } from '../api/types';
+import { fromStoredGraph, toStoredGraph } from '../lib/graph';
+import { layoutGraph, needsLayout } from '../lib/layout';
+import { isReadOnly, useJourneyStore } from './journeyStore';
+
+const store = () => useJourneyStore.getState();
+
+export type Notify = (text: string, tone?: 'info' | 'error') => void;
+
+function messageOf(error: unknown): string {
+  if (error instanceof ApiError && error.body && typeof error.body === 'object') {
+    const body = error.body as Record<string, unknown>;
+    const first = Object.entries(body)[0];
+    if (typeof body.detail === 'string') return body.detail;
+    if (first) return `${first[0]}: ${Array.isArray(first[1]) ? String(first[1][0]) : JSON.stringify(first[1])}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function applyJourney(journey: Journey) {
+  store().setMeta({ name: journey.name, status: journey.status, currentVersion: journey.current_version });
+}
+
+export async function loadEditor(journeyId: string): Promise<void> {
+  const api = editorApi();
+  const [kinds, journey] = await Promise.all([api.nodeTypes(), api.journey(journeyId)]);
+  store().setCatalog(kinds);
+  const graph = fromStoredGraph(journey.graph);
+  // Only what is shown is arranged; the stored draft changes when the marketer next edits.
+  store().loadJourney(journeyId, needsLayout(graph) ? layoutGraph(graph) : graph, {
+    name: journey.name,
+    status: journey.status,
+    currentVersion: journey.current_version,
+  });
+  void validate();
+}
+
+export async function validate(): Promise<ValidationResult | null> {
+  const id = store().journeyId;
+  // Validating is a POST, which the API keeps for those who may edit.
+  if (!id || !store().canEdit) return null;
+  try {
+    const result = await editorApi().validate(id);
+    store().setValidation(result);
+    return result;
+  } catch {
+    return null;
+  }
+}
+
+let inFlight: Promise<void> | null = null;
+
+/** Stores the draft if it changed since the last save; one request at a time. */
+export async function saveDraft(): Promise<void> {
+  if (inFlight) {
+    await inFlight;
+  }
+  const state = store();
+  if (!state.journeyId || isReadOnly(state) || state.revision === state.savedRevision) return;
+  const revision = state.markSaving();
+  const body = { name: state.meta.name, graph: toStoredGraph(state) };
+  inFlight = (async () => {
+    try {
+      const journey = await editorApi().saveDraft(state.journeyId as string, body);
+      store().markSaved(revision);
+      applyJourney(journey);
+      await validate();
+    } catch (error) {
+      store().markSaveFailed(messageOf(error));
+    } finally {
+      inFlight = null;
+    }
+  })();
+  await inFlight;
+}
+
+export async function publish(options: { migrate: boolean; mapping: Record<string, string> }, notify: Notify) {
+  await saveDraft();
+  const id = store().journeyId;
+  if (!id) return;
+  if (store().saveState === 'failed') {
+    // Publishing now would publish the server's older draft, not what is on screen.
+    notify(`Not published: the draft could not be saved (${store().saveError ?? 'unknown error'}).`, 'error');
+    return;
+  }
+  try {
+    const result = await editorApi().publish(id, options);
+    applyJourney(result);
+    notify(
+      `Published version ${result.current_version}` +
+        (options.migrate ? `: ${result.moved} moved, ${result.removed} left the journey.` : '.'),
+    );
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) {
+      const body = error.body as { validation?: ValidationResult; detail?: string };
+      if (body.validation) store().setValidation(body.validation);
+      notify(body.detail ?? 'The journey could not be published.', 'error');
+      return;
+    }
+    notify(messageOf(error), 'error');
+  }
+}
+
+export async function transition(action: LifecycleAction, notify: Notify) {
+  const id = store().journeyId;
+  if (!id) return;
+  try {
+    applyJourney(await editorApi().transition(id, action));
+  } catch (error) {
+    notify(messageOf(error), 'error');
+  }
+}
+
+export async function showVersion(number: number | null, notify: Notify) {
+  const id = store().journeyId;
+  if (!id) return;
+  if (number === null) {
+    store().backToDraft();
+    return;
+  }
+  try {
+    const version = await editorApi().version(id, number);
+    store().viewVersion(number, fromStoredGraph(version.graph));
+  } catch (error) {
+    notify(messageOf(error), 'error');
+  }
+}
+
+export async function exportJourney(notify: Notify) {
+  const id = store().journeyId;
+  if (!id) return;
+  try {
+    await saveDraft();
+    const document = await editorApi().exportJourney(id);
+    const blob = new Blob([JSON.stringify(document, null, 2)], { type: 'application/json' });
+    const link = Object.assign(window.document.createElement('a'), {
+      href: URL.createObjectURL(blob),
+      download: `${(store().meta.name || 'journey').replace(/[^\w-]+/g, '-')}.json`,
+    });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  } catch (error) {
+    notify(messageOf(error), 'error');
+  }
+}
+
+/** Imports a file as a new draft journey and opens it. */
+export async function importJourney(file: File, notify: Notify) {
+  if (file.size > 5_000_000) {
+    notify('That file is too large for a journey export.', 'error');
+    return;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(await file.text());
+  } catch {
+    notify('That file is not JSON.', 'error');
+    return;
+  }
+  try {
+    const journey = await editorApi().importJourney(document);
+    window.location.assign(`/journeys/${journey.id}/`);
+  } catch (error) {
+    notify(`Import failed: ${messageOf(error)}`, 'error');
+  }
+}
