@@ -66,15 +66,17 @@ _inherited_pools: list = []
 def _child_database_setup():
     """In a forked child: use the test database on connections of its own.
 
+    The parent switched the settings to the test database before forking, so the child keeps
+    them as they are (channels' `set_database_connection` would prefix the name a second time
+    when no TEST NAME is configured).
+
     A fork copies the parent's connection pool, sockets included. Using or even closing it in
     the child would talk over the parent's sockets (garbled protocol on both sides), so the
     copy is set aside untouched and the child opens a fresh pool on first use.
     """
-    from channels.testing.live import set_database_connection
     from django.db import connections
     from django.db.backends.postgresql.base import DatabaseWrapper
 
-    set_database_connection()
     _inherited_pools.extend(DatabaseWrapper._connection_pools.values())
     DatabaseWrapper._connection_pools.clear()
     for connection in connections.all():

@@ -88,4 +88,4 @@ def test_the_old_editor_address_leads_to_the_journey_list():
     response = logged_in(roles.MARKETERS).get("/editor/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/journeys/"
