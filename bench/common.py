@@ -43,9 +43,12 @@ def reset_bench_database(label: str) -> None:
         log("DATABASE_URL is set: leaving its data alone; earlier runs' rows may slow this one")
         return
     with connection.cursor() as cursor:
+        # CASCADE: everything kept per customer (opt-outs, in-app messages, experiment exposures)
+        # goes with them; this is the benchmarks' own database.
         cursor.execute(
             "TRUNCATE journeys_step, journeys_delivery, journeys_splitassignment, journeys_nodestat,"
-            " journeys_enrollment, journeys_engineinbox, journeys_event, journeys_anonymousid, journeys_customer"
+            " journeys_nodestattotal, journeys_enrollment, journeys_engineinbox, journeys_event,"
+            " journeys_anonymousid, journeys_customer CASCADE"
         )
         cursor.execute("UPDATE journeys_journey SET status = 'stopped' WHERE status = 'live'")
 
