@@ -27,7 +27,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,17 @@ import threading
 import time
 import uuid
 
-from common import ROOT, graph_node, log, percentile, reset_bench_database, setup_django, use_bench_database
+from common import (
+    ROOT,
+    free_port,
+    graph_node,
+    log,
+    percentile,
+    reset_bench_database,
+    setup_django,
+    use_bench_database,
+    wait_for_server,
+)
 
 POLL_SECONDS = 0.005
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -69,22 +78,6 @@ window.WebSocket = class extends NativeWebSocket {
 def rounded(value: float) -> int | None:
     """Whole milliseconds; None for the NaN of an empty sample, so the JSON line stays valid."""
     return None if math.isnan(value) else round(value)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_server(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def big_graph(size: int, event: str) -> dict:

@@ -20,7 +20,6 @@ import os
 import platform
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+from common import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 USER_PREFIX = "bench-user-"
@@ -258,12 +259,6 @@ def client_main(index: int, url: str, write_key: str, batch_size: int, users: in
 def project_python() -> str:
     venv_python = BASE_DIR / ".venv" / "bin" / "python"
     return str(venv_python) if venv_python.exists() else sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def manage(args: list[str], env: dict) -> str:

@@ -14,23 +14,26 @@ import base64
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 
-from common import ROOT, graph_node, log, percentile, reset_bench_database, setup_django, use_bench_database
+from common import (
+    ROOT,
+    free_port,
+    graph_node,
+    log,
+    percentile,
+    reset_bench_database,
+    setup_django,
+    use_bench_database,
+    wait_for_server,
+)
 
 BATCH = 10
 POLL_SECONDS = 0.005
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make_journey():
@@ -47,16 +50,6 @@ def make_journey():
     journey = services.journey_create(name=f"bench latency {time.time():.0f}", graph=graph)
     services.journey_publish(journey=journey)
     return journey.pk, trigger_event
-
-
-def wait_for_server(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def sender(port, write_key, event_name, rate, seconds, sent_at, errors):

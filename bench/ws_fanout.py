@@ -26,32 +26,25 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
 
-from common import ROOT, graph_node, log, percentile, reset_bench_database, setup_django, use_bench_database
+from common import (
+    ROOT,
+    free_port,
+    graph_node,
+    log,
+    percentile,
+    reset_bench_database,
+    setup_django,
+    use_bench_database,
+    wait_for_server,
+)
 
 CONNECT_CONCURRENCY = 50
 SETTLE_SECONDS = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_server(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def add_history(journey_id: int, days: int) -> int:

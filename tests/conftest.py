@@ -4,6 +4,12 @@ from journeys.ingest import auth
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Hashing at full strength costs most of a second per password; no test measures it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_write_key_cache():
     # The write-key cache lives for the process; each test starts from the database.
     auth.clear_cache()

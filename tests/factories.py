@@ -3,6 +3,7 @@
 import itertools
 
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from journeys.models import AnonymousId, Customer, Event, Source
 
@@ -40,6 +41,13 @@ def make_user(*, username: str | None = None, role: str | None = None, password:
         # get_or_create: transactional tests flush the groups that migration 0002 created.
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
+
+
+def logged_in(role: str | None, **client_options) -> Client:
+    """A test client signed in as a new user with `role` (None: a user without any role)."""
+    client = Client(**client_options)
+    client.force_login(make_user(role=role))
+    return client
 
 
 def node(node_id: str, kind: str, config: dict | None = None, *, label: str = "") -> dict:

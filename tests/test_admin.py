@@ -19,12 +19,6 @@ EVENT_NAMES = ["Product Viewed", "Product Added", "Order Completed", "Signed Up"
 KEY_MESSAGE = re.compile(r"Write key for (.+?): ([A-Za-z0-9_-]+) \(copy it now; it is not shown again\)\.")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hashing at full strength costs most of a second per password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def superuser():
     return User.objects.create_superuser(username="root", email="root@example.com", password="root-pw")

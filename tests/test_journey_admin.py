@@ -24,12 +24,6 @@ WAITING = 100  # customers still inside, at the wait
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hashing at full strength costs most of a second per password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client(client):
     client.force_login(User.objects.create_superuser(username="root", email="root@example.com", password="pw"))

@@ -12,20 +12,9 @@ from journeys import roles, services
 from journeys.models import Journey
 from tests.canvas.test_journey_list import make_many_journeys, signup_journey
 from tests.engine.helpers import run, send
-from tests.factories import make_source, make_user
+from tests.factories import logged_in, make_source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(role: str | None, **client_options) -> Client:
-    client = Client(**client_options)
-    client.force_login(make_user(role=role))
-    return client
 
 
 def test_the_list_gives_each_journey_its_entered_active_and_converted_counts():

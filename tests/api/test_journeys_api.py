@@ -13,24 +13,12 @@ from journeys import nodes, roles, services
 from journeys.engine.tick import tick
 from journeys.models import Enrollment, Journey, JourneyVersion
 from journeys.nodes.base import CATEGORIES
-from tests.factories import make_graph, make_journey, make_source, make_user, node
+from tests.factories import logged_in, make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.django_db
 
 WRITE_KEY = "api-write-key"
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hashing at full strength costs most of a second per password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(role: str | None) -> Client:
-    client = Client()
-    client.force_login(make_user(role=role))
-    return client
 
 
 @pytest.fixture

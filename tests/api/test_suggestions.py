@@ -7,20 +7,9 @@ from django.test import Client
 from journeys import roles
 from journeys.models import EventName
 from tests.engine.helpers import send
-from tests.factories import make_customer, make_source, make_user
+from tests.factories import logged_in, make_customer, make_source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(role: str | None) -> Client:
-    client = Client()
-    client.force_login(make_user(role=role))
-    return client
 
 
 @pytest.fixture

@@ -6,20 +6,9 @@ import pytest
 from django.test import Client
 
 from journeys import roles
-from tests.factories import make_graph, make_journey, make_user, node
+from tests.factories import logged_in, make_graph, make_journey, node
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(role: str | None) -> Client:
-    client = Client()
-    client.force_login(make_user(role=role))
-    return client
 
 
 def a_journey(name: str = "Welcome"):

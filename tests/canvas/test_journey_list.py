@@ -11,20 +11,9 @@ from django.utils import timezone
 from journeys import roles, services
 from journeys.models import Journey, NodeStat
 from tests.engine.helpers import run, send
-from tests.factories import make_graph, make_journey, make_source, make_user, node
+from tests.factories import logged_in, make_graph, make_journey, make_source, node
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(role: str | None, **client_options) -> Client:
-    client = Client(**client_options)
-    client.force_login(make_user(role=role))
-    return client
 
 
 def draft(name: str, **fields) -> Journey:
