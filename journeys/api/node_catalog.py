@@ -95,6 +95,21 @@ def dynamic_port_rule(node_type) -> tuple[str | None, list[str]]:
     return None, []
 
 
+def switched_ports(node_type) -> dict[str, str]:
+    """{port: boolean field} for ports a kind has only while that field is on (a webhook's
+    `failed` port with `wait_for_outcome`). Found by asking the kind with the field off and on."""
+    if type(node_type).output_ports is nodes.NodeType.output_ports:
+        return {}
+    switched = {}
+    for name, field in node_type.Config().fields.items():
+        if isinstance(field, serializers.BooleanField):
+            without = set(node_type.output_ports({name: False}))
+            for port in node_type.output_ports({name: True}):
+                if port not in without:
+                    switched[port] = name
+    return switched
+
+
 def node_type_catalog() -> list[dict]:
     return [
         {
@@ -106,6 +121,7 @@ def node_type_catalog() -> list[dict]:
             "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
             "port_field": dynamic_port_rule(node_type)[0],
             "extra_ports": dynamic_port_rule(node_type)[1],
+            "ports_when": switched_ports(node_type),
             "waits": node_type.waits,
             "config": describe_serializer(node_type.Config()),
         }

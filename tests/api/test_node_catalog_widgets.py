@@ -50,6 +50,14 @@ def test_dynamic_ports_name_the_list_field_that_makes_them():
     assert (catalog["wait"]["port_field"], catalog["wait"]["extra_ports"]) == (None, [])
 
 
+def test_the_catalog_says_which_ports_a_boolean_field_switches_on():
+    catalog = {kind["kind"]: kind for kind in node_type_catalog()}
+
+    assert catalog["send_webhook"]["ports_when"] == {"failed": "wait_for_outcome"}
+    assert catalog["split"]["ports_when"] == {}
+    assert catalog["send_email"]["ports_when"] == {}
+
+
 def test_a_list_of_plain_values_is_a_list_whose_item_is_one_value_field():
     days = fields_of("wait")["days"]
 

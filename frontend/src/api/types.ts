@@ -48,6 +48,8 @@ export interface NodeKind {
   /** For dynamic ports: the list field whose entries' `key` name ports, and ports that follow them. */
   port_field?: string | null;
   extra_ports?: string[];
+  /** Ports present only while the named boolean config field is true. */
+  ports_when?: Record<string, string>;
   waits: boolean;
   config: FieldSpec[];
 }

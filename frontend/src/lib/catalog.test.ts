@@ -56,6 +56,19 @@ describe('portsOf', () => {
     expect(portsOf(branch, { branches: 'garbage' })).toEqual(['else']);
   });
 
+  it('shows a switched port only while its boolean field is on', () => {
+    const hook = kind({
+      kind: 'hook',
+      category: 'action',
+      ports: ['next', 'failed'],
+      dynamic_ports: true,
+      ports_when: { failed: 'wait_for_outcome' },
+    });
+    expect(portsOf(hook, {})).toEqual(['next']);
+    expect(portsOf(hook, { wait_for_outcome: false })).toEqual(['next']);
+    expect(portsOf(hook, { wait_for_outcome: true })).toEqual(['next', 'failed']);
+  });
+
   it('lists a repeated key once', () => {
     expect(portsOf(split, { variants: [{ key: 'A' }, { key: 'A' }] })).toEqual(['A']);
   });

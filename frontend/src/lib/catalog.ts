@@ -32,11 +32,18 @@ export function isTriggerCategory(kind: NodeKind | undefined): boolean {
 /**
  * The output ports of a node with this config. Kinds with dynamic ports name them by the
  * `key` of each entry in their `port_field` list (a split's variants, a condition's
- * branches), followed by their `extra_ports`; the others have their fixed `ports`.
+ * branches), followed by their `extra_ports`; the others have their fixed `ports`, less
+ * those listed in `ports_when` whose boolean field is off (a webhook's `failed` port).
  */
 export function portsOf(kind: NodeKind | undefined, config: Record<string, unknown>): string[] {
   if (!kind) return [];
-  if (!kind.dynamic_ports || !kind.port_field) return kind.ports;
+  if (!kind.dynamic_ports || !kind.port_field) {
+    const switches = kind.ports_when ?? {};
+    return kind.ports.filter((port) => {
+      const field = switches[port];
+      return field === undefined || config[field] === true;
+    });
+  }
   const entries = config[kind.port_field];
   const keys = Array.isArray(entries)
     ? entries.flatMap((entry: unknown) => {
