@@ -306,3 +306,13 @@ def test_last_edited_reads_as_a_person_would_say_it():
     old_row = re.search(rf'<tr data-journey-id="{old.pk}">(.*?)</tr>', page, re.S).group(1)
     assert ">just now</time>" in fresh_row
     assert ">3\xa0hours, 5\xa0minutes ago</time>" in old_row
+
+
+def test_published_journeys_link_to_their_report_and_drafts_do_not():
+    live = signup_journey()  # published by the factory
+    unpublished = draft("Still drafting")
+
+    page = logged_in(roles.REVIEWERS).get("/journeys/").content.decode()
+
+    assert f'href="/reports/journeys/{live.pk}/"' in page
+    assert f'href="/reports/journeys/{unpublished.pk}/"' not in page
