@@ -12,6 +12,7 @@ and every issue code.
 """
 
 import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from journeys.nodes.base import NodeType
 MAX_NODES = 500
 MAX_EDGES = 2000
 MAX_NODE_ID_LENGTH = 64  # Enrollment.node_id and Step.node_id are 64 characters
+# Node ids appear in URLs (reports, the customers at a node), so they keep to URL-safe characters.
+NODE_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 MAX_EDGE_ID_LENGTH = 256  # React Flow's generated ids join source, target and both handles
 MAX_KIND_LENGTH = 64
 MAX_PORT_LENGTH = 64  # Step.port is 64 characters
@@ -98,6 +101,8 @@ def _check_node_shape(node: Any, path: str) -> list[Issue]:
     if not isinstance(node, dict):
         return [_shape(path, "must be an object")]
     issues = _check_string(node.get("id"), f"{path}.id", max_length=MAX_NODE_ID_LENGTH)
+    if not issues and not NODE_ID_PATTERN.fullmatch(node["id"]):
+        issues.append(_shape(f"{path}.id", "may hold only letters, digits and - _ . :"))
     node_id = None if issues else node["id"]
     if "type" in node and not isinstance(node["type"], str):
         issues.append(_shape(f"{path}.type", "must be a string", node_id))

@@ -617,3 +617,18 @@ def test_parse_graph_refuses_a_node_of_an_unknown_kind():
 
     with pytest.raises(GraphError, match="send_pigeon"):
         parse_graph(bad)
+
+
+@pytest.mark.parametrize("node_id", ["split/1", "a b", "émoji", "x?y"])
+def test_node_ids_keep_to_url_safe_characters(node_id):
+    graph_ = load_example()
+    old = graph_["nodes"][0]["id"]
+    graph_["nodes"][0]["id"] = node_id
+    for edge in graph_["edges"]:
+        edge["source"] = node_id if edge["source"] == old else edge["source"]
+        edge["target"] = node_id if edge["target"] == old else edge["target"]
+
+    result = validate_graph(graph_)
+
+    assert "invalid_shape" in codes(result)
+    assert any(issue.field.endswith(".id") for issue in result.errors if issue.code == "invalid_shape")

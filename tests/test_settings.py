@@ -18,6 +18,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "example.com",
     "SECURE_HSTS_PRELOAD": "1",
     "DATABASE_URL": DATABASE_URL,
+    "IN_APP_IDENTITY_SECRET": "in-app-identity-secret-for-the-tests",
 }
 
 
@@ -183,3 +184,10 @@ def test_check_deploy_warns_when_the_production_hardening_is_turned_off():
     result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], SECURE_HSTS_PRELOAD=None)
     assert result.returncode != 0
     assert "security.W021" in result.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_when_in_app_messages_trust_the_write_key_alone():
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], IN_APP_IDENTITY_SECRET=None)
+    assert result.returncode != 0
+    assert "journeys.W102" in result.stderr

@@ -13,3 +13,19 @@ def delivery_settings_check(app_configs=None, **kwargs):
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="journeys.E101")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def in_app_identity_check(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    if settings.IN_APP_IDENTITY_SECRET:
+        return []
+    return [
+        checks.Warning(
+            "IN_APP_IDENTITY_SECRET is not set: write keys ship inside apps, so anyone holding one can read and"
+            " dismiss any customer's in-app messages by their id.",
+            hint="Set it and have your app send userHash = hex HMAC-SHA256(secret, userId) (docs/delivery.md).",
+            id="journeys.W102",
+        )
+    ]

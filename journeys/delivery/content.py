@@ -2,6 +2,7 @@
 
 import re
 from html import unescape
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -122,10 +123,18 @@ def public_url(path: str) -> str:
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 
 
-def add_tracking(html: str, delivery_id: int, *, keep: str = "") -> str:
+def literal_hosts(source_html: str) -> set[str]:
+    """Hosts of the absolute links written in a template's own text (not filled in from data)."""
+    return {urlsplit(unescape(match.group(3))).hostname or "" for match in _HREF.finditer(source_html)} - {""}
+
+
+def add_tracking(html: str, delivery_id: int, *, keep: str = "", hosts: set[str] | frozenset = frozenset()) -> str:
     """Route the email's links through signed click-tracking redirects and add an open pixel.
 
-    `keep` (the unsubscribe link) is left alone: it must work even when tracking does not.
+    Only links to `hosts` (those the template itself names) are tracked: a link whose address
+    came from customer or event data stays as it is, so our signed redirect can never be made
+    to point wherever an event sender likes. `keep` (the unsubscribe link) is left alone: it must
+    work even when tracking does not.
     """
     from django.utils.html import escape, format_html
 
@@ -133,7 +142,7 @@ def add_tracking(html: str, delivery_id: int, *, keep: str = "") -> str:
 
     def rewrite(match: re.Match) -> str:
         url = unescape(match.group(3))
-        if url == keep:
+        if url == keep or (urlsplit(url).hostname or "") not in hosts:
             return match.group(0)
         tracked = public_url(f"/u/c/{tokens.tracking_token(delivery_id, url)}/")
         return f"{match.group(1)}{match.group(2)}{escape(tracked)}{match.group(2)}"

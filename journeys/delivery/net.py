@@ -37,8 +37,13 @@ class Target:
 
 
 def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return "a site-local address"
+        # IPv4 carried inside IPv6 (mapped, 6to4, Teredo) is judged as the IPv4 address it reaches.
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None:
+            address = embedded
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     for check, label in (
@@ -51,6 +56,9 @@ def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
     ):
         if getattr(address, check):
             return label
+    if not address.is_global:
+        # Shared carrier-grade NAT (100.64.0.0/10), site-local IPv6 and the like: not the internet.
+        return "a non-public address"
     return None
 
 

@@ -20,8 +20,9 @@ MAX_SOURCE_CHARS = 200_000
 MAX_OUTPUT_CHARS = 1_000_000
 
 BLOCKED_TAGS = {"autoescape", "debug", "load", "lorem", "url", "csrf_token", "querystring", "partialdef", "partial"}
-# Padding filters take a width from the template: "ljust:1000000000" would exhaust memory.
-BLOCKED_FILTERS = {"safe", "safeseq", "pprint", "ljust", "rjust", "center"}
+# Padding and formatting filters take a width or precision from the template: "ljust:1000000000"
+# or stringformat:"2000000000s" would exhaust memory before the output limit is checked.
+BLOCKED_FILTERS = {"safe", "safeseq", "pprint", "ljust", "rjust", "center", "stringformat", "floatformat"}
 
 
 class RenderError(Exception):

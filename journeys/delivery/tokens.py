@@ -1,5 +1,7 @@
 """Signed tokens in message links: unsubscribe, open pixel and click redirects name one delivery."""
 
+from datetime import timedelta
+
 from django.core import signing
 
 from journeys.delivery.content import public_url
@@ -23,13 +25,17 @@ def delivery_from_unsubscribe_token(token: str) -> int | None:
         return None
 
 
+# Links in an old email stop redirecting after a year (the signature also covers the address).
+TRACKING_MAX_AGE = timedelta(days=365)
+
+
 def tracking_token(delivery_id: int, url: str = "") -> str:
     return signing.dumps([delivery_id, url], salt=_TRACK, compress=True)
 
 
 def from_tracking_token(token: str) -> tuple[int, str] | None:
     try:
-        delivery_id, url = signing.loads(token, salt=_TRACK)
+        delivery_id, url = signing.loads(token, salt=_TRACK, max_age=TRACKING_MAX_AGE)
         return int(delivery_id), str(url)
     except (signing.BadSignature, ValueError, TypeError):
         return None

@@ -82,7 +82,7 @@ def track_open(request: HttpRequest, token: str):
 @require_GET
 def track_click(request: HttpRequest, token: str):
     found = tokens.from_tracking_token(token)
-    if not found or not found[1].startswith(("http://", "https://")):
+    if not found or not found[1].lower().startswith(("http://", "https://")):
         return HttpResponseBadRequest("This link is not valid.")
     delivery_id, url = found
     delivery = Delivery.objects.filter(id=delivery_id).first()
@@ -102,6 +102,10 @@ def _cors(response):
     return response
 
 
+# PostgreSQL text cannot hold NUL; such input is refused rather than failing the query.
+NUL = "\x00"
+
+
 def _in_app_error(status: int, message: str) -> JsonResponse:
     return _cors(JsonResponse({"success": False, "error": message}, status=status))
 
@@ -114,10 +118,12 @@ def _in_app_customer(request: HttpRequest, params) -> Customer | JsonResponse:
     if not (user_id or anonymous_id):
         return _in_app_error(400, "userId or anonymousId is required")
     identity = str(user_id or anonymous_id)[:255]
+    if NUL in identity:
+        return _in_app_error(400, "userId and anonymousId cannot contain NUL characters")
     if settings.IN_APP_IDENTITY_SECRET:
         # Write keys are public: with a secret set, the app must also prove who the user is.
         expected = hmac.new(settings.IN_APP_IDENTITY_SECRET.encode(), identity.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, str(params.get("userHash") or "")):
+        if not hmac.compare_digest(expected.encode(), str(params.get("userHash") or "").encode()):
             return _in_app_error(401, "userHash does not match this user")
     if user_id:
         customer = Customer.objects.filter(external_id=identity).first()
@@ -190,7 +196,7 @@ def in_app_mark(request: HttpRequest, message_id: int, action: str):
 def _bearer_ok(request: HttpRequest) -> bool:
     token = settings.DELIVERY_CALLBACK_TOKEN
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 @csrf_exempt
@@ -218,6 +224,8 @@ def _apply_callback(event, *, channel: str) -> str:
     kind = str(event.get("event") or "").lower()
     if kind not in services.CALLBACK_KINDS:
         return f"unknown event {kind!r}"
+    if NUL in str(event.get("message_id") or ""):
+        return "no such delivery"
     deliveries = Delivery.objects.filter(channel=channel)
     if event.get("delivery_id") is not None:
         delivery = deliveries.filter(id=_int(event["delivery_id"])).first()
@@ -263,7 +271,7 @@ def _sms_request_ok(request: HttpRequest, params: dict) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     url = settings.PUBLIC_URL.rstrip("/") + request.get_full_path()
     signed = bool(settings.SMS_AUTH_TOKEN) and hmac.compare_digest(
-        twilio_signature(url, params, settings.SMS_AUTH_TOKEN), signature
+        twilio_signature(url, params, settings.SMS_AUTH_TOKEN).encode(), signature.encode()
     )
     return signed or _bearer_ok(request)
 
@@ -295,5 +303,7 @@ def sms_inbound(request: HttpRequest):
     params = request.POST.dict()
     if not _sms_request_ok(request, params):
         return HttpResponse("unauthorized", status=401)
+    if NUL in params.get("From", "") + params.get("Body", ""):
+        return HttpResponse("NUL characters are not allowed", status=400)
     services.sms_reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])
     return HttpResponse(status=204)

@@ -479,7 +479,9 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
     parts = content.render_parts(row.channel, source, context, unsubscribe_url=unsubscribe)
     headers = {}
     if row.channel == "email" and settings.EMAIL_TRACKING and parts["html"]:
-        parts["html"] = content.add_tracking(parts["html"], row.id, keep=unsubscribe)
+        parts["html"] = content.add_tracking(
+            parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
+        )
     if row.channel == "email":
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     if row.channel == "webhook" and parts["json"] is None:

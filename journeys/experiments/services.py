@@ -52,6 +52,8 @@ def experiment_decide(
     they are. The decision keeps who, when, and the report's figures as they stood.
     """
     now = now or timezone.now()
+    if "\x00" in note:
+        raise ExperimentError("the note cannot contain NUL characters")
     if kind not in ExperimentDecision.Kind.values:
         raise ExperimentError(f"unknown decision {kind!r}")
     with transaction.atomic():
@@ -111,8 +113,8 @@ def experiment_metric_add(*, experiment: Experiment, kind: str, event: str, wind
     event = event.strip()
     if kind not in ExperimentMetric.Kind.values:
         raise ExperimentError(f"unknown metric kind {kind!r}")
-    if not event or len(event) > 255:
-        raise ExperimentError("name the event (at most 255 characters)")
+    if not event or len(event) > 255 or "\x00" in event:
+        raise ExperimentError("name the event (at most 255 characters, no NUL characters)")
     if not 1 <= window_days <= 365:
         raise ExperimentError("the window must be 1 to 365 days")
     if experiment.metrics.count() >= MAX_METRICS:

@@ -219,9 +219,13 @@ def table_csv(table: Table) -> str:
     writer = csv.writer(out)
     writer.writerow(table.columns)
     for row in table.rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet; a leading quote keeps it text.
+        # A cell starting with = + - @ (or a tab or carriage return before one) would run as a formula in a
+        # spreadsheet; a leading quote keeps it text.
         writer.writerow(
-            ["'" + cell if cell[:1] in ("=", "+", "-", "@") and not _numeric(cell) else cell for cell in row]
+            [
+                "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _numeric(cell) else cell
+                for cell in row
+            ]
         )
     return out.getvalue()
 

@@ -45,7 +45,8 @@ def date_range(params) -> tuple[date | None, date | None, datetime | None, datet
         errors.append("the range ends before it starts")
         first = last = None
     start = datetime.combine(first, time.min, tzinfo=UTC) if first else None
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) if last else None
+    # The last day counts whole; on the calendar's last day there is no next day to end at.
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) if last and last < date.max else None
     return first, last, start, end, errors
 
 

@@ -77,6 +77,8 @@ def test_methods_attributes_and_anything_outside_the_context_render_as_nothing(s
         ("{{ customer.bio|safe }}", "safe"),
         ("{% autoescape off %}{{ customer.bio }}{% endautoescape %}", "autoescape"),
         ("{{ customer.first_name|ljust:'999999999' }}", "ljust"),
+        ("{{ customer.first_name|stringformat:'2000000000s' }}", "stringformat"),
+        ("{{ 1|floatformat:'2000000' }}", "floatformat"),
         ("{% if %}", "if"),
     ],
 )

@@ -333,3 +333,34 @@ def test_a_reviewer_adds_and_removes_a_secondary_metric(client, populated):
     remove = reverse("reports:experiment-metric-remove", args=[journey.pk, "s", metric.pk])
     client.post(remove)
     assert not experiment.metrics.filter(event="Clicked").exists()
+
+
+def test_a_range_ending_on_the_last_day_of_the_calendar_is_read_to_the_end(client, populated):
+    journey, _ = populated
+    signed_in(client, REVIEWERS)
+    assert client.get(journey_url(journey) + "?to=9999-12-31").status_code == 200
+
+
+def test_csv_keeps_a_formula_hidden_behind_a_tab_or_return_as_text():
+    from journeys.reports.tables import Table, table_csv
+
+    table = Table(name="t", title="T", columns=["label"], rows=[["\t=HYPERLINK(1)"], ["\r=1+1"], ["-12"]])
+
+    cells = [row[0] for row in csv.reader(io.StringIO(table_csv(table)))][1:]
+    assert cells == ["'\t=HYPERLINK(1)", "'\r=1+1", "-12"]  # numbers stay numbers
+
+
+def test_a_nul_character_in_a_metric_event_or_a_note_is_refused(populated):
+    from journeys.experiments import services as experiment_services
+    from tests.factories import make_user
+
+    journey, _ = populated
+    experiment = Experiment.objects.get(journey=journey, node_id="s")
+    with pytest.raises(experiment_services.ExperimentError, match="NUL"):
+        experiment_services.experiment_metric_add(
+            experiment=experiment, kind="secondary", event="Bo\x00ught", window_days=7
+        )
+    with pytest.raises(experiment_services.ExperimentError, match="NUL"):
+        experiment_services.experiment_decide(
+            experiment=experiment, kind="winner", variant="A", user=make_user(role=REVIEWERS), note="x\x00"
+        )
