@@ -183,6 +183,11 @@ describe('TemplateEditor in the inspector', () => {
     expect(patch?.url).toContain('/api/templates/7/');
     expect(patch?.body).toMatchObject({ name: 'Welcome', subject: 'Hello again' });
     expect(dialog()?.textContent).toContain('Saved.');
+
+    act(() => {
+      field('subject')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    });
+    expect(dialog()).toBeNull();
   });
 
   it('shows the 400 field errors under their fields and the 409 detail as a message', async () => {

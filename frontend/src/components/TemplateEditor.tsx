@@ -174,8 +174,18 @@ export function TemplateEditor({ channel, templateId, readOnly, onSaved, onClose
   };
 
   return createPortal(
-    <div className="dialog-backdrop" role="presentation">
-      <div className="dialog template-editor" role="dialog" aria-label="Template">
+    <div
+      className="dialog-backdrop"
+      role="presentation"
+      onKeyDown={(e) => {
+        // Escape stops here, so the canvas behind never treats it as one of its shortcuts.
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          onClose();
+        }
+      }}
+    >
+      <div className="dialog template-editor" role="dialog" aria-label="Template" aria-modal="true">
         <h2>{id === null ? `New ${channel} template` : readOnly ? 'Template' : 'Edit template'}</h2>
         {loadError && <p className="field__error">{loadError}</p>}
         {draft && (
