@@ -9,6 +9,9 @@ import type {
   MessageTemplate,
   NodeKind,
   Page,
+  TemplateDetail,
+  TemplateFields,
+  TemplatePreview,
   ValidationResult,
 } from './types';
 import type { JourneyGraph } from '../lib/journey';
@@ -43,10 +46,13 @@ export function createEditorApi(client: ApiClient) {
       optional(client.get<{ results: Attribute[] }>(`attributes/?q=${encodeURIComponent(prefix)}`)),
     templates: (channel: string) =>
       optional(client.get<Page<MessageTemplate>>(`templates/?channel=${encodeURIComponent(channel)}&limit=200`)),
-    templatePreview: (id: number) =>
-      client.post<{ subject?: string; html?: string; text?: string; body?: string }>(`templates/${id}/preview/`, {
-        customer_id: null,
-      }),
+    templatePreview: (id: number, customerId: string | null = null) =>
+      client.post<TemplatePreview>(`templates/${id}/preview/`, { customer_id: customerId }),
+    template: (id: number) => client.get<TemplateDetail>(`templates/${id}/`),
+    createTemplate: (fields: TemplateFields) => client.post<TemplateDetail>('templates/', fields),
+    updateTemplate: (id: number, fields: TemplateFields) => client.patch<TemplateDetail>(`templates/${id}/`, fields),
+    sendTestTemplate: (id: number, to: string, customerId: string | null = null) =>
+      client.post<{ sent: boolean; to: string }>(`templates/${id}/send-test/`, { to, customer_id: customerId }),
   };
 }
 

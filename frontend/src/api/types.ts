@@ -135,3 +135,26 @@ export interface MessageTemplate {
   name: string;
   channel: string;
 }
+
+/** A template as `GET /api/templates/<id>/` gives it: every channel's parts, used or not. */
+export interface TemplateDetail extends MessageTemplate {
+  description: string;
+  subject: string;
+  html: string;
+  text: string;
+  body: string;
+  webhook_body: unknown;
+}
+
+/** The editable parts of a template, as sent to create or update one. */
+export type TemplateFields = Partial<Omit<TemplateDetail, 'id'>>;
+
+/** What `POST /api/templates/<id>/preview/` renders. */
+export interface TemplatePreview {
+  subject?: string;
+  html?: string;
+  text?: string;
+  body?: string;
+  title?: string;
+  json?: unknown;
+}

@@ -1,6 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { editorApi } from '../api/editorApi';
-import type { MessageTemplate } from '../api/types';
+import type { MessageTemplate, TemplateDetail, TemplatePreview } from '../api/types';
+import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { TemplateEditor, TemplatePreviewPane } from './TemplateEditor';
 
 interface TextPickerProps {
   value: string;
@@ -107,11 +109,12 @@ interface TemplatePickerProps {
 
 /** A message template of one channel, with a preview; a plain id input where templates do not exist. */
 export function TemplatePicker({ channel, value, onChange, disabled, id, numeric }: TemplatePickerProps) {
+  const readOnly = useJourneyStore(isReadOnly);
   const [templates, setTemplates] = useState<MessageTemplate[] | null | undefined>(undefined);
-  const [preview, setPreview] = useState<{ subject?: string; html?: string; text?: string; body?: string } | null>(
-    null,
-  );
+  const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
+  // `null`: a new template; a number: the one being edited; undefined: the editor is closed.
+  const [editing, setEditing] = useState<number | null | undefined>(undefined);
 
   useEffect(() => {
     let cancelled = false;
@@ -143,6 +146,16 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
       .then(setPreview)
       .catch((error: unknown) => setPreviewError(error instanceof Error ? error.message : 'Preview failed'));
   };
+  const saved = (template: TemplateDetail) => {
+    setTemplates((current) => {
+      const others = (current ?? []).filter((t) => t.id !== template.id);
+      return [...others, { id: template.id, name: template.name, channel: template.channel }].sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
+    });
+    setPreview(null);
+    if (selected !== String(template.id)) onChange(numeric ? template.id : String(template.id));
+  };
   return (
     <div className="template-picker">
       <select
@@ -158,23 +171,44 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
           </option>
         ))}
       </select>
-      <button type="button" className="secondary" disabled={!selected} onClick={showPreview}>
-        Preview
-      </button>
+      <div className="template-picker__actions">
+        <button type="button" className="secondary" disabled={!selected} onClick={showPreview}>
+          Preview
+        </button>
+        {!readOnly && (
+          <>
+            <button type="button" className="secondary" disabled={!selected} onClick={() => setEditing(Number(selected))}>
+              Edit
+            </button>
+            <button type="button" className="secondary" disabled={!channel} onClick={() => setEditing(null)}>
+              New template
+            </button>
+          </>
+        )}
+        {readOnly && selected && (
+          // A link, not a button: the read-only inspector disables every button in its form.
+          <a
+            href="#template"
+            role="button"
+            onClick={(e) => {
+              e.preventDefault();
+              setEditing(Number(selected));
+            }}
+          >
+            View template
+          </a>
+        )}
+      </div>
       {previewError && <p className="field__error">{previewError}</p>}
-      {preview && (
-        <div className="template-preview">
-          {preview.subject && <p className="template-preview__subject">{preview.subject}</p>}
-          {preview.html ? (
-            // sandbox="" gives the preview no scripts, no forms and no access to this page.
-            <iframe title="Template preview" sandbox="" srcDoc={preview.html} />
-          ) : (
-            <pre>{preview.text ?? preview.body}</pre>
-          )}
-          <button type="button" className="link" onClick={() => setPreview(null)}>
-            Close preview
-          </button>
-        </div>
+      {preview && <TemplatePreviewPane preview={preview} onClose={() => setPreview(null)} />}
+      {editing !== undefined && (
+        <TemplateEditor
+          channel={channel}
+          templateId={editing}
+          readOnly={readOnly}
+          onSaved={saved}
+          onClose={() => setEditing(undefined)}
+        />
       )}
     </div>
   );
