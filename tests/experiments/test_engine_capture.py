@@ -12,13 +12,13 @@ from journeys.models import Customer, ExperimentConversion, ExperimentExposure, 
 from journeys.nodes.split import bucket
 from journeys.roles import REVIEWERS
 from tests.engine.helpers import run, send
-from tests.experiments.helpers import experiment_journey, new_source
-from tests.factories import make_user
+from tests.experiments.helpers import experiment_journey
+from tests.factories import make_source, make_user
 
 
 @pytest.fixture
 def source(db):
-    return new_source()
+    return make_source()
 
 
 def variant_of(journey, external_id):

@@ -10,14 +10,13 @@ from django.urls import reverse
 
 from journeys.models import Experiment, ExperimentDecision
 from journeys.roles import ADMINS, MARKETERS, REVIEWERS
-from tests.experiments.helpers import new_source
-from tests.factories import make_user
+from tests.factories import make_source, make_user
 from tests.reports.helpers import populated_journey
 
 
 @pytest.fixture
 def source(db):
-    return new_source()
+    return make_source()
 
 
 @pytest.fixture
