@@ -81,7 +81,7 @@ def _totals(exposed_rows, converted_rows) -> tuple[dict, dict]:
     return exposed, conversions
 
 
-def _expected_shares(experiment: Experiment, variants: list[dict], low, high) -> dict[str, float]:
+def _expected_shares(experiment: Experiment, variants: list[dict], allocations: list, low, high) -> dict[str, float]:
     """Each arm's expected number of customers under the weights in force when they arrived.
 
     With fixed weights that is just the weights. A bandit changes them; customers arriving in each period
@@ -89,7 +89,6 @@ def _expected_shares(experiment: Experiment, variants: list[dict], low, high) ->
     assignment itself and not the bandit's moves.
     """
     configured = {v["key"]: float(v["weight"]) for v in variants}
-    allocations = list(experiment.allocations.filter(at__lt=high).order_by("at").values_list("at", "weights"))
     if not allocations:
         return configured
     boundaries = [at for at, _ in allocations]
@@ -191,7 +190,9 @@ def experiment_report(
     unit = "hour" if first is None or last - first <= HOURLY_UP_TO else "day"
     exposed_rows, converted_rows = _periodic(experiment, low, high, end or FAR_FUTURE, unit)
     exposed, conversions = _totals(exposed_rows, converted_rows)
-    weights = _expected_shares(experiment, variants, low, high)
+    # The reallocations before the range's end, oldest first: (at, weights).
+    allocations = list(experiment.allocations.filter(at__lt=high).order_by("at").values_list("at", "weights"))
+    weights = _expected_shares(experiment, variants, allocations, low, high)
     goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
     mde = experiment.minimum_detectable_effect
 
@@ -215,7 +216,7 @@ def experiment_report(
     notes = list(primary.notes)
     if not goal:
         notes.append("the journey has no goal, so there is no primary metric: set one in the journey settings")
-    if experiment.allocations.exists():
+    if allocations:
         notes.append(
             "a bandit changed the weights during the experiment: later customers were assigned with other weights"
             " than earlier ones, so pooled rates can mix periods; the sample ratio check allows for this"

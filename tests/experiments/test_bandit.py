@@ -125,3 +125,19 @@ def test_the_sample_ratio_check_allows_for_the_weights_in_force_when_each_custom
     assert srm["level"] == "green"
     assert srm["value"] == pytest.approx(1.0)
     assert any("bandit" in note for note in report["notes"])
+
+
+@pytest.mark.django_db
+def test_a_range_ending_before_the_first_reallocation_has_no_bandit_note():
+    from journeys.experiments.selectors import experiment_report
+
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    now = timezone.now()
+    expose(journey, {"A": (100, 10), "B": (100, 10)}, at=now - timedelta(hours=3))
+    BanditAllocation.objects.create(
+        experiment=experiment, at=now - timedelta(hours=1), weights={"A": 10, "B": 90}, counts={}, draws=1
+    )
+    before = experiment_report(experiment, end=now - timedelta(hours=2), with_series=False)
+    assert not any("bandit" in note for note in before["notes"])
+    assert any("bandit" in note for note in experiment_report(experiment, with_series=False)["notes"])
