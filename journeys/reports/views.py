@@ -50,18 +50,14 @@ def date_range(params) -> tuple[date | None, date | None, datetime | None, datet
     return first, last, start, end, errors
 
 
-def _csv(table: tables.Table, filename: str) -> HttpResponse:
-    response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _csv_or_404(all_tables: list[tables.Table], name: str, prefix: str, first, last) -> HttpResponse:
     table = next((t for t in all_tables if t.name == name), None)
     if table is None:
         raise Http404("no such table")
     span = f"-{first or 'start'}-to-{last or 'now'}" if first or last else ""
-    return _csv(table, f"{prefix}-{table.name}{span}.csv")
+    response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{prefix}-{table.name}{span}.csv"'
+    return response
 
 
 @login_required
@@ -88,7 +84,6 @@ def journey_page(request, journey_id: int):
         "conversion": report["conversion_series"],
         "exits": report["exits_by_reason"],
         "flows": report["flows"],
-        "deliveries": report["deliveries"],
     }
     return render(
         request,
@@ -129,7 +124,6 @@ def experiment_page(request, journey_id: int, node_id: str):
     charts = {
         "variants": [v["key"] for v in variants],
         "series": report["series"],
-        "decisions": [{"at": d["decided_at"], "kind": d["kind"], "variant": d["variant"]} for d in report["decisions"]],
     }
     checks = [{**check, "label": check["name"].replace("_", " ")} for check in report["primary"]["checks"]]
     return render(
