@@ -41,6 +41,24 @@ def split_node(journey: Journey, node_id: str) -> dict | None:
     return next((n for n in split_nodes(journey) if n["id"] == node_id), None)
 
 
+def journey_goal(journey: Journey) -> dict | None:
+    """The primary metric: the goal of the settings customers run on (the draft's before the first publish)."""
+    return (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
+
+
+def experiment_variants(experiment: Experiment) -> list[dict]:
+    node = split_node(experiment.journey, experiment.node_id)
+    return (node or {}).get("config", {}).get("variants") or []
+
+
+def goal_counts(experiment: Experiment, *, end: datetime) -> dict[str, tuple[int, int]]:
+    """{arm: (customers, goal conversions)} as of `end`: the experiment page's counts without its statistics."""
+    low, high = _window(experiment, None, end)
+    exposed, conversions = _totals(*_periodic(experiment, low, high, end, "day"))
+    goal = conversions.get(GOAL_METRIC, {})
+    return {v["key"]: (exposed.get(v["key"], 0), goal.get(v["key"], 0)) for v in experiment_variants(experiment)}
+
+
 def _window(experiment: Experiment, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     low = start or FAR_PAST
     high = end or FAR_FUTURE
@@ -193,7 +211,7 @@ def experiment_report(
     # The reallocations before the range's end, oldest first: (at, weights).
     allocations = list(experiment.allocations.filter(at__lt=high).order_by("at").values_list("at", "weights"))
     weights = _expected_shares(experiment, variants, allocations, low, high)
-    goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
+    goal = journey_goal(journey)
     mde = experiment.minimum_detectable_effect
 
     primary = stats.experiment_summary(

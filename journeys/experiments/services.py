@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.experiments import bandit, routing
-from journeys.experiments.selectors import experiment_report, split_node
+from journeys.experiments.selectors import (
+    experiment_report,
+    experiment_variants,
+    goal_counts,
+    journey_goal,
+    split_node,
+)
 from journeys.models import (
     BanditAllocation,
     Experiment,
@@ -60,8 +66,7 @@ def experiment_decide(
         experiment = Experiment.objects.select_for_update().select_related("journey").get(pk=experiment.pk)
         if experiment.status != Experiment.Status.RUNNING:
             raise ExperimentError(f"the experiment is already {experiment.status}")
-        node = split_node(experiment.journey, experiment.node_id)
-        keys = [v["key"] for v in (node or {}).get("config", {}).get("variants", [])]
+        keys = [v["key"] for v in experiment_variants(experiment)]
         if variant not in keys:
             raise ExperimentError(f"{variant!r} is not one of the variants ({', '.join(keys)})")
         figures = experiment_report(experiment, end=now, with_series=False)
@@ -146,9 +151,8 @@ def bandit_reallocate(
             return None
         experiment.bandit_last_run_at = now
         experiment.save(update_fields=["bandit_last_run_at"])
-        report = experiment_report(experiment, end=now, with_series=False)
-        counts = {v["key"]: (v["exposed"], v["conversions"]) for v in report["primary"]["variants"]}
-        if not report["goal"] or not bandit.ready(counts):
+        counts = goal_counts(experiment, end=now)
+        if not journey_goal(experiment.journey) or not bandit.ready(counts):
             return None
         weights = bandit.thompson_weights(counts, rng=rng)
         allocation = BanditAllocation.objects.create(
