@@ -29,6 +29,7 @@ from journeys.models import (
 logger = logging.getLogger(__name__)
 
 MAX_METRICS = 20
+MAX_NOTE_CHARS = ExperimentDecision._meta.get_field("note").max_length
 MIN_BANDIT_INTERVAL_MINUTES = 5
 
 
@@ -76,7 +77,7 @@ def experiment_decide(
             experiment=experiment,
             kind=kind,
             variant=variant,
-            note=note[:2000],
+            note=note[:MAX_NOTE_CHARS],
             decided_by=user if getattr(user, "is_authenticated", False) else None,
             decided_at=now,
             figures=_json_ready(figures),

@@ -14,7 +14,7 @@ from journeys.experiments import services
 from journeys.experiments.selectors import experiment_report, split_nodes
 from journeys.models import Experiment, Journey
 from journeys.reports.selectors import journey_report
-from journeys.reports.views import MAX_NOTE_CHARS, date_range, experiment_or_404
+from journeys.reports.views import date_range, experiment_or_404
 from journeys.roles import can_declare_winners
 
 RANGE = [
@@ -33,7 +33,7 @@ class CanDecide(BasePermission):
 class DecisionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["winner", "stop"])
     variant = serializers.CharField(max_length=64)
-    note = serializers.CharField(max_length=MAX_NOTE_CHARS, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=services.MAX_NOTE_CHARS, required=False, allow_blank=True, default="")
 
 
 def _range(request):

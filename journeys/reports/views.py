@@ -16,8 +16,6 @@ from journeys.reports import tables
 from journeys.reports.selectors import journey_report
 from journeys.roles import can_declare_winners, can_read_journeys
 
-MAX_NOTE_CHARS = 2000
-
 
 def _readable(request) -> None:
     if not can_read_journeys(request.user):
@@ -172,7 +170,7 @@ def experiment_decide(request, journey_id: int, node_id: str):
             kind=kind,
             variant=request.POST.get("variant", "")[:64],
             user=request.user,
-            note=request.POST.get("note", "")[:MAX_NOTE_CHARS],
+            note=request.POST.get("note", ""),
         ),
         success="Winner declared." if kind == "winner" else "Experiment stopped.",
     )
