@@ -3,7 +3,7 @@
 import pytest
 
 from journeys.roles import REVIEWERS
-from tests.factories import make_source, make_user
+from tests.factories import make_user
 from tests.reports.helpers import populated_journey
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def has_ink(page, name: str) -> bool:
 
 
 def test_the_experiment_report_draws_its_charts(transactional_db, page, live_server_url, login, artifact_path):
-    journey, _ = populated_journey(make_source())
+    journey, _ = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/experiments/s/")
     page.wait_for_selector("canvas[data-chart=assignments][data-drawn=true]")
@@ -46,7 +46,7 @@ def test_the_experiment_report_draws_its_charts(transactional_db, page, live_ser
 
 
 def test_the_journey_report_draws_its_charts(transactional_db, page, live_server_url, login, artifact_path):
-    journey, _ = populated_journey(make_source())
+    journey, _ = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/")
     page.wait_for_selector("canvas[data-chart=exits][data-drawn=true]")
@@ -60,7 +60,7 @@ def test_the_journey_report_draws_its_charts(transactional_db, page, live_server
 
 
 def test_a_reviewer_declares_a_winner_in_the_browser(transactional_db, page, live_server_url, login):
-    journey, experiment = populated_journey(make_source())
+    journey, experiment = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/experiments/s/")
     page.select_option("#decide-variant", "B")

@@ -20,8 +20,8 @@ def source(db):
 
 
 @pytest.fixture
-def populated(source):
-    return populated_journey(source)
+def populated(db):
+    return populated_journey()
 
 
 def journey_url(journey):
