@@ -33,13 +33,14 @@ def _metric_specs(events, catalog) -> dict[str, list[tuple[int, str | None, str,
     """event name -> [(journey id, node id or None for every split, metric key, window, filters)]."""
     names = {e.name for e in events if e.type == "track"}
     specs: dict[str, list] = defaultdict(list)
-    for journey_id, info in catalog.journeys.items():
-        goal = (info.settings or {}).get("goal")
-        if goal and goal["event"] in names:
-            window = timedelta(days=goal.get("window_days", 7))
-            specs[goal["event"]].append((journey_id, None, GOAL_METRIC, window, goal.get("filters") or []))
     if not names:
         return specs
+    for name in names:
+        for journey_id, version_id, goal in catalog.goals.get(name, []):
+            # The experiment's primary metric is the goal of the version new customers run on.
+            if catalog.journeys[journey_id].version_id == version_id:
+                window = timedelta(days=goal.get("window_days", 7))
+                specs[name].append((journey_id, None, GOAL_METRIC, window, goal.get("filters") or []))
     with bulk_cursor() as cursor:
         cursor.execute(
             "SELECT m.id, m.event, m.window_days, x.journey_id, x.node_id FROM journeys_experimentmetric m"

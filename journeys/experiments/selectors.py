@@ -41,6 +41,24 @@ def split_node(journey: Journey, node_id: str) -> dict | None:
     return next((n for n in split_nodes(journey) if n["id"] == node_id), None)
 
 
+def journey_goal(journey: Journey) -> dict | None:
+    """The primary metric: the goal of the settings customers run on (the draft's before the first publish)."""
+    return (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
+
+
+def experiment_variants(experiment: Experiment) -> list[dict]:
+    node = split_node(experiment.journey, experiment.node_id)
+    return (node or {}).get("config", {}).get("variants") or []
+
+
+def goal_counts(experiment: Experiment, *, end: datetime) -> dict[str, tuple[int, int]]:
+    """{arm: (customers, goal conversions)} as of `end`: the experiment page's counts without its statistics."""
+    low, high = _window(experiment, None, end)
+    exposed, conversions = _totals(*_periodic(experiment, low, high, end, "day"))
+    goal = conversions.get(GOAL_METRIC, {})
+    return {v["key"]: (exposed.get(v["key"], 0), goal.get(v["key"], 0)) for v in experiment_variants(experiment)}
+
+
 def _window(experiment: Experiment, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     low = start or FAR_PAST
     high = end or FAR_FUTURE
@@ -81,7 +99,7 @@ def _totals(exposed_rows, converted_rows) -> tuple[dict, dict]:
     return exposed, conversions
 
 
-def _expected_shares(experiment: Experiment, variants: list[dict], low, high) -> dict[str, float]:
+def _expected_shares(experiment: Experiment, variants: list[dict], allocations: list, low, high) -> dict[str, float]:
     """Each arm's expected number of customers under the weights in force when they arrived.
 
     With fixed weights that is just the weights. A bandit changes them; customers arriving in each period
@@ -89,7 +107,6 @@ def _expected_shares(experiment: Experiment, variants: list[dict], low, high) ->
     assignment itself and not the bandit's moves.
     """
     configured = {v["key"]: float(v["weight"]) for v in variants}
-    allocations = list(experiment.allocations.filter(at__lt=high).order_by("at").values_list("at", "weights"))
     if not allocations:
         return configured
     boundaries = [at for at, _ in allocations]
@@ -191,8 +208,10 @@ def experiment_report(
     unit = "hour" if first is None or last - first <= HOURLY_UP_TO else "day"
     exposed_rows, converted_rows = _periodic(experiment, low, high, end or FAR_FUTURE, unit)
     exposed, conversions = _totals(exposed_rows, converted_rows)
-    weights = _expected_shares(experiment, variants, low, high)
-    goal = (journey.current_version.settings if journey.current_version_id else journey.settings).get("goal")
+    # The reallocations before the range's end, oldest first: (at, weights).
+    allocations = list(experiment.allocations.filter(at__lt=high).order_by("at").values_list("at", "weights"))
+    weights = _expected_shares(experiment, variants, allocations, low, high)
+    goal = journey_goal(journey)
     mde = experiment.minimum_detectable_effect
 
     primary = stats.experiment_summary(
@@ -215,7 +234,7 @@ def experiment_report(
     notes = list(primary.notes)
     if not goal:
         notes.append("the journey has no goal, so there is no primary metric: set one in the journey settings")
-    if experiment.allocations.exists():
+    if allocations:
         notes.append(
             "a bandit changed the weights during the experiment: later customers were assigned with other weights"
             " than earlier ones, so pooled rates can mix periods; the sample ratio check allows for this"

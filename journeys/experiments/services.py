@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.experiments import bandit, routing
-from journeys.experiments.selectors import experiment_report, split_node
+from journeys.experiments.selectors import (
+    experiment_report,
+    experiment_variants,
+    goal_counts,
+    journey_goal,
+    split_node,
+)
 from journeys.models import (
     BanditAllocation,
     Experiment,
@@ -23,6 +29,7 @@ from journeys.models import (
 logger = logging.getLogger(__name__)
 
 MAX_METRICS = 20
+MAX_NOTE_CHARS = ExperimentDecision._meta.get_field("note").max_length
 MIN_BANDIT_INTERVAL_MINUTES = 5
 
 
@@ -60,8 +67,7 @@ def experiment_decide(
         experiment = Experiment.objects.select_for_update().select_related("journey").get(pk=experiment.pk)
         if experiment.status != Experiment.Status.RUNNING:
             raise ExperimentError(f"the experiment is already {experiment.status}")
-        node = split_node(experiment.journey, experiment.node_id)
-        keys = [v["key"] for v in (node or {}).get("config", {}).get("variants", [])]
+        keys = [v["key"] for v in experiment_variants(experiment)]
         if variant not in keys:
             raise ExperimentError(f"{variant!r} is not one of the variants ({', '.join(keys)})")
         figures = experiment_report(experiment, end=now, with_series=False)
@@ -71,7 +77,7 @@ def experiment_decide(
             experiment=experiment,
             kind=kind,
             variant=variant,
-            note=note[:2000],
+            note=note[:MAX_NOTE_CHARS],
             decided_by=user if getattr(user, "is_authenticated", False) else None,
             decided_at=now,
             figures=_json_ready(figures),
@@ -146,9 +152,8 @@ def bandit_reallocate(
             return None
         experiment.bandit_last_run_at = now
         experiment.save(update_fields=["bandit_last_run_at"])
-        report = experiment_report(experiment, end=now, with_series=False)
-        counts = {v["key"]: (v["exposed"], v["conversions"]) for v in report["primary"]["variants"]}
-        if not report["goal"] or not bandit.ready(counts):
+        counts = goal_counts(experiment, end=now)
+        if not journey_goal(experiment.journey) or not bandit.ready(counts):
             return None
         weights = bandit.thompson_weights(counts, rng=rng)
         allocation = BanditAllocation.objects.create(

@@ -250,13 +250,13 @@ def sample_ratio_check(variants: list[VariantCounts]) -> HealthCheck:
     return HealthCheck(name, "green", f"traffic split matches the configured weights (p = {p:.3g})", METHOD_SRM, p)
 
 
-def min_conversions_check(variants: list[VariantCounts], *, minimum: int = MIN_CONVERSIONS) -> HealthCheck:
-    """Warn when any arm has fewer than `minimum` conversions (or non-conversions) to draw a conclusion from."""
-    method = METHOD_MIN_CONVERSIONS.format(n=minimum)
+def min_conversions_check(variants: list[VariantCounts]) -> HealthCheck:
+    """Warn when any arm has fewer than MIN_CONVERSIONS conversions (or non-conversions) to conclude from."""
+    method = METHOD_MIN_CONVERSIONS.format(n=MIN_CONVERSIONS)
     short = [
         f"{v.key} ({v.conversions} conversions, {v.exposed - v.conversions} non-conversions)"
         for v in variants
-        if min(v.conversions, v.exposed - v.conversions) < minimum
+        if min(v.conversions, v.exposed - v.conversions) < MIN_CONVERSIONS
     ]
     if short:
         return HealthCheck("too_few_conversions", "amber", "too few to conclude: " + "; ".join(short), method)
@@ -289,20 +289,19 @@ def sample_size_check(
     control: VariantCounts | None,
     *,
     mde: float,
-    relative: bool,
     alpha: float,
-    power: float,
 ) -> HealthCheck:
-    """Sample size per arm for `power` at the observed control rate, compared with the smallest arm so far."""
+    """Sample size per arm for 80% power at the observed control rate to detect a relative change of `mde`,
+    compared with the smallest arm so far."""
     name = "sample_size"
-    method = METHOD_SAMPLE_SIZE.format(power=power, alpha=alpha)
+    method = METHOD_SAMPLE_SIZE.format(power=DEFAULT_POWER, alpha=alpha)
     if control is None:
         return HealthCheck(name, "grey", "no control arm, so no baseline rate", method)
     if control.exposed == 0:
         return HealthCheck(name, "grey", "control has no exposures, so no baseline rate", method)
     baseline = control.conversions / control.exposed
-    wanted = f"{mde:.0%} relative" if relative else f"{mde:+.4f} absolute"
-    n = required_sample_size(baseline, mde=mde, relative=relative, alpha=alpha, power=power)
+    wanted = f"{mde:.0%} relative"
+    n = required_sample_size(baseline, mde=mde, alpha=alpha)
     if n is None:
         return HealthCheck(
             name, "grey", f"undefined for a baseline of {baseline:.4f} and a {wanted} minimum detectable effect", method
@@ -317,9 +316,6 @@ def experiment_summary(
     *,
     alpha: float = 0.05,
     mde: float = DEFAULT_MDE,
-    mde_relative: bool = True,
-    power: float = DEFAULT_POWER,
-    min_conversions: int = MIN_CONVERSIONS,
 ) -> ExperimentSummary:
     """Every figure and health check for one experiment, each variant compared with the control.
 
@@ -377,8 +373,8 @@ def experiment_summary(
     if variants:
         checks = (
             sample_ratio_check(variants),
-            min_conversions_check(variants, minimum=min_conversions),
-            sample_size_check(variants, control, mde=mde, relative=mde_relative, alpha=alpha, power=power),
+            min_conversions_check(variants),
+            sample_size_check(variants, control, mde=mde, alpha=alpha),
         )
     return ExperimentSummary(
         variants=tuple(results),

@@ -1,6 +1,5 @@
 """The report figures as JSON under /api/, for reviewers' own tools: the same selectors as the pages."""
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -15,7 +14,7 @@ from journeys.experiments import services
 from journeys.experiments.selectors import experiment_report, split_nodes
 from journeys.models import Experiment, Journey
 from journeys.reports.selectors import journey_report
-from journeys.reports.views import MAX_NOTE_CHARS, date_range
+from journeys.reports.views import date_range, experiment_or_404
 from journeys.roles import can_declare_winners
 
 RANGE = [
@@ -34,7 +33,7 @@ class CanDecide(BasePermission):
 class DecisionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["winner", "stop"])
     variant = serializers.CharField(max_length=64)
-    note = serializers.CharField(max_length=MAX_NOTE_CHARS, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=services.MAX_NOTE_CHARS, required=False, allow_blank=True, default="")
 
 
 def _range(request):
@@ -42,14 +41,6 @@ def _range(request):
     if errors:
         raise ValidationError({"range": errors})
     return start, end
-
-
-def _experiment(journey_id: int, node_id: str) -> Experiment:
-    journey = get_object_or_404(Journey.objects.select_related("current_version"), pk=journey_id)
-    try:
-        return services.experiment_get_or_create(journey=journey, node_id=node_id)
-    except services.ExperimentError as error:
-        raise Http404(str(error)) from error
 
 
 @extend_schema(
@@ -115,7 +106,7 @@ def experiments_api(request, journey_id: int):
 @permission_classes([JourneyAccess])
 def experiment_api(request, journey_id: int, node_id: str):
     """An experiment's figures, as of a date range."""
-    experiment = _experiment(journey_id, node_id)
+    experiment = experiment_or_404(journey_id, node_id)
     start, end = _range(request)
     return Response(experiment_report(experiment, start=start, end=end))
 
@@ -129,7 +120,7 @@ def experiment_api(request, journey_id: int, node_id: str):
 @permission_classes([CanDecide])
 def experiment_decide_api(request, journey_id: int, node_id: str):
     """Declare a winner or stop the experiment: every customer reaching the node from now on takes `variant`."""
-    experiment = _experiment(journey_id, node_id)
+    experiment = experiment_or_404(journey_id, node_id)
     body = DecisionSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     try:

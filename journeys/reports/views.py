@@ -16,8 +16,6 @@ from journeys.reports import tables
 from journeys.reports.selectors import journey_report
 from journeys.roles import can_declare_winners, can_read_journeys
 
-MAX_NOTE_CHARS = 2000
-
 
 def _readable(request) -> None:
     if not can_read_journeys(request.user):
@@ -50,18 +48,14 @@ def date_range(params) -> tuple[date | None, date | None, datetime | None, datet
     return first, last, start, end, errors
 
 
-def _csv(table: tables.Table, filename: str) -> HttpResponse:
-    response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _csv_or_404(all_tables: list[tables.Table], name: str, prefix: str, first, last) -> HttpResponse:
     table = next((t for t in all_tables if t.name == name), None)
     if table is None:
         raise Http404("no such table")
     span = f"-{first or 'start'}-to-{last or 'now'}" if first or last else ""
-    return _csv(table, f"{prefix}-{table.name}{span}.csv")
+    response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{prefix}-{table.name}{span}.csv"'
+    return response
 
 
 @login_required
@@ -88,7 +82,6 @@ def journey_page(request, journey_id: int):
         "conversion": report["conversion_series"],
         "exits": report["exits_by_reason"],
         "flows": report["flows"],
-        "deliveries": report["deliveries"],
     }
     return render(
         request,
@@ -106,7 +99,8 @@ def journey_page(request, journey_id: int):
     )
 
 
-def _experiment(journey_id: int, node_id: str) -> Experiment:
+def experiment_or_404(journey_id: int, node_id: str) -> Experiment:
+    """The experiment at a split node of a journey (created on first look), for the pages and the API."""
     journey = get_object_or_404(Journey.objects.select_related("current_version"), pk=journey_id)
     try:
         return services.experiment_get_or_create(journey=journey, node_id=node_id)
@@ -118,7 +112,7 @@ def _experiment(journey_id: int, node_id: str) -> Experiment:
 @require_GET
 def experiment_page(request, journey_id: int, node_id: str):
     _readable(request)
-    experiment = _experiment(journey_id, node_id)
+    experiment = experiment_or_404(journey_id, node_id)
     first, last, start, end, errors = date_range(request.GET)
     report = experiment_report(experiment, start=start, end=end)
     all_tables = tables.experiment_tables(report)
@@ -128,7 +122,6 @@ def experiment_page(request, journey_id: int, node_id: str):
     charts = {
         "variants": [v["key"] for v in variants],
         "series": report["series"],
-        "decisions": [{"at": d["decided_at"], "kind": d["kind"], "variant": d["variant"]} for d in report["decisions"]],
     }
     checks = [{**check, "label": check["name"].replace("_", " ")} for check in report["primary"]["checks"]]
     return render(
@@ -151,7 +144,15 @@ def experiment_page(request, journey_id: int, node_id: str):
     )
 
 
-def _back(experiment: Experiment):
+def _apply(request, experiment: Experiment, change, success: str = ""):
+    """Run one change to the experiment; its refusal becomes a message on the report it returns to."""
+    try:
+        change()
+    except services.ExperimentError as error:
+        messages.error(request, str(error))
+    else:
+        if success:
+            messages.success(request, success)
     return redirect("reports:experiment", journey_id=experiment.journey_id, node_id=experiment.node_id)
 
 
@@ -159,21 +160,20 @@ def _back(experiment: Experiment):
 @require_POST
 def experiment_decide(request, journey_id: int, node_id: str):
     _deciding(request)
-    experiment = _experiment(journey_id, node_id)
+    experiment = experiment_or_404(journey_id, node_id)
     kind = request.POST.get("kind", "")
-    try:
-        services.experiment_decide(
+    return _apply(
+        request,
+        experiment,
+        lambda: services.experiment_decide(
             experiment=experiment,
             kind=kind,
             variant=request.POST.get("variant", "")[:64],
             user=request.user,
-            note=request.POST.get("note", "")[:MAX_NOTE_CHARS],
-        )
-    except services.ExperimentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Winner declared." if kind == "winner" else "Experiment stopped.")
-    return _back(experiment)
+            note=request.POST.get("note", ""),
+        ),
+        success="Winner declared." if kind == "winner" else "Experiment stopped.",
+    )
 
 
 def _number(raw, cast, default):
@@ -187,45 +187,42 @@ def _number(raw, cast, default):
 @require_POST
 def experiment_settings(request, journey_id: int, node_id: str):
     _deciding(request)
-    experiment = _experiment(journey_id, node_id)
-    try:
-        services.experiment_update_settings(
+    experiment = experiment_or_404(journey_id, node_id)
+    return _apply(
+        request,
+        experiment,
+        lambda: services.experiment_update_settings(
             experiment=experiment,
             minimum_detectable_effect=_number(request.POST.get("mde_percent"), float, -1) / 100,
             bandit_on=request.POST.get("bandit") == "on",
             bandit_interval_minutes=_number(request.POST.get("bandit_interval_minutes"), int, -1),
-        )
-    except services.ExperimentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Settings saved.")
-    return _back(experiment)
+        ),
+        success="Settings saved.",
+    )
 
 
 @login_required
 @require_POST
 def experiment_metric_add(request, journey_id: int, node_id: str):
     _deciding(request)
-    experiment = _experiment(journey_id, node_id)
-    try:
-        services.experiment_metric_add(
+    experiment = experiment_or_404(journey_id, node_id)
+    return _apply(
+        request,
+        experiment,
+        lambda: services.experiment_metric_add(
             experiment=experiment,
             kind=request.POST.get("kind", ""),
             event=request.POST.get("event", "")[:300],
             window_days=_number(request.POST.get("window_days"), int, -1),
-        )
-    except services.ExperimentError as error:
-        messages.error(request, str(error))
-    return _back(experiment)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def experiment_metric_remove(request, journey_id: int, node_id: str, metric_id: int):
     _deciding(request)
-    experiment = _experiment(journey_id, node_id)
-    try:
-        services.experiment_metric_remove(experiment=experiment, metric_id=metric_id)
-    except services.ExperimentError as error:
-        messages.error(request, str(error))
-    return _back(experiment)
+    experiment = experiment_or_404(journey_id, node_id)
+    return _apply(
+        request, experiment, lambda: services.experiment_metric_remove(experiment=experiment, metric_id=metric_id)
+    )

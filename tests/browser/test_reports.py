@@ -3,7 +3,6 @@
 import pytest
 
 from journeys.roles import REVIEWERS
-from tests.experiments.helpers import new_source
 from tests.factories import make_user
 from tests.reports.helpers import populated_journey
 
@@ -29,7 +28,7 @@ def has_ink(page, name: str) -> bool:
 
 
 def test_the_experiment_report_draws_its_charts(transactional_db, page, live_server_url, login, artifact_path):
-    journey, _ = populated_journey(new_source())
+    journey, _ = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/experiments/s/")
     page.wait_for_selector("canvas[data-chart=assignments][data-drawn=true]")
@@ -47,7 +46,7 @@ def test_the_experiment_report_draws_its_charts(transactional_db, page, live_ser
 
 
 def test_the_journey_report_draws_its_charts(transactional_db, page, live_server_url, login, artifact_path):
-    journey, _ = populated_journey(new_source())
+    journey, _ = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/")
     page.wait_for_selector("canvas[data-chart=exits][data-drawn=true]")
@@ -61,7 +60,7 @@ def test_the_journey_report_draws_its_charts(transactional_db, page, live_server
 
 
 def test_a_reviewer_declares_a_winner_in_the_browser(transactional_db, page, live_server_url, login):
-    journey, experiment = populated_journey(new_source())
+    journey, experiment = populated_journey()
     login(page, make_user(role=REVIEWERS))
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/experiments/s/")
     page.select_option("#decide-variant", "B")

@@ -1,6 +1,6 @@
 """A journey with an A/B split for experiment tests: Signed Up enters, the split sends A or B to a wait."""
 
-from tests.factories import make_graph, make_journey, make_source, node
+from tests.factories import make_graph, make_journey, node
 
 
 def experiment_journey(*, variants=None, goal="Purchased", window_days=7, re_entry="never"):
@@ -15,7 +15,3 @@ def experiment_journey(*, variants=None, goal="Purchased", window_days=7, re_ent
     if goal:
         settings["goal"] = {"event": goal, "window_days": window_days}
     return make_journey(graph=make_graph(nodes, edges), settings=settings)
-
-
-def new_source():
-    return make_source()

@@ -43,6 +43,15 @@ def test_no_reallocation_until_every_arm_has_100_customers():
 _customer_ids = itertools.count(1)
 
 
+def bandit_experiment():
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    services.experiment_update_settings(
+        experiment=experiment, minimum_detectable_effect=0.1, bandit_on=True, bandit_interval_minutes=60
+    )
+    return journey, experiment
+
+
 def expose(journey, counts, *, at):
     for variant, (exposed, converted) in counts.items():
         for i in range(exposed):
@@ -63,11 +72,7 @@ def expose(journey, counts, *, at):
 
 @pytest.mark.django_db
 def test_a_reallocation_is_recorded_and_sets_the_split_weights():
-    journey = experiment_journey()
-    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
-    services.experiment_update_settings(
-        experiment=experiment, minimum_detectable_effect=0.1, bandit_on=True, bandit_interval_minutes=60
-    )
+    journey, experiment = bandit_experiment()
     now = timezone.now()
     expose(journey, {"A": (150, 10), "B": (99, 40)}, at=now - timedelta(hours=2))
     assert services.bandit_reallocate(experiment=experiment, now=now, rng=rng()) is None  # B has 99
@@ -84,11 +89,7 @@ def test_a_reallocation_is_recorded_and_sets_the_split_weights():
 
 @pytest.mark.django_db
 def test_the_periodic_job_waits_for_the_interval():
-    journey = experiment_journey()
-    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
-    services.experiment_update_settings(
-        experiment=experiment, minimum_detectable_effect=0.1, bandit_on=True, bandit_interval_minutes=60
-    )
+    journey, _ = bandit_experiment()
     now = timezone.now()
     expose(journey, {"A": (100, 10), "B": (100, 20)}, at=now - timedelta(hours=2))
     assert services.bandits_run_due(now=now) == 1
@@ -99,11 +100,7 @@ def test_the_periodic_job_waits_for_the_interval():
 
 @pytest.mark.django_db
 def test_a_decision_switches_the_bandit_off():
-    journey = experiment_journey()
-    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
-    services.experiment_update_settings(
-        experiment=experiment, minimum_detectable_effect=0.1, bandit_on=True, bandit_interval_minutes=60
-    )
+    _, experiment = bandit_experiment()
     services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=None)
     experiment.refresh_from_db()
     assert (experiment.bandit, experiment.status, experiment.winner) == (False, Experiment.Status.DECIDED, "B")
@@ -128,3 +125,19 @@ def test_the_sample_ratio_check_allows_for_the_weights_in_force_when_each_custom
     assert srm["level"] == "green"
     assert srm["value"] == pytest.approx(1.0)
     assert any("bandit" in note for note in report["notes"])
+
+
+@pytest.mark.django_db
+def test_a_range_ending_before_the_first_reallocation_has_no_bandit_note():
+    from journeys.experiments.selectors import experiment_report
+
+    journey = experiment_journey()
+    experiment = services.experiment_get_or_create(journey=journey, node_id="s")
+    now = timezone.now()
+    expose(journey, {"A": (100, 10), "B": (100, 10)}, at=now - timedelta(hours=3))
+    BanditAllocation.objects.create(
+        experiment=experiment, at=now - timedelta(hours=1), weights={"A": 10, "B": 90}, counts={}, draws=1
+    )
+    before = experiment_report(experiment, end=now - timedelta(hours=2), with_series=False)
+    assert not any("bandit" in note for note in before["notes"])
+    assert any("bandit" in note for note in experiment_report(experiment, with_series=False)["notes"])

@@ -12,13 +12,13 @@ from journeys.models import Customer, ExperimentConversion, ExperimentExposure, 
 from journeys.nodes.split import bucket
 from journeys.roles import REVIEWERS
 from tests.engine.helpers import run, send
-from tests.experiments.helpers import experiment_journey, new_source
-from tests.factories import make_user
+from tests.experiments.helpers import experiment_journey
+from tests.factories import make_source, make_user
 
 
 @pytest.fixture
 def source(db):
-    return new_source()
+    return make_source()
 
 
 def variant_of(journey, external_id):
@@ -92,7 +92,8 @@ def test_events_of_customers_never_exposed_write_nothing(source):
     assert not ExperimentConversion.objects.exists()
 
 
-def test_a_winner_declared_mid_flight_routes_new_customers_only(source):
+@pytest.mark.parametrize(("kind", "arm"), [("winner", "B"), ("stop", "A")])
+def test_a_decision_mid_flight_routes_new_customers_only(source, kind, arm):
     journey = experiment_journey()
     early = [f"early{i}" for i in range(40)]
     send(source, *({"userId": u, "event": "Signed Up"} for u in early))
@@ -102,25 +103,25 @@ def test_a_winner_declared_mid_flight_routes_new_customers_only(source):
 
     experiment = services.experiment_get_or_create(journey=journey, node_id="s")
     reviewer = make_user(role=REVIEWERS)
-    decision = services.experiment_decide(experiment=experiment, kind="winner", variant="B", user=reviewer)
+    decision = services.experiment_decide(experiment=experiment, kind=kind, variant=arm, user=reviewer)
 
     late = [f"late{i}" for i in range(40)]
     send(source, *({"userId": u, "event": "Signed Up"} for u in late))
     run()
 
-    # Those already past the split stay where they are; everyone after the decision takes B.
+    # Those already past the split stay where they are; everyone after the decision takes the chosen arm.
     assert {u: variant_of(journey, u) for u in early} == before
     late_ids = list(Customer.objects.filter(external_id__in=late).values_list("id", flat=True))
     late_variants = Counter(
         SplitAssignment.objects.filter(journey=journey, customer_id__in=late_ids).values_list("variant", flat=True)
     )
-    assert late_variants == {"B": 40}
+    assert late_variants == {arm: 40}
     assert decision.decided_by == reviewer
     assert (
         decision.figures["primary"]["variants"][0]["exposed"] + decision.figures["primary"]["variants"][1]["exposed"]
         == 40
     )
-    # The report ends at the decision: customers routed to the winner afterwards are not in the comparison.
+    # The report ends at the decision: customers routed to the chosen arm afterwards are not in the comparison.
     experiment.refresh_from_db()
     report = experiment_report(experiment)
     assert sum(v["exposed"] for v in report["primary"]["variants"]) == 40

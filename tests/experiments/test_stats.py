@@ -321,16 +321,3 @@ def test_inconsistent_input_is_rejected():
         experiment_summary([arm("b", 10, 1), arm("b", 10, 1)])
     with pytest.raises(ValueError, match="control"):
         experiment_summary([arm("a", 10, 1, control=True), arm("b", 10, 1, control=True)])
-
-
-WILSON_PUBLISHED = [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)]
-
-
-@pytest.mark.parametrize(("x", "n", "low", "high"), WILSON_PUBLISHED)
-def test_the_published_wilson_examples_agree_with_statsmodels_itself(x, n, low, high):
-    # The values were typed from Newcombe (1998) Table I. statsmodels, called directly rather than through this
-    # module, must give them too: a disagreement would mean a mistyped published value.
-    from statsmodels.stats.proportion import proportion_confint
-
-    computed = proportion_confint(x, n, method="wilson")
-    assert (round(computed[0], 4), round(computed[1], 4)) == (low, high)

@@ -8,10 +8,12 @@ from journeys.experiments import services
 from journeys.models import Experiment
 from tests.engine.helpers import run, send
 from tests.experiments.helpers import experiment_journey
+from tests.factories import make_source
 
 
-def populated_journey(source, *, customers: int = 40, buyers: int = 12):
+def populated_journey(*, customers: int = 40, buyers: int = 12):
     """Customers enter, split, wait an hour; some buy (the goal); then the wait ends for everyone."""
+    source = make_source()
     journey = experiment_journey()
     experiment = services.experiment_get_or_create(journey=journey, node_id="s")
     services.experiment_metric_add(experiment=experiment, kind="guardrail", event="Unsubscribed", window_days=7)

@@ -6,14 +6,13 @@ from rest_framework.test import APIClient
 
 from journeys.models import ExperimentDecision
 from journeys.roles import MARKETERS, REVIEWERS
-from tests.experiments.helpers import new_source
 from tests.factories import make_user
 from tests.reports.helpers import populated_journey
 
 
 @pytest.fixture
 def populated(db):
-    return populated_journey(new_source())
+    return populated_journey()
 
 
 def api_as(role):

@@ -7,7 +7,6 @@ import pytest
 from journeys.reports.counters import bucket_bounds, dwell_bucket, exit_metric
 from journeys.reports.selectors import _percentile
 from journeys.selectors import node_counters
-from tests.experiments.helpers import new_source
 from tests.reports.helpers import populated_journey
 
 
@@ -38,7 +37,7 @@ def test_percentiles_from_buckets_stay_within_a_factor_of_sqrt_2():
 
 @pytest.mark.django_db
 def test_report_counters_stay_out_of_the_live_canvas_counters():
-    journey, _ = populated_journey(new_source())
+    journey, _ = populated_journey()
     metrics = {metric for node in node_counters(journey.pk).values() for metric in node}
     assert not any(m.startswith(("exit:", "dwell:")) for m in metrics)
     assert "exited" in metrics

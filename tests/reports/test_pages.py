@@ -10,19 +10,18 @@ from django.urls import reverse
 
 from journeys.models import Experiment, ExperimentDecision
 from journeys.roles import ADMINS, MARKETERS, REVIEWERS
-from tests.experiments.helpers import new_source
-from tests.factories import make_user
+from tests.factories import logged_in, make_source, make_user
 from tests.reports.helpers import populated_journey
 
 
 @pytest.fixture
 def source(db):
-    return new_source()
+    return make_source()
 
 
 @pytest.fixture
-def populated(source):
-    return populated_journey(source)
+def populated(db):
+    return populated_journey()
 
 
 def journey_url(journey):
@@ -31,12 +30,6 @@ def journey_url(journey):
 
 def experiment_url(journey, name="reports:experiment"):
     return reverse(name, args=[journey.pk, "s"])
-
-
-def signed_in(client, role):
-    user = make_user(role=role)
-    client.force_login(user)
-    return user
 
 
 # --- access -------------------------------------------------------------------------------------------------------
@@ -64,25 +57,25 @@ def test_logged_out_decisions_are_sent_to_the_login_page_and_change_nothing(clie
     assert not ExperimentDecision.objects.exists()
 
 
-def test_users_without_a_role_are_refused(client, populated):
+def test_users_without_a_role_are_refused(populated):
     journey, _ = populated
-    signed_in(client, None)
+    client = logged_in(None)
     assert client.get(journey_url(journey)).status_code == 403
     assert client.get(experiment_url(journey)).status_code == 403
 
 
 @pytest.mark.parametrize("role", [MARKETERS, REVIEWERS, ADMINS])
-def test_marketers_reviewers_and_admins_read_both_reports(client, populated, role):
+def test_marketers_reviewers_and_admins_read_both_reports(populated, role):
     journey, _ = populated
-    signed_in(client, role)
+    client = logged_in(role)
     assert client.get(journey_url(journey)).status_code == 200
     assert client.get(experiment_url(journey)).status_code == 200
     assert client.get(reverse("reports:index")).status_code == 200
 
 
-def test_marketers_cannot_declare_a_winner_or_change_settings(client, populated):
+def test_marketers_cannot_declare_a_winner_or_change_settings(populated):
     journey, experiment = populated
-    signed_in(client, MARKETERS)
+    client = logged_in(MARKETERS)
     page = client.get(experiment_url(journey)).content.decode()
     assert "Declare winner" not in page
     for name, data in [
@@ -98,7 +91,8 @@ def test_marketers_cannot_declare_a_winner_or_change_settings(client, populated)
 @pytest.mark.parametrize("role", [REVIEWERS, ADMINS])
 def test_reviewers_and_admins_declare_a_winner_recorded_with_who_when_and_the_figures(client, populated, role):
     journey, experiment = populated
-    user = signed_in(client, role)
+    user = make_user(role=role)
+    client.force_login(user)
     response = client.post(
         experiment_url(journey, "reports:experiment-decide"), {"kind": "winner", "variant": "B", "note": "B wins"}
     )
@@ -114,34 +108,31 @@ def test_reviewers_and_admins_declare_a_winner_recorded_with_who_when_and_the_fi
 
 
 def test_decisions_need_the_csrf_token(populated):
-    from django.test import Client
-
     journey, _ = populated
-    client = Client(enforce_csrf_checks=True)
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS, enforce_csrf_checks=True)
     response = client.post(experiment_url(journey, "reports:experiment-decide"), {"kind": "winner", "variant": "B"})
     assert response.status_code == 403
     assert not ExperimentDecision.objects.exists()
 
 
-def test_decisions_are_post_only(client, populated):
+def test_decisions_are_post_only(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     assert client.get(experiment_url(journey, "reports:experiment-decide")).status_code == 405
 
 
-def test_an_unknown_split_node_is_not_found(client, populated):
+def test_an_unknown_split_node_is_not_found(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     assert client.get(reverse("reports:experiment", args=[journey.pk, "t"])).status_code == 404
 
 
 # --- content ------------------------------------------------------------------------------------------------------
 
 
-def test_the_experiment_page_names_every_method_and_shows_the_health_banners(client, populated):
+def test_the_experiment_page_names_every_method_and_shows_the_health_banners(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     page = client.get(experiment_url(journey)).content.decode()
     for method in [
         "Wilson score interval",
@@ -158,9 +149,9 @@ def test_the_experiment_page_names_every_method_and_shows_the_health_banners(cli
     assert 'id="report-charts"' in page
 
 
-def test_an_event_name_is_escaped_on_the_page(client, populated):
+def test_an_event_name_is_escaped_on_the_page(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     client.post(
         experiment_url(journey, "reports:experiment-metric-add"),
         {"kind": "secondary", "event": "<script>alert(1)</script>", "window_days": "3"},
@@ -170,9 +161,9 @@ def test_an_event_name_is_escaped_on_the_page(client, populated):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_the_journey_page_shows_funnel_exits_and_time_per_node(client, populated):
+def test_the_journey_page_shows_funnel_exits_and_time_per_node(populated):
     journey, _ = populated
-    signed_in(client, MARKETERS)
+    client = logged_in(MARKETERS)
     page = client.get(journey_url(journey)).content.decode()
     funnel = table_rows(page, "funnel")
     assert funnel[0][:3] == ["Entered the journey", "n/a", "40"]
@@ -184,17 +175,17 @@ def test_the_journey_page_shows_funnel_exits_and_time_per_node(client, populated
     assert sum(int(row[1]) for row in time) == 40
 
 
-def test_a_bad_date_range_is_reported_not_a_crash(client, populated):
+def test_a_bad_date_range_is_reported_not_a_crash(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     response = client.get(journey_url(journey) + "?from=yesterday&to=2020-01-01")
     assert response.status_code == 200
     assert "is not a date" in response.content.decode()
 
 
-def test_a_date_range_before_anything_happened_shows_nothing(client, populated):
+def test_a_date_range_before_anything_happened_shows_nothing(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     page = client.get(experiment_url(journey) + "?from=2020-01-01&to=2020-01-31").content.decode()
     assert all(row[2] == "0" for row in table_rows(page, "variants"))
 
@@ -226,9 +217,9 @@ def csv_rows(response) -> tuple[list[str], list[list[str]]]:
 
 
 @pytest.mark.parametrize("table", ["variants", "checks", "series", "metric"])
-def test_experiment_csv_matches_the_page(client, populated, table):
+def test_experiment_csv_matches_the_page(populated, table):
     journey, experiment = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     if table == "metric":
         table = f"metric-{experiment.metrics.get().id}"
     page = client.get(experiment_url(journey) + "?from=2000-01-01").content.decode()
@@ -241,9 +232,9 @@ def test_experiment_csv_matches_the_page(client, populated, table):
 
 
 @pytest.mark.parametrize("table", ["funnel", "conversion", "time", "exits", "flows"])
-def test_journey_csv_matches_the_page(client, populated, table):
+def test_journey_csv_matches_the_page(populated, table):
     journey, _ = populated
-    signed_in(client, MARKETERS)
+    client = logged_in(MARKETERS)
     page = client.get(journey_url(journey)).content.decode()
     header, rows = csv_rows(client.get(journey_url(journey) + f"?format=csv&table={table}"))
     assert header == table_columns(page, table)
@@ -251,13 +242,13 @@ def test_journey_csv_matches_the_page(client, populated, table):
     assert rows
 
 
-def test_csv_of_an_unknown_table_is_not_found(client, populated):
+def test_csv_of_an_unknown_table_is_not_found(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     assert client.get(journey_url(journey) + "?format=csv&table=nope").status_code == 404
 
 
-def test_the_experiment_csv_shows_the_published_reference_figures(client, source):
+def test_the_experiment_csv_shows_the_published_reference_figures(source):
     """The issue's reference case, through exposures and conversions in the tables the page reads."""
     from django.utils import timezone
 
@@ -283,7 +274,7 @@ def test_the_experiment_csv_shows_the_published_reference_figures(client, source
                     assigned_at=now,
                     at=now,
                 )
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     header, rows = csv_rows(client.get(experiment_url(journey) + "?format=csv&table=variants"))
     b = dict(zip(header, rows[1], strict=True))
     assert b["Rate"] == "12.00%"
@@ -293,9 +284,9 @@ def test_the_experiment_csv_shows_the_published_reference_figures(client, source
     assert b["Chance to beat control"] == "0.9232"
 
 
-def test_the_page_keeps_the_figures_each_decision_was_taken_on(client, populated):
+def test_the_page_keeps_the_figures_each_decision_was_taken_on(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     before = table_rows(client.get(experiment_url(journey)).content.decode(), "variants")
     client.post(experiment_url(journey, "reports:experiment-decide"), {"kind": "stop", "variant": "A"})
     page = client.get(experiment_url(journey)).content.decode()
@@ -305,9 +296,9 @@ def test_the_page_keeps_the_figures_each_decision_was_taken_on(client, populated
     assert rows == before
 
 
-def test_a_reviewer_switches_the_bandit_on_and_bad_settings_are_refused_with_a_message(client, populated):
+def test_a_reviewer_switches_the_bandit_on_and_bad_settings_are_refused_with_a_message(populated):
     journey, experiment = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     url = experiment_url(journey, "reports:experiment-settings")
     client.post(url, {"mde_percent": "5", "bandit": "on", "bandit_interval_minutes": "30"})
     experiment.refresh_from_db()
@@ -320,9 +311,9 @@ def test_a_reviewer_switches_the_bandit_on_and_bad_settings_are_refused_with_a_m
     assert experiment.bandit is True  # unchanged
 
 
-def test_a_reviewer_adds_and_removes_a_secondary_metric(client, populated):
+def test_a_reviewer_adds_and_removes_a_secondary_metric(populated):
     journey, experiment = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     client.post(
         experiment_url(journey, "reports:experiment-metric-add"),
         {"kind": "secondary", "event": "Clicked", "window_days": "3"},
@@ -335,9 +326,9 @@ def test_a_reviewer_adds_and_removes_a_secondary_metric(client, populated):
     assert not experiment.metrics.filter(event="Clicked").exists()
 
 
-def test_a_range_ending_on_the_last_day_of_the_calendar_is_read_to_the_end(client, populated):
+def test_a_range_ending_on_the_last_day_of_the_calendar_is_read_to_the_end(populated):
     journey, _ = populated
-    signed_in(client, REVIEWERS)
+    client = logged_in(REVIEWERS)
     assert client.get(journey_url(journey) + "?to=9999-12-31").status_code == 200
 
 
@@ -352,7 +343,6 @@ def test_csv_keeps_a_formula_hidden_behind_a_tab_or_return_as_text():
 
 def test_a_nul_character_in_a_metric_event_or_a_note_is_refused(populated):
     from journeys.experiments import services as experiment_services
-    from tests.factories import make_user
 
     journey, _ = populated
     experiment = Experiment.objects.get(journey=journey, node_id="s")

@@ -1,6 +1,6 @@
 // Pure helpers that shape the report pages' JSON into chart series. No DOM, no Chart.js: unit-tested.
 
-export interface VariantPoint {
+interface VariantPoint {
   exposed: number;
   conversions: number;
   rate: number | null;
@@ -24,11 +24,11 @@ export interface Flow {
 
 // Each series gets a marker shape and a line dash of its own, so the charts read in greyscale
 // and for readers who do not tell the colours apart; the palette is Okabe-Ito's.
-export const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-export const MARKERS = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
-export const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 3, 2, 3], [4, 4], [1, 5], [10, 2], [6, 2, 2, 2]];
+const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+const MARKERS = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
+const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 3, 2, 3], [4, 4], [1, 5], [10, 2], [6, 2, 2, 2]];
 
-export interface SeriesStyle {
+interface SeriesStyle {
   colour: string;
   marker: (typeof MARKERS)[number];
   dash: number[];

@@ -61,34 +61,33 @@ function draw(name: string, config: ChartConfiguration<never>) {
   canvas.dataset.drawn = 'true';
 }
 
+// One variant's line: its colour, dash and marker, the same on every chart of the page.
+function variantLine(index: number) {
+  const style = styleFor(index);
+  return {
+    borderColor: style.colour,
+    backgroundColor: style.colour,
+    borderDash: style.dash,
+    pointStyle: style.marker,
+    pointRadius: 4,
+  };
+}
+
 function experimentCharts(data: ExperimentCharts) {
   const { periods, byVariant } = variantSeries(data.series, data.variants);
-  const rateSets = byVariant.flatMap((v, i) => {
-    const style = styleFor(i);
-    // The interval is a band between two invisible lines; the legend lists only the rate lines.
-    return [
-      { label: `${v.key} 95% low`, data: v.low, borderWidth: 0, pointRadius: 0, fill: false, interval: true },
-      {
-        label: `${v.key} 95% high`,
-        data: v.high,
-        borderWidth: 0,
-        pointRadius: 0,
-        backgroundColor: withAlpha(style.colour, 0.15),
-        fill: '-1',
-        interval: true,
-      },
-      {
-        label: `${v.key} rate`,
-        data: v.rate,
-        borderColor: style.colour,
-        backgroundColor: style.colour,
-        borderDash: style.dash,
-        pointStyle: style.marker,
-        pointRadius: 4,
-        fill: false,
-      },
-    ];
-  });
+  // The interval is a band between two invisible lines; the legend lists only the rate lines.
+  const rateSets = byVariant.flatMap((v, i) => [
+    { label: `${v.key} 95% low`, data: v.low, borderWidth: 0, pointRadius: 0, fill: false },
+    {
+      label: `${v.key} 95% high`,
+      data: v.high,
+      borderWidth: 0,
+      pointRadius: 0,
+      backgroundColor: withAlpha(styleFor(i).colour, 0.15),
+      fill: '-1',
+    },
+    { label: `${v.key} rate`, data: v.rate, ...variantLine(i), fill: false },
+  ]);
   draw('rate', {
     type: 'line',
     data: { labels: periods, datasets: rateSets },
@@ -109,18 +108,7 @@ function experimentCharts(data: ExperimentCharts) {
     type: 'line',
     data: {
       labels: periods,
-      datasets: byVariant.map((v, i) => {
-        const style = styleFor(i);
-        return {
-          label: v.key,
-          data: v.exposed,
-          borderColor: style.colour,
-          backgroundColor: style.colour,
-          borderDash: style.dash,
-          pointStyle: style.marker,
-          pointRadius: 4,
-        };
-      }),
+      datasets: byVariant.map((v, i) => ({ label: v.key, data: v.exposed, ...variantLine(i) })),
     },
     options: {
       plugins: {
