@@ -115,6 +115,8 @@ def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
         if not ids:
             return claim
         rows = _load(cursor, ids)
+        for row in rows:
+            row.recipient = _recipient(row)
         decisions = Decisions(now)
         fresh = [row for row in rows if row.status == "queued"]
         for row in rows:
@@ -126,8 +128,6 @@ def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
         sendable = [row for row in rows if row.id not in decisions.decided]
         _throttle(cursor, sendable, decisions, policy, now)
         claim.rows = [row for row in rows if row.id not in decisions.decided]
-        for row in claim.rows:
-            row.recipient = _recipient(row)
         decisions.write(cursor, claim)
         claim.skipped, claim.held = len(decisions.skipped), len(decisions.held)
     return claim
@@ -269,7 +269,7 @@ def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy,
         channel, customer = row.channel, row.customer
         scopes = suppressed.get((customer["id"], channel), set())
         transactional = _transactional(row)
-        if channel in ("email", "sms") and not _recipient(row):
+        if channel in ("email", "sms") and not row.recipient:
             kind = "email address" if channel == "email" else "phone number"
             decisions.skip(row, "no_address", f"the customer has no {kind}")
         elif "all" in scopes:
@@ -533,10 +533,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                     now,
                     now,
                     *_columns(
-                        [
-                            (o.row.id, o.provider_message_id, json_text(o.rendered), _template_column(o.row))
-                            for o in sent
-                        ]
+                        [(o.row.id, o.provider_message_id, json_text(o.rendered), o.row.template_id) for o in sent]
                     ),
                 ],
             )
@@ -564,7 +561,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                     now,
                     *_columns(
                         [
-                            (o.row.id, o.error, json_text(o.rendered) if o.rendered else None, _template_column(o.row))
+                            (o.row.id, o.error, json_text(o.rendered) if o.rendered else None, o.row.template_id)
                             for o in failed
                         ]
                     ),
@@ -583,10 +580,6 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
 
 # A template deleted since the claim must not fail the whole record (its rows would be resent).
 _EXISTING_TEMPLATE = "(SELECT t.id FROM journeys_messagetemplate t WHERE t.id = v.template)"
-
-
-def _template_column(row: Row) -> int | None:
-    return row.template_id
 
 
 def _count(cursor, stats: Counter, now: datetime) -> None:
