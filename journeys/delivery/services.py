@@ -99,8 +99,9 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     return created
 
 
-def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = None, **details) -> None:
-    """A provider's status report (delivered, bounced, opened, clicked, failed, complained) on a delivery.
+def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None, **details) -> bool:
+    """A provider's status report (delivered, bounced, opened, clicked, failed, complained) on a delivery;
+    False when there is no such delivery.
 
     Updates the row's status and timestamps, suppresses addresses that hard-bounced or
     complained, and records an event on the customer ("Email Opened", "SMS Delivered"...).
@@ -110,7 +111,10 @@ def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = No
     at = at or timezone.now()
     fields: dict = {}
     with transaction.atomic():
-        row = Delivery.objects.select_for_update().get(id=delivery.id)
+        # Read here, under the lock, so callers pass only the id and the row is not fetched twice.
+        row = Delivery.objects.select_for_update().filter(id=delivery_id).first()
+        if row is None:
+            return False
         if kind == "delivered" and row.status in (Delivery.Status.SENT, Delivery.Status.SENDING):
             fields = {"status": Delivery.Status.DELIVERED, "delivered_at": at}
         elif kind == "bounced":
@@ -141,6 +145,7 @@ def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = No
     suffix = "-" + hashlib.sha256(properties.get("url", "").encode()).hexdigest()[:16] if kind == "clicked" else ""
     message_id = f"cjo-delivery-{row.id}-{kind}{suffix}"
     customer_event_record(customer=row.customer, name=name, properties=properties, message_id=message_id, at=at)
+    return True
 
 
 def _detail(details: dict, default: str) -> str:
@@ -167,9 +172,7 @@ def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = 
     if fields:
         message.save(update_fields=sorted(set(fields)))
         if message.delivery_id and read:
-            delivery = Delivery.objects.filter(id=message.delivery_id).first()
-            if delivery is not None:
-                delivery_callback(delivery=delivery, kind="opened", at=now)
+            delivery_callback(delivery_id=message.delivery_id, kind="opened", at=now)
     return message
 
 
