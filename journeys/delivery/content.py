@@ -99,6 +99,34 @@ def render_parts(channel: str, source: dict, context: dict, *, unsubscribe_url: 
     raise RenderError(f"unknown channel {channel!r}")
 
 
+def message_parts(
+    *,
+    channel: str,
+    config: dict,
+    template,
+    customer: dict,
+    enrollment_context: dict | None,
+    journey: dict,
+    delivery_id: int,
+    node_id: str,
+    unsubscribe_url: str = "",
+) -> tuple[dict, dict]:
+    """(sources, rendered parts) of one message, as the worker sends it and a preview shows it."""
+    extra = {"unsubscribe_url": unsubscribe_url} if unsubscribe_url else {}
+    context = render_context(customer=customer, enrollment_context=enrollment_context, journey=journey, **extra)
+    source = content_source(channel, config, template)
+    parts = render_parts(channel, source, context, unsubscribe_url=unsubscribe_url)
+    if channel == "webhook" and parts["json"] is None:
+        parts["json"] = default_webhook_body(
+            delivery_id=delivery_id,
+            customer=customer,
+            journey=journey,
+            node_id=node_id,
+            enrollment_context=enrollment_context,
+        )
+    return source, parts
+
+
 def default_webhook_body(*, delivery_id, customer: dict, journey: dict, node_id: str, enrollment_context: dict):
     """What a webhook POSTs when its node gives no body: the customer and where they are."""
     trigger = (enrollment_context or {}).get("trigger") or {}

@@ -39,23 +39,17 @@ def _customer_data(customer: Customer | None) -> tuple[dict, dict]:
 def template_preview(*, template: MessageTemplate, customer: Customer | None) -> dict:
     """The rendered parts of a template for this customer (or the sample one); RenderError when it fails."""
     data, context = _customer_data(customer)
-    unsubscribe = content.public_url("/u/preview/") if template.channel == "email" else ""
-    variables = content.render_context(
+    _, parts = content.message_parts(
+        channel=template.channel,
+        config={},
+        template=template,
         customer=data,
         enrollment_context=context,
         journey={"id": 0, "name": "Preview"},
-        **({"unsubscribe_url": unsubscribe} if unsubscribe else {}),
+        delivery_id=0,
+        node_id="preview",
+        unsubscribe_url=content.public_url("/u/preview/") if template.channel == "email" else "",
     )
-    source = content.content_source(template.channel, {}, template)
-    parts = content.render_parts(template.channel, source, variables, unsubscribe_url=unsubscribe)
-    if template.channel == "webhook" and parts["json"] is None:
-        parts["json"] = content.default_webhook_body(
-            delivery_id=0,
-            customer=data,
-            journey={"id": 0, "name": "Preview"},
-            node_id="preview",
-            enrollment_context=context,
-        )
     return {**EMPTY_PARTS, **parts}
 
 

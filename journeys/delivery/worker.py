@@ -468,30 +468,25 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
         raise RenderError(f"template {row.template_id} no longer exists")
     if template is not None and template.channel != row.channel:
         raise RenderError(f"template {template.id} is for {template.channel}, not {row.channel}")
-    journey = {"id": row.journey_id, "name": row.journey_name}
-    extra = {}
-    unsubscribe = ""
-    if row.channel == "email":
-        unsubscribe = tokens.unsubscribe_url(row.id)
-        extra["unsubscribe_url"] = unsubscribe
-    context = content.render_context(customer=row.customer, enrollment_context=row.context, journey=journey, **extra)
-    source = content.content_source(row.channel, row.payload, template)
-    parts = content.render_parts(row.channel, source, context, unsubscribe_url=unsubscribe)
+    unsubscribe = tokens.unsubscribe_url(row.id) if row.channel == "email" else ""
+    source, parts = content.message_parts(
+        channel=row.channel,
+        config=row.payload,
+        template=template,
+        customer=row.customer,
+        enrollment_context=row.context,
+        journey={"id": row.journey_id, "name": row.journey_name},
+        delivery_id=row.id,
+        node_id=row.node_id,
+        unsubscribe_url=unsubscribe,
+    )
     headers = {}
-    if row.channel == "email" and settings.EMAIL_TRACKING and parts["html"]:
-        parts["html"] = content.add_tracking(
-            parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
-        )
     if row.channel == "email":
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    if row.channel == "webhook" and parts["json"] is None:
-        parts["json"] = content.default_webhook_body(
-            delivery_id=row.id,
-            customer=row.customer,
-            journey=journey,
-            node_id=row.node_id,
-            enrollment_context=row.context,
-        )
+        if settings.EMAIL_TRACKING and parts["html"]:
+            parts["html"] = content.add_tracking(
+                parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
+            )
     config = dict(row.payload)
     if row.channel == "sms" and settings.DELIVERY_CALLBACK_TOKEN:
         config["status_callback"] = content.public_url("/v1/callbacks/sms/")
