@@ -37,6 +37,7 @@ from journeys.delivery.providers import OutgoingMessage, PermanentFailure, Tempo
 from journeys.delivery.rendering import RenderError
 from journeys.engine.state import from_json
 from journeys.models.journeys import idempotency_key
+from journeys.nodes.messages import INLINE_FIELDS
 from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger("journeys.delivery")
@@ -502,8 +503,7 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
 
 
 def _has_inline_content(row: Row) -> bool:
-    keys = {"email": ("subject", "body"), "sms": ("body",), "in_app": ("title", "body"), "webhook": ("url",)}
-    return all(row.payload.get(key) for key in keys.get(row.channel, ()))
+    return all(row.payload.get(key) for key in INLINE_FIELDS.get(row.channel, ()))
 
 
 # --- 3. record
