@@ -6,6 +6,7 @@ token in the link (unsubscribe, tracking), the source's write key and the custom
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -143,14 +144,47 @@ def _in_app_json(message: InAppMessage) -> dict:
     }
 
 
+def _in_app_params(request: HttpRequest) -> dict | JsonResponse:
+    """The query string, and for a POST its JSON or form body on top."""
+    params = request.GET.dict()
+    if request.method != "POST":
+        return params
+    if len(request.body) > 16 * 1024:
+        return _in_app_error(400, "body too large")
+    if request.content_type == "application/json" and request.body:
+        try:
+            body = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return _in_app_error(400, "body is not JSON")
+        if not isinstance(body, dict):
+            return _in_app_error(400, "body must be a JSON object")
+    else:
+        body = request.POST.dict()
+    return {**params, **body}
+
+
+def _in_app_view(view):
+    """The in-app endpoints' shared prelude: answer the CORS preflight, then find the customer the app names."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse(status=204))
+        params = _in_app_params(request)
+        if isinstance(params, JsonResponse):
+            return params
+        customer = _in_app_customer(request, params)
+        if isinstance(customer, JsonResponse):
+            return customer
+        return view(request, customer, *args, **kwargs)
+
+    return wrapper
+
+
 @csrf_exempt  # called by apps with a write key, not by a browser session
 @require_http_methods(["GET", "OPTIONS"])
-def in_app_messages(request: HttpRequest):
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204))
-    customer = _in_app_customer(request, request.GET)
-    if isinstance(customer, JsonResponse):
-        return customer
+@_in_app_view
+def in_app_messages(request: HttpRequest, customer: Customer):
     messages = InAppMessage.objects.filter(customer=customer, dismissed_at__isnull=True)
     if request.GET.get("unread") in ("1", "true"):
         messages = messages.filter(read_at__isnull=True)
@@ -161,24 +195,8 @@ def in_app_messages(request: HttpRequest):
 
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
-def in_app_mark(request: HttpRequest, message_id: int, action: str):
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204))
-    if len(request.body) > 16 * 1024:
-        return _in_app_error(400, "body too large")
-    if request.content_type == "application/json" and request.body:
-        try:
-            params = orjson.loads(request.body)
-        except orjson.JSONDecodeError:
-            return _in_app_error(400, "body is not JSON")
-        if not isinstance(params, dict):
-            return _in_app_error(400, "body must be a JSON object")
-    else:
-        params = request.POST.dict()
-    params = {**request.GET.dict(), **params}
-    customer = _in_app_customer(request, params)
-    if isinstance(customer, JsonResponse):
-        return customer
+@_in_app_view
+def in_app_mark(request: HttpRequest, customer: Customer, message_id: int, action: str):
     message = InAppMessage.objects.filter(id=message_id, customer=customer).first()
     if message is None:
         return _in_app_error(404, "no such message for this customer")
