@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from journeys.delivery.policy import CONSENT_CHANNELS
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
@@ -84,7 +85,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
             scope=scope,
             defaults={"reason": reason[:200], "delivery": delivery},
         )
-        if delivery.channel in ("email", "sms", "in_app") and customer.consent.get(delivery.channel) is not False:
+        if delivery.channel in CONSENT_CHANNELS and customer.consent.get(delivery.channel) is not False:
             customer.consent = {**customer.consent, delivery.channel: False}
             customer.save(update_fields=["consent", "updated_at"])
     if created:
