@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from journeys.delivery import content
 from journeys.delivery.providers import OutgoingMessage, provider_for
-from journeys.models import Customer, Event, MessageTemplate
+from journeys.models import Customer, Event, InAppMessage, MessageTemplate
 
 SAMPLE_CUSTOMER = {
     "id": 0,
@@ -59,9 +59,20 @@ def template_send_test(*, template: MessageTemplate, to: str, customer: Customer
     Raises RenderError, TemporaryFailure or PermanentFailure: the caller shows them.
     """
     parts = template_preview(template=template, customer=customer)
+    if template.channel == "in_app":
+        # Straight into the customer's inbox: there is no address to send to and no delivery row.
+        if customer is None:
+            raise ValueError("in-app test messages go to a customer: give customer_id")
+        stored = InAppMessage.objects.create(
+            customer=customer,
+            title=f"[Test] {parts['title']}"[:300],
+            body=parts["body"][:5000],
+            url=parts["url"][:2000],
+            created_at=timezone.now(),
+        )
+        return f"in-app-{stored.id}"
     if template.channel == "email":
         parts["subject"] = f"[Test] {parts['subject']}"
-    provider = provider_for(template.channel)
     stamp = int(timezone.now().timestamp() * 1000)
     message = OutgoingMessage(
         delivery_id=0,
@@ -70,21 +81,9 @@ def template_send_test(*, template: MessageTemplate, to: str, customer: Customer
         to=to,
         parts=parts,
     )
+    provider = provider_for(template.channel)
     provider.open()
     try:
-        if template.channel == "in_app":
-            if customer is None:
-                raise ValueError("in-app test messages go to a customer: give customer_id")
-            from journeys.models import InAppMessage
-
-            stored = InAppMessage.objects.create(
-                customer=customer,
-                title=f"[Test] {parts['title']}"[:300],
-                body=parts["body"][:5000],
-                url=parts["url"][:2000],
-                created_at=timezone.now(),
-            )
-            return f"in-app-{stored.id}"
         return provider.send(message)
     finally:
         provider.close()
