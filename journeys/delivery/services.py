@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -26,7 +25,7 @@ def _callback_source_id() -> int:
     source = Source.objects.filter(name=CALLBACK_SOURCE_NAME).first()
     if source is None:
         source = Source(name=CALLBACK_SOURCE_NAME)
-        source.set_write_key(secrets.token_urlsafe(24))  # never shown: only the platform writes here
+        source.set_new_write_key()  # never shown: only the platform writes here
         try:
             with transaction.atomic():
                 source.save()
