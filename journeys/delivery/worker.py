@@ -37,6 +37,7 @@ from journeys.delivery.providers import OutgoingMessage, PermanentFailure, Tempo
 from journeys.delivery.rendering import RenderError
 from journeys.engine.state import from_json
 from journeys.models.journeys import idempotency_key
+from journeys.nodes.base import describe_duration
 from journeys.nodes.messages import INLINE_FIELDS
 from journeys.sql import bulk_cursor, json_text
 
@@ -334,8 +335,6 @@ def _check_caps(cursor, rows: list[Row], decisions: Decisions, policy: Policy, n
 
 
 def _describe_window(window: timedelta) -> str:
-    from journeys.nodes.base import describe_duration
-
     return describe_duration(window.total_seconds())
 
 
