@@ -36,6 +36,7 @@ from journeys.delivery.policy import CONSENT_CHANNELS, Policy, current_policy
 from journeys.delivery.providers import OutgoingMessage, PermanentFailure, TemporaryFailure, provider_for
 from journeys.delivery.rendering import RenderError
 from journeys.engine.state import from_json
+from journeys.models import MessageTemplate
 from journeys.models.journeys import idempotency_key
 from journeys.nodes.base import describe_duration
 from journeys.nodes.messages import INLINE_FIELDS
@@ -426,8 +427,6 @@ def _safety_margin() -> float:
 def _templates(ids: set[int]) -> dict:
     if not ids:
         return {}
-    from journeys.models import MessageTemplate
-
     return MessageTemplate.objects.in_bulk(list(ids))
 
 
