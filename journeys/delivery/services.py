@@ -78,15 +78,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     now = timezone.now()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(id=delivery.customer_id)
-        _, created = Suppression.objects.get_or_create(
-            customer=customer,
-            channel=delivery.channel,
-            scope=scope,
-            defaults={"reason": reason[:200], "delivery": delivery},
-        )
-        if delivery.channel in CONSENT_CHANNELS and customer.consent.get(delivery.channel) is not False:
-            customer.consent = {**customer.consent, delivery.channel: False}
-            customer.save(update_fields=["consent", "updated_at"])
+        created = _opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
     if created:
         name = f"{CHANNEL_NAMES.get(delivery.channel, delivery.channel)} Unsubscribed"
         customer_event_record(
@@ -96,6 +88,17 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
             message_id=f"cjo-delivery-{delivery.id}-unsubscribed-{scope}",
             at=now,
         )
+    return created
+
+
+def _opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
+    """Suppress the channel for the customer and withdraw its consent; False if the suppression existed."""
+    _, created = Suppression.objects.get_or_create(
+        customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
+    )
+    if channel in CONSENT_CHANNELS and customer.consent.get(channel) is not False:
+        customer.consent = {**customer.consent, channel: False}
+        customer.save(update_fields=["consent", "updated_at"])
     return created
 
 
@@ -192,13 +195,7 @@ def sms_reply_record(*, phone: str, body: str) -> int:
     for customer in customers:
         if word in STOP_WORDS:
             with transaction.atomic():
-                _, created = Suppression.objects.get_or_create(
-                    customer=customer, channel="sms", scope=Suppression.Scope.ALL, defaults={"reason": REPLIED_STOP}
-                )
-                if customer.consent.get("sms") is not False:
-                    customer.consent = {**customer.consent, "sms": False}
-                    customer.save(update_fields=["consent", "updated_at"])
-            changed += created
+                changed += _opt_out(customer, "sms", Suppression.Scope.ALL, REPLIED_STOP)
         elif word in START_WORDS:
             # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
             deleted, _ = Suppression.objects.filter(customer=customer, channel="sms", reason=REPLIED_STOP).delete()
