@@ -20,7 +20,6 @@ sends them again with the same key, which a provider honouring keys drops as a r
 
 import logging
 import math
-import os
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -35,6 +34,7 @@ from journeys.delivery import content, tokens
 from journeys.delivery.policy import CONSENT_CHANNELS, Policy, current_policy
 from journeys.delivery.providers import OutgoingMessage, PermanentFailure, TemporaryFailure, provider_for
 from journeys.delivery.rendering import RenderError
+from journeys.engine.batch import BatchWriter
 from journeys.engine.state import from_json
 from journeys.models import MessageTemplate
 from journeys.models.journeys import idempotency_key
@@ -44,7 +44,6 @@ from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger("journeys.delivery")
 
-SHARDS = 8
 # Progress is recorded at least this often, so a killed worker leaves few rows to resend.
 FLUSH_EVERY = 50
 
@@ -234,7 +233,7 @@ class Decisions:
             stats[(row.journey_id, row.node_id, f"delivery:skipped:{reason}")] += 1
         for row, _ in self.failed:
             stats[(row.journey_id, row.node_id, "delivery:failed")] += 1
-        _count(cursor, stats, self.now)
+        _count(stats, self.now)
         _release_held(cursor, [(row, "failed") for row, _ in self.failed], self.now)
 
 
@@ -565,7 +564,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
             stats[(outcome.row.journey_id, outcome.row.node_id, "delivery:sent")] += 1
         for outcome in failed:
             stats[(outcome.row.journey_id, outcome.row.node_id, "delivery:failed")] += 1
-        _count(cursor, stats, now)
+        _count(stats, now)
         _release_held(cursor, [(o.row, "next") for o in sent] + [(o.row, "failed") for o in failed], now)
     for outcome in failed:
         logger.warning("delivery %s failed: %s", outcome.row.id, outcome.error)
@@ -575,29 +574,12 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
 _EXISTING_TEMPLATE = "(SELECT t.id FROM journeys_messagetemplate t WHERE t.id = v.template)"
 
 
-def _count(cursor, stats: Counter, now: datetime) -> None:
-    """Per-node delivery counters beside the engine's, so the canvas shows sends and skips per node."""
-    if not stats:
-        return
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    keys = sorted(stats)
-    cursor.execute(
-        "INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
-        " SELECT j, n, m, %s, %s, d FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS t(j, n, m, d)"
-        " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value",
-        [hour, os.getpid() % SHARDS, *_columns([(*key, stats[key]) for key in keys])],
-    )
-    changed = {key[0] for key in keys}
-
-    def announce():
-        from journeys.engine.hooks import counters_changed
-
-        try:
-            counters_changed(changed)
-        except Exception:  # live metrics are best effort
-            logger.debug("could not announce counter changes", exc_info=True)
-
-    transaction.on_commit(announce)
+def _count(stats: Counter, now: datetime) -> None:
+    """Per-node delivery counters, written and announced as the engine's own, so the canvas shows sends and skips."""
+    writer = BatchWriter(now)
+    for (journey_id, node_id, metric), delta in stats.items():
+        writer.count(journey_id, node_id, metric, delta)
+    writer.flush()
 
 
 def _release_held(cursor, finished: list[tuple[Row, str]], now: datetime) -> None:
