@@ -7,5 +7,6 @@ class JourneysConfig(AppConfig):
 
     def ready(self):
         from journeys import nodes
+        from journeys.delivery import checks  # noqa: F401  (registers the delivery settings checks)
 
         nodes.autodiscover()

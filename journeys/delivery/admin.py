@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from journeys.admin import ChannelFilter, ReadOnlyAdmin, pretty_json
-from journeys.delivery import checks as _checks  # noqa: F401  (registers the settings check)
 from journeys.delivery import services
 from journeys.delivery.rendering import RenderError
 from journeys.models import Delivery, InAppMessage, MessageTemplate, Suppression

@@ -13,7 +13,7 @@ from journeys.api.permissions import JourneyAccess
 from journeys.delivery import previews
 from journeys.delivery.providers import PermanentFailure, TemporaryFailure
 from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed
-from journeys.models import Customer, MessageTemplate
+from journeys.models import Customer, JourneyVersion, MessageTemplate
 from journeys.roles import can_read_journeys
 
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,32}$")
@@ -142,8 +142,6 @@ class MessageTemplateViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         template = self.get_object()
-        from journeys.models import JourneyVersion
-
         # Published versions refer to templates by id; deleting one would break their sends.
         in_use = JourneyVersion.objects.filter(journey__status__in=["live", "paused", "closed"]).filter(
             graph__nodes__contains=[{"data": {"config": {"template": template.id}}}]

@@ -5,6 +5,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.html import escape, format_html
 
 from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed, text_from_html
 
@@ -76,8 +77,6 @@ def render_parts(channel: str, source: dict, context: dict, *, unsubscribe_url: 
             raise RenderError("the email has no content")
         if unsubscribe_url and unsubscribe_url not in html:
             # Every email carries a way out, even when the template forgot it.
-            from django.utils.html import escape
-
             link = f'<p style="font-size:12px;color:#666"><a href="{escape(unsubscribe_url)}">Unsubscribe</a></p>'
             html = html + "\n" + link if html.strip() else ""
         if unsubscribe_url and unsubscribe_url not in text:
@@ -97,6 +96,34 @@ def render_parts(channel: str, source: dict, context: dict, *, unsubscribe_url: 
     if channel == "webhook":
         return {"json": render_json(source["json"], context) if source["json"] is not None else None}
     raise RenderError(f"unknown channel {channel!r}")
+
+
+def message_parts(
+    *,
+    channel: str,
+    config: dict,
+    template,
+    customer: dict,
+    enrollment_context: dict | None,
+    journey: dict,
+    delivery_id: int,
+    node_id: str,
+    unsubscribe_url: str = "",
+) -> tuple[dict, dict]:
+    """(sources, rendered parts) of one message, as the worker sends it and a preview shows it."""
+    extra = {"unsubscribe_url": unsubscribe_url} if unsubscribe_url else {}
+    context = render_context(customer=customer, enrollment_context=enrollment_context, journey=journey, **extra)
+    source = content_source(channel, config, template)
+    parts = render_parts(channel, source, context, unsubscribe_url=unsubscribe_url)
+    if channel == "webhook" and parts["json"] is None:
+        parts["json"] = default_webhook_body(
+            delivery_id=delivery_id,
+            customer=customer,
+            journey=journey,
+            node_id=node_id,
+            enrollment_context=enrollment_context,
+        )
+    return source, parts
 
 
 def default_webhook_body(*, delivery_id, customer: dict, journey: dict, node_id: str, enrollment_context: dict):
@@ -136,9 +163,7 @@ def add_tracking(html: str, delivery_id: int, *, keep: str = "", hosts: set[str]
     to point wherever an event sender likes. `keep` (the unsubscribe link) is left alone: it must
     work even when tracking does not.
     """
-    from django.utils.html import escape, format_html
-
-    from journeys.delivery import tokens
+    from journeys.delivery import tokens  # tokens builds its URLs with public_url from here
 
     def rewrite(match: re.Match) -> str:
         url = unescape(match.group(3))

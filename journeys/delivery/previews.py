@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from journeys.delivery import content
 from journeys.delivery.providers import OutgoingMessage, provider_for
-from journeys.models import Customer, Event, MessageTemplate
+from journeys.models import Customer, Event, InAppMessage, MessageTemplate
 
 SAMPLE_CUSTOMER = {
     "id": 0,
@@ -39,23 +39,17 @@ def _customer_data(customer: Customer | None) -> tuple[dict, dict]:
 def template_preview(*, template: MessageTemplate, customer: Customer | None) -> dict:
     """The rendered parts of a template for this customer (or the sample one); RenderError when it fails."""
     data, context = _customer_data(customer)
-    unsubscribe = content.public_url("/u/preview/") if template.channel == "email" else ""
-    variables = content.render_context(
+    _, parts = content.message_parts(
+        channel=template.channel,
+        config={},
+        template=template,
         customer=data,
         enrollment_context=context,
         journey={"id": 0, "name": "Preview"},
-        **({"unsubscribe_url": unsubscribe} if unsubscribe else {}),
+        delivery_id=0,
+        node_id="preview",
+        unsubscribe_url=content.public_url("/u/preview/") if template.channel == "email" else "",
     )
-    source = content.content_source(template.channel, {}, template)
-    parts = content.render_parts(template.channel, source, variables, unsubscribe_url=unsubscribe)
-    if template.channel == "webhook" and parts["json"] is None:
-        parts["json"] = content.default_webhook_body(
-            delivery_id=0,
-            customer=data,
-            journey={"id": 0, "name": "Preview"},
-            node_id="preview",
-            enrollment_context=context,
-        )
     return {**EMPTY_PARTS, **parts}
 
 
@@ -65,9 +59,20 @@ def template_send_test(*, template: MessageTemplate, to: str, customer: Customer
     Raises RenderError, TemporaryFailure or PermanentFailure: the caller shows them.
     """
     parts = template_preview(template=template, customer=customer)
+    if template.channel == "in_app":
+        # Straight into the customer's inbox: there is no address to send to and no delivery row.
+        if customer is None:
+            raise ValueError("in-app test messages go to a customer: give customer_id")
+        stored = InAppMessage.objects.create(
+            customer=customer,
+            title=f"[Test] {parts['title']}"[:300],
+            body=parts["body"][:5000],
+            url=parts["url"][:2000],
+            created_at=timezone.now(),
+        )
+        return f"in-app-{stored.id}"
     if template.channel == "email":
         parts["subject"] = f"[Test] {parts['subject']}"
-    provider = provider_for(template.channel)
     stamp = int(timezone.now().timestamp() * 1000)
     message = OutgoingMessage(
         delivery_id=0,
@@ -76,21 +81,9 @@ def template_send_test(*, template: MessageTemplate, to: str, customer: Customer
         to=to,
         parts=parts,
     )
+    provider = provider_for(template.channel)
     provider.open()
     try:
-        if template.channel == "in_app":
-            if customer is None:
-                raise ValueError("in-app test messages go to a customer: give customer_id")
-            from journeys.models import InAppMessage
-
-            stored = InAppMessage.objects.create(
-                customer=customer,
-                title=f"[Test] {parts['title']}"[:300],
-                body=parts["body"][:5000],
-                url=parts["url"][:2000],
-                created_at=timezone.now(),
-            )
-            return f"in-app-{stored.id}"
         return provider.send(message)
     finally:
         provider.close()

@@ -126,19 +126,32 @@ class ConsoleSmsProvider(Provider):
         return f"console-{message.idempotency_key}"
 
 
-class TwilioSmsProvider(Provider):
-    """A Twilio-style HTTP API: form POST to .../Accounts/{sid}/Messages.json with Basic auth."""
-
-    channel = "sms"
-    concurrency = 4
+class HttpProvider(Provider):
+    """A provider that POSTs over keep-alive connections, one cache per sending thread."""
 
     def __init__(self):
         self._local = threading.local()
+        # Every thread's cache, so close() (called from the worker's thread) reaches them all.
+        self._caches: list[net.ConnectionCache] = []
 
     def _cache(self) -> net.ConnectionCache:
         if not hasattr(self._local, "cache"):
             self._local.cache = net.ConnectionCache()
+            self._caches.append(self._local.cache)
         return self._local.cache
+
+    def close(self):
+        for cache_ in self._caches:
+            cache_.close()
+        self._caches.clear()
+        self._local = threading.local()
+
+
+class TwilioSmsProvider(HttpProvider):
+    """A Twilio-style HTTP API: form POST to .../Accounts/{sid}/Messages.json with Basic auth."""
+
+    channel = "sms"
+    concurrency = 4
 
     def send(self, message: OutgoingMessage) -> str:
         sid, token = settings.SMS_ACCOUNT_SID, settings.SMS_AUTH_TOKEN
@@ -168,26 +181,12 @@ class TwilioSmsProvider(Provider):
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise PermanentFailure("the SMS provider answered without a message sid") from None
 
-    def close(self):
-        if hasattr(self._local, "cache"):
-            self._local.cache.close()
 
-
-class WebhookProvider(Provider):
+class WebhookProvider(HttpProvider):
     """POST signed JSON to the node's URL (see docs/delivery.md for verifying the signature)."""
 
     channel = "webhook"
     concurrency = 8
-
-    def __init__(self):
-        self._local = threading.local()
-        self._caches: list[net.ConnectionCache] = []
-
-    def _cache(self) -> net.ConnectionCache:
-        if not hasattr(self._local, "cache"):
-            self._local.cache = net.ConnectionCache()
-            self._caches.append(self._local.cache)
-        return self._local.cache
 
     def send(self, message: OutgoingMessage) -> str:
         if not settings.WEBHOOK_SIGNING_SECRET:
@@ -211,12 +210,6 @@ class WebhookProvider(Provider):
         status, response_headers, data = _post(self._cache(), target, body, headers, settings.WEBHOOK_TIMEOUT)
         _raise_for_status(status, response_headers, data)
         return response_headers.get("X-Request-Id", "")[:255] or f"http-{status}"
-
-    def close(self):
-        for cache_ in self._caches:
-            cache_.close()
-        self._caches.clear()
-        self._local = threading.local()
 
 
 class InAppProvider(Provider):

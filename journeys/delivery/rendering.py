@@ -13,6 +13,8 @@ write keys, so rendering is kept to what a message needs:
 - sources and outputs are size-limited; any failure is a RenderError for that one message.
 """
 
+from html import unescape
+
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils.html import strip_tags
 
@@ -29,8 +31,8 @@ class RenderError(Exception):
     """A template that cannot be rendered for this customer: bad syntax, a blocked tag, too large."""
 
 
-class Text(str):
-    """A string from customer data whose methods templates cannot reach or call."""
+class _Sealed:
+    """Public attributes out of reach: templates see the value, never its methods."""
 
     __slots__ = ()
 
@@ -42,6 +44,12 @@ class Text(str):
     def __dir__(self):
         # Django re-raises an AttributeError for a name dir() lists; list none.
         return []
+
+
+class Text(_Sealed, str):
+    """A string from customer data whose methods templates cannot reach or call."""
+
+    __slots__ = ()
 
 
 class Record:
@@ -77,18 +85,10 @@ class Record:
         return []
 
 
-class Items(tuple):
+class Items(_Sealed, tuple):
     """A JSON array seen from a template: iterable and indexable, its methods out of reach."""
 
     __slots__ = ()
-
-    def __getattribute__(self, name):
-        if not name.startswith("_"):
-            raise AttributeError(name)
-        return super().__getattribute__(name)
-
-    def __dir__(self):
-        return []
 
 
 def sandboxed(value, depth: int = 0):
@@ -167,6 +167,4 @@ def text_from_html(html: str) -> str:
     """A readable plain-text part for an email written only in HTML."""
     text = html.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n").replace("</p>", "\n\n")
     lines = [line.strip() for line in strip_tags(text).splitlines()]
-    from html import unescape
-
     return unescape("\n".join(lines)).strip()

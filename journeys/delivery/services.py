@@ -2,12 +2,12 @@
 
 import hashlib
 import logging
-import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from journeys.delivery.policy import CONSENT_CHANNELS
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
@@ -25,7 +25,7 @@ def _callback_source_id() -> int:
     source = Source.objects.filter(name=CALLBACK_SOURCE_NAME).first()
     if source is None:
         source = Source(name=CALLBACK_SOURCE_NAME)
-        source.set_write_key(secrets.token_urlsafe(24))  # never shown: only the platform writes here
+        source.set_new_write_key()  # never shown: only the platform writes here
         try:
             with transaction.atomic():
                 source.save()
@@ -78,15 +78,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     now = timezone.now()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(id=delivery.customer_id)
-        _, created = Suppression.objects.get_or_create(
-            customer=customer,
-            channel=delivery.channel,
-            scope=scope,
-            defaults={"reason": reason[:200], "delivery": delivery},
-        )
-        if delivery.channel in ("email", "sms", "in_app") and customer.consent.get(delivery.channel) is not False:
-            customer.consent = {**customer.consent, delivery.channel: False}
-            customer.save(update_fields=["consent", "updated_at"])
+        created = _opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
     if created:
         name = f"{CHANNEL_NAMES.get(delivery.channel, delivery.channel)} Unsubscribed"
         customer_event_record(
@@ -99,8 +91,20 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     return created
 
 
-def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = None, **details) -> None:
-    """A provider's status report (delivered, bounced, opened, clicked, failed, complained) on a delivery.
+def _opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
+    """Suppress the channel for the customer and withdraw its consent; False if the suppression existed."""
+    _, created = Suppression.objects.get_or_create(
+        customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
+    )
+    if channel in CONSENT_CHANNELS and customer.consent.get(channel) is not False:
+        customer.consent = {**customer.consent, channel: False}
+        customer.save(update_fields=["consent", "updated_at"])
+    return created
+
+
+def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None, **details) -> bool:
+    """A provider's status report (delivered, bounced, opened, clicked, failed, complained) on a delivery;
+    False when there is no such delivery.
 
     Updates the row's status and timestamps, suppresses addresses that hard-bounced or
     complained, and records an event on the customer ("Email Opened", "SMS Delivered"...).
@@ -110,7 +114,10 @@ def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = No
     at = at or timezone.now()
     fields: dict = {}
     with transaction.atomic():
-        row = Delivery.objects.select_for_update().get(id=delivery.id)
+        # Read here, under the lock, so callers pass only the id and the row is not fetched twice.
+        row = Delivery.objects.select_for_update().filter(id=delivery_id).first()
+        if row is None:
+            return False
         if kind == "delivered" and row.status in (Delivery.Status.SENT, Delivery.Status.SENDING):
             fields = {"status": Delivery.Status.DELIVERED, "delivered_at": at}
         elif kind == "bounced":
@@ -141,6 +148,7 @@ def delivery_callback(*, delivery: Delivery, kind: str, at: datetime | None = No
     suffix = "-" + hashlib.sha256(properties.get("url", "").encode()).hexdigest()[:16] if kind == "clicked" else ""
     message_id = f"cjo-delivery-{row.id}-{kind}{suffix}"
     customer_event_record(customer=row.customer, name=name, properties=properties, message_id=message_id, at=at)
+    return True
 
 
 def _detail(details: dict, default: str) -> str:
@@ -167,9 +175,7 @@ def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = 
     if fields:
         message.save(update_fields=sorted(set(fields)))
         if message.delivery_id and read:
-            delivery = Delivery.objects.filter(id=message.delivery_id).first()
-            if delivery is not None:
-                delivery_callback(delivery=delivery, kind="opened", at=now)
+            delivery_callback(delivery_id=message.delivery_id, kind="opened", at=now)
     return message
 
 
@@ -189,13 +195,7 @@ def sms_reply_record(*, phone: str, body: str) -> int:
     for customer in customers:
         if word in STOP_WORDS:
             with transaction.atomic():
-                _, created = Suppression.objects.get_or_create(
-                    customer=customer, channel="sms", scope=Suppression.Scope.ALL, defaults={"reason": REPLIED_STOP}
-                )
-                if customer.consent.get("sms") is not False:
-                    customer.consent = {**customer.consent, "sms": False}
-                    customer.save(update_fields=["consent", "updated_at"])
-            changed += created
+                changed += _opt_out(customer, "sms", Suppression.Scope.ALL, REPLIED_STOP)
         elif word in START_WORDS:
             # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
             deleted, _ = Suppression.objects.filter(customer=customer, channel="sms", reason=REPLIED_STOP).delete()

@@ -6,6 +6,7 @@ token in the link (unsubscribe, tracking), the source's write key and the custom
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -71,9 +72,7 @@ def _masked(address: str) -> str:
 def track_open(request: HttpRequest, token: str):
     found = tokens.from_tracking_token(token)
     if found:
-        delivery = Delivery.objects.filter(id=found[0]).first()
-        if delivery is not None:
-            services.delivery_callback(delivery=delivery, kind="opened")
+        services.delivery_callback(delivery_id=found[0], kind="opened")
     response = HttpResponse(PIXEL, content_type="image/gif")
     response["Cache-Control"] = "no-store"
     return response
@@ -85,9 +84,7 @@ def track_click(request: HttpRequest, token: str):
     if not found or not found[1].lower().startswith(("http://", "https://")):
         return HttpResponseBadRequest("This link is not valid.")
     delivery_id, url = found
-    delivery = Delivery.objects.filter(id=delivery_id).first()
-    if delivery is not None:
-        services.delivery_callback(delivery=delivery, kind="clicked", url=url)
+    services.delivery_callback(delivery_id=delivery_id, kind="clicked", url=url)
     # Only URLs this server signed get here, so this is no open redirect.
     return HttpResponseRedirect(url)
 
@@ -147,14 +144,47 @@ def _in_app_json(message: InAppMessage) -> dict:
     }
 
 
+def _in_app_params(request: HttpRequest) -> dict | JsonResponse:
+    """The query string, and for a POST its JSON or form body on top."""
+    params = request.GET.dict()
+    if request.method != "POST":
+        return params
+    if len(request.body) > 16 * 1024:
+        return _in_app_error(400, "body too large")
+    if request.content_type == "application/json" and request.body:
+        try:
+            body = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return _in_app_error(400, "body is not JSON")
+        if not isinstance(body, dict):
+            return _in_app_error(400, "body must be a JSON object")
+    else:
+        body = request.POST.dict()
+    return {**params, **body}
+
+
+def _in_app_view(view):
+    """The in-app endpoints' shared prelude: answer the CORS preflight, then find the customer the app names."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse(status=204))
+        params = _in_app_params(request)
+        if isinstance(params, JsonResponse):
+            return params
+        customer = _in_app_customer(request, params)
+        if isinstance(customer, JsonResponse):
+            return customer
+        return view(request, customer, *args, **kwargs)
+
+    return wrapper
+
+
 @csrf_exempt  # called by apps with a write key, not by a browser session
 @require_http_methods(["GET", "OPTIONS"])
-def in_app_messages(request: HttpRequest):
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204))
-    customer = _in_app_customer(request, request.GET)
-    if isinstance(customer, JsonResponse):
-        return customer
+@_in_app_view
+def in_app_messages(request: HttpRequest, customer: Customer):
     messages = InAppMessage.objects.filter(customer=customer, dismissed_at__isnull=True)
     if request.GET.get("unread") in ("1", "true"):
         messages = messages.filter(read_at__isnull=True)
@@ -165,24 +195,8 @@ def in_app_messages(request: HttpRequest):
 
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
-def in_app_mark(request: HttpRequest, message_id: int, action: str):
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204))
-    if len(request.body) > 16 * 1024:
-        return _in_app_error(400, "body too large")
-    if request.content_type == "application/json" and request.body:
-        try:
-            params = orjson.loads(request.body)
-        except orjson.JSONDecodeError:
-            return _in_app_error(400, "body is not JSON")
-        if not isinstance(params, dict):
-            return _in_app_error(400, "body must be a JSON object")
-    else:
-        params = request.POST.dict()
-    params = {**request.GET.dict(), **params}
-    customer = _in_app_customer(request, params)
-    if isinstance(customer, JsonResponse):
-        return customer
+@_in_app_view
+def in_app_mark(request: HttpRequest, customer: Customer, message_id: int, action: str):
     message = InAppMessage.objects.filter(id=message_id, customer=customer).first()
     if message is None:
         return _in_app_error(404, "no such message for this customer")
@@ -228,20 +242,18 @@ def _apply_callback(event, *, channel: str) -> str:
         return "no such delivery"
     deliveries = Delivery.objects.filter(channel=channel)
     if event.get("delivery_id") is not None:
-        delivery = deliveries.filter(id=_int(event["delivery_id"])).first()
+        deliveries = deliveries.filter(id=_int(event["delivery_id"]))
     else:
-        delivery = (
-            deliveries.filter(provider_message_id=str(event.get("message_id") or "")[:255])
-            .exclude(provider_message_id="")
-            .first()
-        )
-    if delivery is None:
+        message_id = str(event.get("message_id") or "")[:255]
+        deliveries = deliveries.filter(provider_message_id=message_id).exclude(provider_message_id="")
+    delivery_id = deliveries.values_list("id", flat=True).first()
+    if delivery_id is None:
         return "no such delivery"
     at = parse_datetime(str(event.get("timestamp") or "")) or timezone.now()
     if timezone.is_naive(at):
         at = at.replace(tzinfo=UTC)
     services.delivery_callback(
-        delivery=delivery,
+        delivery_id=delivery_id,
         kind=kind,
         at=at,
         url=str(event.get("url") or "")[:2000],
@@ -267,24 +279,28 @@ def twilio_signature(url: str, params: dict, auth_token: str) -> str:
 SMS_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
 
 
-def _sms_request_ok(request: HttpRequest, params: dict) -> bool:
+def _sms_params(request: HttpRequest) -> dict | HttpResponse:
+    """The form fields of a size-checked request signed Twilio's way (or with the callback bearer token)."""
+    if len(request.body) > MAX_CALLBACK_BYTES:
+        return HttpResponse(status=413)
+    params = request.POST.dict()
     signature = request.headers.get("X-Twilio-Signature", "")
     url = settings.PUBLIC_URL.rstrip("/") + request.get_full_path()
     signed = bool(settings.SMS_AUTH_TOKEN) and hmac.compare_digest(
         twilio_signature(url, params, settings.SMS_AUTH_TOKEN).encode(), signature.encode()
     )
-    return signed or _bearer_ok(request)
+    if not (signed or _bearer_ok(request)):
+        return HttpResponse("unauthorized", status=401)
+    return params
 
 
 @csrf_exempt
 @require_POST
 def sms_callback(request: HttpRequest):
     """Twilio-style status callbacks: form fields MessageSid and MessageStatus, signed with the auth token."""
-    if len(request.body) > MAX_CALLBACK_BYTES:
-        return HttpResponse(status=413)
-    params = request.POST.dict()
-    if not _sms_request_ok(request, params):
-        return HttpResponse("unauthorized", status=401)
+    params = _sms_params(request)
+    if isinstance(params, HttpResponse):
+        return params
     kind = SMS_STATUSES.get(params.get("MessageStatus", ""))
     if kind is None:
         return HttpResponse(status=204)  # queued, sending, sent: nothing to record
@@ -298,11 +314,9 @@ def sms_callback(request: HttpRequest):
 @require_POST
 def sms_inbound(request: HttpRequest):
     """Texts customers send back (Twilio-style From and Body): STOP opts out, START opts back in."""
-    if len(request.body) > MAX_CALLBACK_BYTES:
-        return HttpResponse(status=413)
-    params = request.POST.dict()
-    if not _sms_request_ok(request, params):
-        return HttpResponse("unauthorized", status=401)
+    params = _sms_params(request)
+    if isinstance(params, HttpResponse):
+        return params
     if NUL in params.get("From", "") + params.get("Body", ""):
         return HttpResponse("NUL characters are not allowed", status=400)
     services.sms_reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])

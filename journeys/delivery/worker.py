@@ -20,7 +20,6 @@ sends them again with the same key, which a provider honouring keys drops as a r
 
 import logging
 import math
-import os
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -35,13 +34,16 @@ from journeys.delivery import content, tokens
 from journeys.delivery.policy import CONSENT_CHANNELS, Policy, current_policy
 from journeys.delivery.providers import OutgoingMessage, PermanentFailure, TemporaryFailure, provider_for
 from journeys.delivery.rendering import RenderError
+from journeys.engine.batch import BatchWriter
 from journeys.engine.state import from_json
+from journeys.models import MessageTemplate
 from journeys.models.journeys import idempotency_key
+from journeys.nodes.base import describe_duration
+from journeys.nodes.messages import INLINE_FIELDS
 from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger("journeys.delivery")
 
-SHARDS = 8
 # Progress is recorded at least this often, so a killed worker leaves few rows to resend.
 FLUSH_EVERY = 50
 
@@ -115,6 +117,8 @@ def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
         if not ids:
             return claim
         rows = _load(cursor, ids)
+        for row in rows:
+            row.recipient = _recipient(row)
         decisions = Decisions(now)
         fresh = [row for row in rows if row.status == "queued"]
         for row in rows:
@@ -126,8 +130,6 @@ def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
         sendable = [row for row in rows if row.id not in decisions.decided]
         _throttle(cursor, sendable, decisions, policy, now)
         claim.rows = [row for row in rows if row.id not in decisions.decided]
-        for row in claim.rows:
-            row.recipient = _recipient(row)
         decisions.write(cursor, claim)
         claim.skipped, claim.held = len(decisions.skipped), len(decisions.held)
     return claim
@@ -231,7 +233,7 @@ class Decisions:
             stats[(row.journey_id, row.node_id, f"delivery:skipped:{reason}")] += 1
         for row, _ in self.failed:
             stats[(row.journey_id, row.node_id, "delivery:failed")] += 1
-        _count(cursor, stats, self.now)
+        _count(stats, self.now)
         _release_held(cursor, [(row, "failed") for row, _ in self.failed], self.now)
 
 
@@ -269,7 +271,7 @@ def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy,
         channel, customer = row.channel, row.customer
         scopes = suppressed.get((customer["id"], channel), set())
         transactional = _transactional(row)
-        if channel in ("email", "sms") and not _recipient(row):
+        if channel in ("email", "sms") and not row.recipient:
             kind = "email address" if channel == "email" else "phone number"
             decisions.skip(row, "no_address", f"the customer has no {kind}")
         elif "all" in scopes:
@@ -333,8 +335,6 @@ def _check_caps(cursor, rows: list[Row], decisions: Decisions, policy: Policy, n
 
 
 def _describe_window(window: timedelta) -> str:
-    from journeys.nodes.base import describe_duration
-
     return describe_duration(window.total_seconds())
 
 
@@ -426,8 +426,6 @@ def _safety_margin() -> float:
 def _templates(ids: set[int]) -> dict:
     if not ids:
         return {}
-    from journeys.models import MessageTemplate
-
     return MessageTemplate.objects.in_bulk(list(ids))
 
 
@@ -468,30 +466,25 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
         raise RenderError(f"template {row.template_id} no longer exists")
     if template is not None and template.channel != row.channel:
         raise RenderError(f"template {template.id} is for {template.channel}, not {row.channel}")
-    journey = {"id": row.journey_id, "name": row.journey_name}
-    extra = {}
-    unsubscribe = ""
-    if row.channel == "email":
-        unsubscribe = tokens.unsubscribe_url(row.id)
-        extra["unsubscribe_url"] = unsubscribe
-    context = content.render_context(customer=row.customer, enrollment_context=row.context, journey=journey, **extra)
-    source = content.content_source(row.channel, row.payload, template)
-    parts = content.render_parts(row.channel, source, context, unsubscribe_url=unsubscribe)
+    unsubscribe = tokens.unsubscribe_url(row.id) if row.channel == "email" else ""
+    source, parts = content.message_parts(
+        channel=row.channel,
+        config=row.payload,
+        template=template,
+        customer=row.customer,
+        enrollment_context=row.context,
+        journey={"id": row.journey_id, "name": row.journey_name},
+        delivery_id=row.id,
+        node_id=row.node_id,
+        unsubscribe_url=unsubscribe,
+    )
     headers = {}
-    if row.channel == "email" and settings.EMAIL_TRACKING and parts["html"]:
-        parts["html"] = content.add_tracking(
-            parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
-        )
     if row.channel == "email":
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    if row.channel == "webhook" and parts["json"] is None:
-        parts["json"] = content.default_webhook_body(
-            delivery_id=row.id,
-            customer=row.customer,
-            journey=journey,
-            node_id=row.node_id,
-            enrollment_context=row.context,
-        )
+        if settings.EMAIL_TRACKING and parts["html"]:
+            parts["html"] = content.add_tracking(
+                parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
+            )
     config = dict(row.payload)
     if row.channel == "sms" and settings.DELIVERY_CALLBACK_TOKEN:
         config["status_callback"] = content.public_url("/v1/callbacks/sms/")
@@ -507,8 +500,7 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
 
 
 def _has_inline_content(row: Row) -> bool:
-    keys = {"email": ("subject", "body"), "sms": ("body",), "in_app": ("title", "body"), "webhook": ("url",)}
-    return all(row.payload.get(key) for key in keys.get(row.channel, ()))
+    return all(row.payload.get(key) for key in INLINE_FIELDS.get(row.channel, ()))
 
 
 # --- 3. record
@@ -533,10 +525,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                     now,
                     now,
                     *_columns(
-                        [
-                            (o.row.id, o.provider_message_id, json_text(o.rendered), _template_column(o.row))
-                            for o in sent
-                        ]
+                        [(o.row.id, o.provider_message_id, json_text(o.rendered), o.row.template_id) for o in sent]
                     ),
                 ],
             )
@@ -564,7 +553,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                     now,
                     *_columns(
                         [
-                            (o.row.id, o.error, json_text(o.rendered) if o.rendered else None, _template_column(o.row))
+                            (o.row.id, o.error, json_text(o.rendered) if o.rendered else None, o.row.template_id)
                             for o in failed
                         ]
                     ),
@@ -575,7 +564,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
             stats[(outcome.row.journey_id, outcome.row.node_id, "delivery:sent")] += 1
         for outcome in failed:
             stats[(outcome.row.journey_id, outcome.row.node_id, "delivery:failed")] += 1
-        _count(cursor, stats, now)
+        _count(stats, now)
         _release_held(cursor, [(o.row, "next") for o in sent] + [(o.row, "failed") for o in failed], now)
     for outcome in failed:
         logger.warning("delivery %s failed: %s", outcome.row.id, outcome.error)
@@ -585,33 +574,12 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
 _EXISTING_TEMPLATE = "(SELECT t.id FROM journeys_messagetemplate t WHERE t.id = v.template)"
 
 
-def _template_column(row: Row) -> int | None:
-    return row.template_id
-
-
-def _count(cursor, stats: Counter, now: datetime) -> None:
-    """Per-node delivery counters beside the engine's, so the canvas shows sends and skips per node."""
-    if not stats:
-        return
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    keys = sorted(stats)
-    cursor.execute(
-        "INSERT INTO journeys_nodestat AS s (journey_id, node_id, metric, hour, shard, value)"
-        " SELECT j, n, m, %s, %s, d FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS t(j, n, m, d)"
-        " ON CONFLICT (journey_id, node_id, metric, hour, shard) DO UPDATE SET value = s.value + EXCLUDED.value",
-        [hour, os.getpid() % SHARDS, *_columns([(*key, stats[key]) for key in keys])],
-    )
-    changed = {key[0] for key in keys}
-
-    def announce():
-        from journeys.engine.hooks import counters_changed
-
-        try:
-            counters_changed(changed)
-        except Exception:  # live metrics are best effort
-            logger.debug("could not announce counter changes", exc_info=True)
-
-    transaction.on_commit(announce)
+def _count(stats: Counter, now: datetime) -> None:
+    """Per-node delivery counters, written and announced as the engine's own, so the canvas shows sends and skips."""
+    writer = BatchWriter(now)
+    for (journey_id, node_id, metric), delta in stats.items():
+        writer.count(journey_id, node_id, metric, delta)
+    writer.flush()
 
 
 def _release_held(cursor, finished: list[tuple[Row, str]], now: datetime) -> None:

@@ -296,10 +296,6 @@ class Delivery(models.Model):
     def __str__(self):
         return f"{self.channel} to {self.customer} ({self.status})"
 
-    @property
-    def idempotency_key(self) -> str:
-        return idempotency_key(self.id)
-
 
 def idempotency_key(delivery_id: int) -> str:
     """The key sent with every attempt of one delivery, so a provider can drop repeats."""

@@ -4,6 +4,8 @@ Content is either a MessageTemplate (`template`) or the node's inline fields. No
 rendered here: the engine only records the intent, so its transaction stays cheap.
 """
 
+from datetime import timedelta
+
 from rest_framework import serializers
 
 from journeys.nodes import register
@@ -98,6 +100,7 @@ class WebhookConfig(MessageConfig):
     channel = "webhook"
     inline_fields = ("url",)
 
+    # Required whether or not a template is chosen: a template only gives the body.
     url = serializers.URLField(max_length=2000, help_text="Receives a signed POST (see docs/delivery.md).")
     template = _template_field("webhook")
     body = serializers.JSONField(
@@ -109,12 +112,6 @@ class WebhookConfig(MessageConfig):
         default=False,
         help_text="Hold customers here until the webhook is delivered (then next) or finally fails (then failed).",
     )
-
-    def validate(self, data):
-        # The URL is always the node's: a template only gives the body.
-        if data.get("template") is None:
-            data.pop("template", None)
-        return data
 
 
 class InAppConfig(MarketingConfig):
@@ -166,8 +163,6 @@ class SendWebhook(SendNode):
         intent = SendMessage(self.channel, dict(ctx.config))
         if not ctx.config.get("wait_for_outcome"):
             return Outcome.go("next", "queued webhook", intents=[intent])
-        from datetime import timedelta
-
         # The delivery worker wakes the customer through next or failed once the outcome is final.
         outcome = Outcome.wait(
             until=ctx.now + timedelta(seconds=WEBHOOK_HOLD_SECONDS),
@@ -183,3 +178,8 @@ class SendInApp(SendNode):
     kind, label, channel = "send_in_app", "In-app message", "in_app"
     description = "Shows a message in your app the next time the customer opens it."
     Config = InAppConfig
+
+
+# The node fields that make a message without a template, per channel: the worker falls back
+# to them when a node's template was deleted.
+INLINE_FIELDS = {c.channel: c.inline_fields for c in (EmailConfig, SmsConfig, InAppConfig, WebhookConfig)}

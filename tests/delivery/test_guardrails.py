@@ -197,3 +197,22 @@ def test_a_send_rate_limit_spreads_a_burst_and_drops_nothing(source, settings):
     arrivals = sorted(r.headers["X-CJO-Timestamp"] for r in receiver.requests)
     per_second = max(arrivals.count(second) for second in set(arrivals))
     assert per_second <= 21
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DELIVERY_FREQUENCY_CAPS", "email:3 per week"),
+        ("DELIVERY_RATE_LIMITS", "sms:ten"),
+        ("DELIVERY_QUIET_HOURS", "25:00-08:00"),
+    ],
+)
+def test_a_mistyped_guardrail_setting_fails_the_system_check_naming_the_variable(settings, name, value):
+    # A typo must stop the start rather than silently send without the guardrail.
+    from django.core import checks
+
+    setattr(settings, name, value)
+
+    errors = [error for error in checks.run_checks() if error.id == "journeys.E101"]
+
+    assert len(errors) == 1 and name in errors[0].msg

@@ -92,3 +92,21 @@ def test_an_opt_out_from_in_app_messages_is_honoured(source, app_source):
 
     assert (delivery_of("ada").status, delivery_of("ada").skip_reason) == ("skipped", "no_consent")
     assert not InAppMessage.objects.exists()
+
+
+def test_a_browser_app_may_call_from_its_own_origin(source, app_source, client):
+    # Web apps fetch their inbox from their own site: the preflight carries no credentials and
+    # every answer, errors included, must let the page read it.
+    deliver(source)
+    message_id = InAppMessage.objects.get().id
+
+    for path in ("/v1/in-app/messages", f"/v1/in-app/messages/{message_id}/read"):
+        preflight = client.options(path, HTTP_ORIGIN="https://app.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+        assert preflight.status_code == 204
+        assert preflight["Access-Control-Allow-Origin"] == "*"
+        assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+
+    refused = client.get("/v1/in-app/messages?userId=ada", **auth("wrong-key"))
+    assert refused.status_code == 401 and refused["Access-Control-Allow-Origin"] == "*"
+    read = client.post(f"/v1/in-app/messages/{message_id}/read?userId=ada", **auth("app-key"))
+    assert read.status_code == 200 and read["Access-Control-Allow-Origin"] == "*"

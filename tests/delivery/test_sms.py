@@ -122,3 +122,26 @@ def test_a_stop_reply_opts_the_number_out_of_every_text_and_start_lifts_it(sourc
     enter(source, "ada", event="Again")
     send_all()
     assert len(sms_provider.requests) == 1
+
+
+def test_closing_the_sms_provider_closes_the_connections_its_send_threads_opened(sms_provider, monkeypatch):
+    # The worker sends from a pool of threads and closes the provider from its own thread;
+    # a connection left open per send thread would leak one socket per batch.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from journeys.delivery import net
+    from journeys.delivery.providers import OutgoingMessage, TwilioSmsProvider
+
+    closed = []
+    original = net.ConnectionCache.close
+    monkeypatch.setattr(net.ConnectionCache, "close", lambda self: closed.append(self) or original(self))
+    provider = TwilioSmsProvider()
+    message = OutgoingMessage(
+        delivery_id=1, idempotency_key="k-1", customer_id=1, to="+447700900123", parts={"body": "hi"}
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(provider.send, message).result() == "SM0123abc"
+
+    provider.close()
+
+    assert len(closed) == 1

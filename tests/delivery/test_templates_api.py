@@ -88,6 +88,24 @@ def test_send_test_delivers_a_real_email_to_the_given_address(settings):
     assert bad.status_code == 400
 
 
+def test_send_test_of_an_in_app_template_lands_in_the_named_customers_inbox():
+    from journeys.models import InAppMessage
+
+    ada = make_customer(external_id="ada", attributes={"first_name": "Ada"})
+    template = MessageTemplate.objects.create(
+        name="Promo", channel="in_app", subject="Hi {{ customer.first_name }}", body="20% off"
+    )
+
+    response = api(MARKETERS).post(f"/api/templates/{template.id}/send-test/", {"to": "ada"})
+    unknown = api(MARKETERS).post(f"/api/templates/{template.id}/send-test/", {"to": "nobody"})
+
+    assert response.status_code == 200, response.json()
+    [message] = InAppMessage.objects.all()
+    assert message.customer == ada and message.title == "[Test] Hi Ada" and message.body == "20% off"
+    assert response.json()["provider_message_id"] == f"in-app-{message.id}"
+    assert unknown.status_code == 400
+
+
 def test_the_node_catalog_offers_the_template_field_with_widget_hints():
     from journeys.api.node_catalog import node_type_catalog
 
