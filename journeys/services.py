@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from journeys import nodes
-from journeys.engine.batch import GAUGE_HOUR, BatchWriter
+from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.hooks import engine_wake
@@ -21,6 +21,7 @@ from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.journey_settings import clean_settings
 from journeys.models import Customer, Journey, JourneyVersion
+from journeys.selectors import FIRST_FLOW_HOUR
 
 EXPORT_FORMAT = "cjo.journey"
 EXPORT_VERSION = 1
@@ -420,7 +421,7 @@ def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None =
             row = cursor.fetchone()
             if full or row is None:
                 cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
-                since = GAUGE_HOUR + timedelta(hours=1)
+                since = FIRST_FLOW_HOUR
             elif row[0] < through:
                 since = row[0]
             else:
