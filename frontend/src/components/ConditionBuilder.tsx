@@ -33,7 +33,7 @@ interface ConditionProps {
 }
 
 /** Reads a typed value: numbers, booleans, null and JSON stay typed; anything else is text. */
-export function parseLooseValue(text: string): unknown {
+function parseLooseValue(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return '';
   try {

@@ -58,7 +58,7 @@ export function portsOf(kind: NodeKind | undefined, config: Record<string, unkno
 }
 
 /** A field's starting value in a new node: its default, or an empty value of its type. */
-export function initialValue(field: FieldSpec): unknown {
+function initialValue(field: FieldSpec): unknown {
   if (field.default !== undefined) return structuredClone(field.default);
   if (!field.required) return undefined;
   switch (field.type) {

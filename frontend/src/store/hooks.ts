@@ -6,7 +6,7 @@ import { saveDraft } from './actions';
 import { isReadOnly, useJourneyStore } from './journeyStore';
 
 /** How long the draft waits after the last change before it is saved. */
-export const AUTOSAVE_DELAY_MS = 800;
+const AUTOSAVE_DELAY_MS = 800;
 
 /** Saves the draft a moment after the last change, and warns before leaving with unsaved work. */
 export function useAutosave() {

@@ -16,9 +16,6 @@ import type { JourneyEdge, JourneyGraph, JourneyNode, JourneyNodeData } from '..
 import { layoutGraph } from '../lib/layout';
 import type { MetricMode } from '../lib/metrics';
 
-export type { JourneyGraph };
-export { edgeIdFor };
-
 export type SaveState = 'saved' | 'unsaved' | 'saving' | 'failed';
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'refused';
 export type MetricRange = 'all' | '24h' | '1h';
