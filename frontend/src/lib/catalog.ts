@@ -99,3 +99,11 @@ export function isShown(field: FieldSpec, siblings: readonly FieldSpec[], values
     return allowed.includes(value);
   });
 }
+
+/** A copy of `values` with one field set; `undefined` removes the key, as the server expects it absent. */
+export function withField(values: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> {
+  const next = { ...values };
+  if (value === undefined) delete next[name];
+  else next[name] = value;
+  return next;
+}
