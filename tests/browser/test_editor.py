@@ -3,12 +3,14 @@
 import base64
 import json
 import urllib.request
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from journeys import roles
-from journeys.models import Journey
+from journeys.models import Journey, NodeStat
 from tests.factories import make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.browser
@@ -125,8 +127,19 @@ def test_a_marketer_builds_publishes_and_watches_a_journey(page, live_server_url
     expect(count(page, "send_email", "exited")).to_have_text("100%")
     expect(page.locator('.react-flow__edge[data-id="e-wait-next-send_email"]')).to_contain_text("100%")
     page.get_by_label("Show").select_option("counts")
+    # Three customers who entered days ago count in all time, not in the last hour.
+    NodeStat.objects.create(
+        journey=journey,
+        node_id="event_trigger",
+        metric="entered",
+        hour=(timezone.now() - timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        shard=0,
+        value=3,
+    )
     page.get_by_label("Time range").select_option("1h")
     expect(count(page, "event_trigger", "entered")).to_have_text("2")
+    page.get_by_label("Time range").select_option("all")
+    expect(count(page, "event_trigger", "entered")).to_have_text("5")
     assert artifact_path("editor.png").stat().st_size > 0
 
 
