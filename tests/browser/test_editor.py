@@ -11,16 +11,12 @@ from playwright.sync_api import expect
 
 from journeys import roles
 from journeys.models import Journey, NodeStat
+from tests.browser.helpers import field, open_editor, select
 from tests.factories import make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.browser
 
 WRITE_KEY = "editor-browser-write-key"
-
-
-def open_editor(page, live_server_url, journey):
-    page.goto(f"{live_server_url}/journeys/{journey.pk}/")
-    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
 
 
 def drop_from_palette(page, kind: str, x: int, y: int) -> None:
@@ -34,16 +30,6 @@ def connect(page, source: str, port: str, target: str) -> None:
     handle = page.locator(f'.react-flow__node[data-id="{source}"] .react-flow__handle[data-handleid="{port}"]')
     handle.drag_to(page.locator(f'.react-flow__node[data-id="{target}"] .react-flow__handle.target'))
     expect(page.locator(f'.react-flow__edge[data-id="e-{source}-{port}-{target}"]')).to_have_count(1)
-
-
-def select(page, node_id: str) -> None:
-    page.locator(f'.react-flow__node[data-id="{node_id}"] [data-testid="node-label"]').click()
-    expect(page.locator(".inspector")).to_have_attribute("data-node-id", node_id)
-    expect(page.locator(".react-flow__node.selected")).to_have_count(1)
-
-
-def field(page, name: str):
-    return page.locator(f'.inspector [data-field="{name}"]')
 
 
 def track(live_server_url: str, user_id: str, event: str) -> None:
