@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from journeys import nodes
@@ -20,7 +20,7 @@ from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.journey_settings import clean_settings
-from journeys.models import Customer, Journey, JourneyVersion
+from journeys.models import Customer, Journey, JourneyVersion, NodeStat
 from journeys.selectors import FIRST_FLOW_HOUR
 
 EXPORT_FORMAT = "cjo.journey"
@@ -414,7 +414,10 @@ def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None =
     if full is None:
         full = now.astimezone(UTC).hour == 0
     with_totals = 0
-    for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
+    # Only journeys with counters: for the others (drafts never published) a refresh would take
+    # a lock and run its statements to add nothing.
+    counted = Journey.objects.filter(Exists(NodeStat.objects.filter(journey=OuterRef("pk"))))
+    for journey_id in counted.order_by("pk").values_list("pk", flat=True).iterator():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TOTALS_LOCK, journey_id % 2**31])
             cursor.execute("SELECT through FROM journeys_nodestattotal WHERE journey_id = %s LIMIT 1", [journey_id])
