@@ -28,22 +28,19 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
 
 from common import (
     ROOT,
-    free_port,
     graph_node,
     log,
     percentile,
     reset_bench_database,
+    running_server,
     setup_django,
     use_bench_database,
-    wait_for_server,
 )
 
 POLL_SECONDS = 0.005
@@ -188,35 +185,16 @@ def main() -> None:
     reset_bench_database(database)
     journey_id, event, write_key, source = prepare(args.nodes)
 
-    port = free_port()
-    env = {**os.environ, "DEBUG": "1"}
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    engine = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from journeys.engine.loop import run_engine; run_engine(seconds=3600)",
-        ],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "cjo_site.settings"},
-    )
     seen_at: dict[int, float] = {}
     notified_at: list[float] = []
     stop = threading.Event()
-    base = f"http://127.0.0.1:{port}"
-    editor_url = f"{base}/journeys/{journey_id}/"
     loads, delays, socket_delays, notify_delays = [], [], [], []
     try:
         from playwright.sync_api import sync_playwright
 
-        wait_for_server(port, time.monotonic() + 30)
-        with sync_playwright() as playwright:
+        with running_server(engine_seconds=3600) as (port, _server), sync_playwright() as playwright:
+            base = f"http://127.0.0.1:{port}"
+            editor_url = f"{base}/journeys/{journey_id}/"
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             context.add_init_script(RECORD_SOCKET)
@@ -271,10 +249,6 @@ def main() -> None:
             browser.close()
     finally:
         stop.set()
-        for process in (server, engine):
-            process.terminate()
-        for process in (server, engine):
-            process.wait(timeout=20)
         # Events keep their source, so it is retired rather than deleted; the journey stops so
         # later runs' engines have nothing of it to do.
         source.is_active = False

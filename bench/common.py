@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -116,3 +118,40 @@ def wait_for_server(port: int, deadline: float) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("the server did not start")
+
+
+@contextmanager
+def running_server(
+    *, engine_seconds: float | None = None, processes: int | None = None
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """Run `manage.py web` on a free port, and with `engine_seconds` one engine worker for that long.
+
+    Yields (port, web process) once the port accepts connections; both are stopped on the way out,
+    whatever happened inside.
+    """
+    port = free_port()
+    env = {**os.environ, "DEBUG": "1"}
+    command = [sys.executable, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)]
+    if processes:
+        command += ["--processes", str(processes)]
+    started = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        if engine_seconds is not None:
+            engine = (
+                "import django; django.setup(); from journeys.engine.loop import run_engine;"
+                f" run_engine(seconds={engine_seconds})"
+            )
+            started.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", engine],
+                    cwd=ROOT,
+                    env={**env, "DJANGO_SETTINGS_MODULE": "cjo_site.settings"},
+                )
+            )
+        wait_for_server(port, time.monotonic() + 30)
+        yield port, started[0]
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=20)

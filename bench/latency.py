@@ -13,23 +13,18 @@ import argparse
 import base64
 import http.client
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
 
 from common import (
-    ROOT,
-    free_port,
     graph_node,
     log,
     percentile,
     reset_bench_database,
+    running_server,
     setup_django,
     use_bench_database,
-    wait_for_server,
 )
 
 BATCH = 10
@@ -114,43 +109,19 @@ def main() -> None:
     write_key = source.set_new_write_key()
     source.save()
 
-    port = free_port()
-    env = {**os.environ, "DEBUG": "1"}
-    python = sys.executable
-    server = subprocess.Popen(
-        [python, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    engine = subprocess.Popen(
-        [
-            python,
-            "-c",
-            "import django; django.setup(); from journeys.engine.loop import run_engine;"
-            f" run_engine(seconds={args.seconds + 20})",
-        ],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "cjo_site.settings"},
-    )
     sent_at, seen_at, errors = {}, {}, []
     stop = threading.Event()
     try:
-        wait_for_server(port, time.monotonic() + 30)
-        watch = threading.Thread(target=watcher, args=(journey_id, seen_at, stop), daemon=True)
-        watch.start()
-        log(f"posting {args.rate} events/s for {args.seconds:.0f} s")
-        sender(port, write_key, event_name, args.rate, args.seconds, sent_at, errors)
-        deadline = time.monotonic() + 10
-        while len(seen_at) < len(sent_at) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with running_server(engine_seconds=args.seconds + 20) as (port, _server):
+            watch = threading.Thread(target=watcher, args=(journey_id, seen_at, stop), daemon=True)
+            watch.start()
+            log(f"posting {args.rate} events/s for {args.seconds:.0f} s")
+            sender(port, write_key, event_name, args.rate, args.seconds, sent_at, errors)
+            deadline = time.monotonic() + 10
+            while len(seen_at) < len(sent_at) and time.monotonic() < deadline:
+                time.sleep(0.05)
     finally:
         stop.set()
-        for process in (server, engine):
-            process.terminate()
-        for process in (server, engine):
-            process.wait(timeout=20)
 
     latencies = [(seen_at[user] - began) * 1000 for user, began in sent_at.items() if user in seen_at]
     figures = {

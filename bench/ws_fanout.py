@@ -25,22 +25,19 @@ the hourly counter-totals job before the subscribers connect, as production woul
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import time
 import uuid
 
 from common import (
     ROOT,
-    free_port,
     graph_node,
     log,
     percentile,
     reset_bench_database,
+    running_server,
     setup_django,
     use_bench_database,
-    wait_for_server,
 )
 
 CONNECT_CONCURRENCY = 50
@@ -256,21 +253,10 @@ def main() -> None:
 
         node_stat_totals_refresh()
 
-    port = free_port()
-    command = [sys.executable, str(ROOT / "manage.py"), "web", "--host", "127.0.0.1", "--port", str(port)]
-    if args.processes:
-        command += ["--processes", str(args.processes)]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, "DEBUG": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_for_server(port, time.monotonic() + 30)
+    with running_server(processes=args.processes) as (port, server):
         time.sleep(1.0)  # every daphne process up, not only the first
         log(f"{args.clients} subscribers, {args.rate:g} commits/s for {args.seconds:g} s")
         figures = asyncio.run(run_clients(args, port, journey_id, session, server))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     log(
         f"  delay p50 {figures['delay_p50_ms']} ms, p95 {figures['delay_p95_ms']} ms, max {figures['delay_max_ms']} ms;"

@@ -94,7 +94,7 @@ def journey_new(request):
     if len(name) > NAME_MAX_LENGTH:
         messages.error(request, f"A journey name has at most {NAME_MAX_LENGTH} characters.")
         return _back_to_list(request)
-    if "\x00" in name:
+    if selectors.NUL in name:
         messages.error(request, "A journey name cannot contain a NUL character.")
         return _back_to_list(request)
     journey = services.journey_create(name=name, user=request.user)

@@ -15,8 +15,9 @@ SEARCH_MAX_LENGTH = 100
 # would refuse to send it).
 NUL = "\x00"
 SUGGESTIONS = 50
-# The report pages' own counters (exits by reason, wait times) are not live canvas metrics.
-REPORT_ONLY_METRICS = ("exit:", "dwell:")
+# The report pages' own counters (exits by reason, wait times) are not live canvas metrics; they
+# are most of a journey's counter rows, so the live reads leave them out before summing.
+LIVE_METRICS_ONLY = " AND {table}.metric NOT LIKE 'exit:%%' AND {table}.metric NOT LIKE 'dwell:%%'"
 # Attribute keys are read from a sample of profiles, never from the whole table.
 ATTRIBUTE_SAMPLE_NEWEST = 2000
 ATTRIBUTE_SAMPLE_RANDOM = 3000
@@ -29,19 +30,18 @@ def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str
     """
     counters: dict[str, dict[str, int]] = defaultdict(dict)
     if since is None:
-        rows = [row[1:] for row in _all_time_counters([journey_id], gauges=True)]
+        rows = [row[1:] for row in _all_time_counters([journey_id], gauges=True, live_only=True)]
     else:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT node_id, metric, sum(value) FROM journeys_nodestat"
-                " WHERE journey_id = %s AND (hour = %s OR hour >= %s)"
-                " AND metric NOT LIKE 'exit:%%' AND metric NOT LIKE 'dwell:%%' GROUP BY node_id, metric",
+                "SELECT s.node_id, s.metric, sum(s.value) FROM journeys_nodestat s"
+                f" WHERE s.journey_id = %s AND (s.hour = %s OR s.hour >= %s){LIVE_METRICS_ONLY.format(table='s')}"
+                " GROUP BY s.node_id, s.metric",
                 [journey_id, GAUGE_HOUR, since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)],
             )
             rows = cursor.fetchall()
     for node_id, metric, value in rows:
-        if not metric.startswith(REPORT_ONLY_METRICS):
-            counters[node_id][metric] = int(value)
+        counters[node_id][metric] = int(value)
     return dict(counters)
 
 
@@ -49,13 +49,17 @@ def node_counters(journey_id: int, *, since: datetime | None = None) -> dict[str
 FIRST_FLOW_HOUR = GAUGE_HOUR + timedelta(hours=1)
 
 
-def _all_time_counters(journey_ids: list[int], *, metrics: list[str] | None = None, gauges: bool = False) -> list:
+def _all_time_counters(
+    journey_ids: list[int], *, metrics: list[str] | None = None, gauges: bool = False, live_only: bool = False
+) -> list:
     """(journey_id, node_id, metric, value) rows: NodeStatTotal plus the hourly rows from its `through` on.
 
     One statement, so a refresh committing meanwhile cannot make an hour count twice or not at
     all. The hourly part reads only the last few hours through the (journey, hour) index.
     """
     only = " AND {table}.metric = ANY(%(metrics)s)" if metrics is not None else ""
+    if live_only:
+        only += LIVE_METRICS_ONLY
     gauge_rows = (
         " UNION ALL SELECT g.journey_id, g.node_id, g.metric, g.value FROM journeys_nodestat g"
         " WHERE g.journey_id = ANY(%(ids)s) AND g.hour = %(gauge)s"

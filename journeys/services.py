@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from journeys import nodes
-from journeys.engine.batch import GAUGE_HOUR, BatchWriter
+from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.graphs import compiled_version
 from journeys.engine.hooks import engine_wake
@@ -20,7 +20,8 @@ from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.journey_settings import clean_settings
-from journeys.models import Customer, Journey, JourneyVersion
+from journeys.models import Customer, Journey, JourneyVersion, NodeStat
+from journeys.selectors import FIRST_FLOW_HOUR
 
 EXPORT_FORMAT = "cjo.journey"
 EXPORT_VERSION = 1
@@ -413,14 +414,17 @@ def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None =
     if full is None:
         full = now.astimezone(UTC).hour == 0
     with_totals = 0
-    for journey_id in Journey.objects.order_by("pk").values_list("pk", flat=True).iterator():
+    # Only journeys with counters: for the others (drafts never published) a refresh would take
+    # a lock and run its statements to add nothing.
+    counted = Journey.objects.filter(Exists(NodeStat.objects.filter(journey=OuterRef("pk"))))
+    for journey_id in counted.order_by("pk").values_list("pk", flat=True).iterator():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TOTALS_LOCK, journey_id % 2**31])
             cursor.execute("SELECT through FROM journeys_nodestattotal WHERE journey_id = %s LIMIT 1", [journey_id])
             row = cursor.fetchone()
             if full or row is None:
                 cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
-                since = GAUGE_HOUR + timedelta(hours=1)
+                since = FIRST_FLOW_HOUR
             elif row[0] < through:
                 since = row[0]
             else:

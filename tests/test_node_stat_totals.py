@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from journeys import selectors, services
 from journeys.engine.batch import GAUGE_HOUR
@@ -131,3 +132,17 @@ def test_a_journey_without_counters_gets_no_totals():
     assert not NodeStatTotal.objects.filter(journey=journey).exists()
     assert selectors.node_counters(journey.pk) == {}
     assert selectors.journey_totals([journey]) == {journey.pk: {"entered": 0, "active": 0, "converted": 0}}
+
+
+def test_journeys_without_counters_cost_the_refresh_nothing(journey):
+    add_counters(journey, hours=3)
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            services.node_stat_totals_refresh(now=NOW, full=True)
+        return len(captured.captured_queries)
+
+    alone = statements()
+    for number in range(5):
+        services.journey_create(name=f"Draft {number}")
+    assert statements() == alone

@@ -43,17 +43,11 @@ def describe_field(name: str, field: serializers.Field) -> dict:
             name: list(values) if isinstance(values, list | tuple) else [values]
             for name, values in style["when"].items()
         }
-    if isinstance(field, serializers.ListSerializer):
+    if isinstance(field, serializers.ListSerializer | serializers.ListField):
         description["type"] = "list"
+        # Entries of a nested serializer list their fields; a list of plain values (a wait
+        # window's weekdays) has one item field, named "value".
         description["item"] = describe_serializer(field.child)
-        for limit in ("min_length", "max_length"):
-            if getattr(field, limit, None) is not None:
-                description[limit] = getattr(field, limit)
-        return description
-    if isinstance(field, serializers.ListField):
-        # A list of plain values (a wait window's weekdays): its one item field is named "value".
-        description["type"] = "list"
-        description["item"] = [describe_field("value", field.child)]
         for limit in ("min_length", "max_length"):
             if getattr(field, limit, None) is not None:
                 description[limit] = getattr(field, limit)
@@ -111,19 +105,21 @@ def switched_ports(node_type) -> dict[str, str]:
 
 
 def node_type_catalog() -> list[dict]:
-    return [
-        {
-            "kind": node_type.kind,
-            "label": node_type.label,
-            "category": node_type.category,
-            "description": node_type.description,
-            "ports": list(node_type.ports),
-            "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
-            "port_field": dynamic_port_rule(node_type)[0],
-            "extra_ports": dynamic_port_rule(node_type)[1],
-            "ports_when": switched_ports(node_type),
-            "waits": node_type.waits,
-            "config": describe_serializer(node_type.Config()),
-        }
-        for node_type in nodes.all_types()
-    ]
+    return [_describe_kind(node_type) for node_type in nodes.all_types()]
+
+
+def _describe_kind(node_type) -> dict:
+    port_field, extra_ports = dynamic_port_rule(node_type)
+    return {
+        "kind": node_type.kind,
+        "label": node_type.label,
+        "category": node_type.category,
+        "description": node_type.description,
+        "ports": list(node_type.ports),
+        "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
+        "port_field": port_field,
+        "extra_ports": extra_ports,
+        "ports_when": switched_ports(node_type),
+        "waits": node_type.waits,
+        "config": describe_serializer(node_type.Config()),
+    }

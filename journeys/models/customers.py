@@ -167,7 +167,7 @@ class EventName(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # Migration 0007 also adds `eventname_upper_prefix` on upper(name) text_pattern_ops, for
+        # Migration 0010 also adds `eventname_upper_prefix` on upper(name) text_pattern_ops, for
         # case-insensitive prefix search (`istartswith`); Django's OpClass cannot express it here.
 
     def __str__(self):

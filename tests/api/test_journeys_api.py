@@ -717,8 +717,7 @@ def test_marketers_and_admins_can_write(role):
 
 def test_an_unsafe_request_without_the_csrf_token_is_refused():
     # The default test client skips CSRF checks; a browser session must send the token.
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(role=roles.MARKETERS))
+    client = logged_in(roles.MARKETERS, enforce_csrf_checks=True)
 
     response = post(client, "/api/journeys/", {"name": "Forged"})
 

@@ -3,22 +3,20 @@
 import base64
 import json
 import urllib.request
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from journeys import roles
-from journeys.models import Journey
+from journeys.models import Journey, NodeStat
+from tests.browser.helpers import field, open_editor, select
 from tests.factories import make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.browser
 
 WRITE_KEY = "editor-browser-write-key"
-
-
-def open_editor(page, live_server_url, journey):
-    page.goto(f"{live_server_url}/journeys/{journey.pk}/")
-    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
 
 
 def drop_from_palette(page, kind: str, x: int, y: int) -> None:
@@ -32,16 +30,6 @@ def connect(page, source: str, port: str, target: str) -> None:
     handle = page.locator(f'.react-flow__node[data-id="{source}"] .react-flow__handle[data-handleid="{port}"]')
     handle.drag_to(page.locator(f'.react-flow__node[data-id="{target}"] .react-flow__handle.target'))
     expect(page.locator(f'.react-flow__edge[data-id="e-{source}-{port}-{target}"]')).to_have_count(1)
-
-
-def select(page, node_id: str) -> None:
-    page.locator(f'.react-flow__node[data-id="{node_id}"] [data-testid="node-label"]').click()
-    expect(page.locator(".inspector")).to_have_attribute("data-node-id", node_id)
-    expect(page.locator(".react-flow__node.selected")).to_have_count(1)
-
-
-def field(page, name: str):
-    return page.locator(f'.inspector [data-field="{name}"]')
 
 
 def track(live_server_url: str, user_id: str, event: str) -> None:
@@ -125,8 +113,19 @@ def test_a_marketer_builds_publishes_and_watches_a_journey(page, live_server_url
     expect(count(page, "send_email", "exited")).to_have_text("100%")
     expect(page.locator('.react-flow__edge[data-id="e-wait-next-send_email"]')).to_contain_text("100%")
     page.get_by_label("Show").select_option("counts")
+    # Three customers who entered days ago count in all time, not in the last hour.
+    NodeStat.objects.create(
+        journey=journey,
+        node_id="event_trigger",
+        metric="entered",
+        hour=(timezone.now() - timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        shard=0,
+        value=3,
+    )
     page.get_by_label("Time range").select_option("1h")
     expect(count(page, "event_trigger", "entered")).to_have_text("2")
+    page.get_by_label("Time range").select_option("all")
+    expect(count(page, "event_trigger", "entered")).to_have_text("5")
     assert artifact_path("editor.png").stat().st_size > 0
 
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from journeys import roles
 from journeys.models import MessageTemplate
-from tests.browser.test_editor import field, open_editor, select
+from tests.browser.helpers import field, open_editor, select
 from tests.factories import make_graph, make_journey, make_user, node
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,8 @@ from cjo_site.asgi import application
 from journeys import roles
 from journeys.engine.batch import GAUGE_HOUR
 from journeys.models import NodeStat
-from tests.factories import make_graph, make_journey, make_user, node
+from tests.engine.helpers import run, send
+from tests.factories import make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -282,9 +283,6 @@ def test_long_lists_of_journeys_are_split_into_payloads_postgresql_accepts():
 
 
 def test_the_engine_announces_counter_changes_once_its_transaction_commits(monkeypatch):
-    from tests.engine.helpers import run, send
-    from tests.factories import make_graph, make_journey, make_source, node
-
     announced = []
     monkeypatch.setattr("canvas.metrics.metrics_changed", lambda ids: announced.append(set(ids)))
     journey = make_journey(
@@ -295,3 +293,28 @@ def test_the_engine_announces_counter_changes_once_its_transaction_commits(monke
     run()
 
     assert announced and all(ids == {journey.pk} for ids in announced)
+
+
+def test_an_engine_step_updates_the_socket_without_any_other_nudge():
+    live = make_journey(
+        graph=make_graph([node("t", "event_trigger", {"event": "Go"}), node("x", "exit")], [("t", "next", "x")])
+    )
+    source = make_source()
+    headers = headers_for(make_user(role=roles.REVIEWERS))
+
+    async def scenario():
+        communicator, snapshot = await open_socket(live.id, headers)
+        # Only once this process's listener has answered a NOTIFY is it sure to hear the engine's.
+        await notify_until_update(communicator, live.id)
+        await asyncio.sleep(1.1)  # past the one-update-a-second limit, so the step's update goes at once
+        await sync_to_async(send)(source, {"userId": "ada", "event": "Go"})
+        await sync_to_async(run)()
+        update = await next_message(communicator, 3)
+        await communicator.disconnect()
+        return snapshot, update
+
+    snapshot, update = async_to_sync(scenario)()
+    assert snapshot["nodes"] == {}
+    assert update is not None, "the engine's step never reached the socket"
+    assert update["nodes"]["t"]["entered"] == 1
+    assert update["nodes"]["x"]["exited"] == 1

@@ -18,6 +18,14 @@ const CHANNELS = ['email', 'sms', 'push', 'in_app'];
 
 type Condition = Record<string, unknown>;
 
+/** What a group's add buttons put at its end: a new leaf of each type, or a nested group. */
+const ADDABLE: [string, () => Condition][] = [
+  ['+ Attribute', () => ({ type: 'attribute', attribute: '', op: 'eq', value: '' })],
+  ['+ Event', () => ({ type: 'event', event: '', min_count: 1 })],
+  ['+ Consent', () => ({ type: 'consent', channel: 'email' })],
+  ['+ Group', () => ({ any: [] })],
+];
+
 interface ConditionProps {
   value: Condition;
   onChange: (value: Condition) => void;
@@ -25,7 +33,7 @@ interface ConditionProps {
 }
 
 /** Reads a typed value: numbers, booleans, null and JSON stay typed; anything else is text. */
-export function parseLooseValue(text: string): unknown {
+function parseLooseValue(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return '';
   try {
@@ -101,26 +109,11 @@ function ConditionNode({ value, onChange, disabled, onRemove }: ConditionProps &
         ))}
         {!disabled && (
           <div className="condition__add">
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => set([...children, { type: 'attribute', attribute: '', op: 'eq', value: '' }])}
-            >
-              + Attribute
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => set([...children, { type: 'event', event: '', min_count: 1 }])}
-            >
-              + Event
-            </button>
-            <button type="button" className="secondary" onClick={() => set([...children, { type: 'consent', channel: 'email' }])}>
-              + Consent
-            </button>
-            <button type="button" className="secondary" onClick={() => set([...children, { any: [] }])}>
-              + Group
-            </button>
+            {ADDABLE.map(([label, fresh]) => (
+              <button key={label} type="button" className="secondary" onClick={() => set([...children, fresh()])}>
+                {label}
+              </button>
+            ))}
           </div>
         )}
       </div>

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { FieldSpec } from '../api/types';
-import { initialConfig, isShown } from '../lib/catalog';
+import { initialConfig, isShown, withField } from '../lib/catalog';
 import { splitDuration, toSeconds, UNITS, type DurationUnit } from '../lib/duration';
 import { ConditionBuilder } from './ConditionBuilder';
 import { AttributePicker, EventPicker, TemplatePicker } from './pickers';
@@ -282,12 +282,7 @@ function ObjectEditor({
             field={f}
             value={value[f.name]}
             disabled={disabled}
-            onChange={(v) => {
-              const next = { ...value };
-              if (v === undefined) delete next[f.name];
-              else next[f.name] = v;
-              onChange(next);
-            }}
+            onChange={(v) => onChange(withField(value, f.name, v))}
           />
         ))}
     </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-export const SHORTCUTS: Array<[string, string]> = [
+const SHORTCUTS: Array<[string, string]> = [
   ['Drag from the palette', 'Add a step (or click it to add in the middle)'],
   ['Drag from a port to a step', 'Connect'],
   ['Delete / Backspace', 'Delete the selected steps and connections'],

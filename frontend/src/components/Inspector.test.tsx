@@ -1,10 +1,8 @@
-import { ReactFlowProvider } from '@xyflow/react';
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NodeKind } from '../api/types';
 import { useJourneyStore } from '../store/journeyStore';
-import { Inspector } from './Inspector';
+import { inspectorHarness, setValue } from '../test/inspector';
 
 const WAIT: NodeKind = {
   kind: 'wait',
@@ -58,76 +56,35 @@ const BRANCH: NodeKind = {
   config: [{ name: 'rule', type: 'condition', required: true, label: 'Rule', help: '' }],
 };
 
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
-  useJourneyStore.getState().reset();
-  useJourneyStore.getState().setCatalog([WAIT, SPLIT, BRANCH]);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-function show(kind: string, config: Record<string, unknown>) {
-  useJourneyStore.getState().loadJourney('1', {
-    nodes: [{ id: 'n', type: 'journey', position: { x: 0, y: 0 }, data: { kind, label: '', config } }],
-    edges: [],
-  });
-  const render = () => {
-    const node = useJourneyStore.getState().nodes[0]!;
-    root.render(
-      <ReactFlowProvider>
-        <Inspector node={node} />
-      </ReactFlowProvider>,
-    );
-  };
-  act(render);
-  return { rerender: () => act(render), config: () => useJourneyStore.getState().nodes[0]!.data.config };
-}
-
-function change(element: Element | null, value: string) {
-  if (!(element instanceof HTMLInputElement || element instanceof HTMLSelectElement)) throw new Error('no input');
-  const proto = element instanceof HTMLInputElement ? HTMLInputElement.prototype : HTMLSelectElement.prototype;
-  act(() => {
-    Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(element, value);
-    element.dispatchEvent(new Event(element instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
-  });
-}
+const { container, show } = inspectorHarness([WAIT, SPLIT, BRANCH]);
 
 describe('Inspector', () => {
   it('stores a duration in seconds from an amount and a unit', () => {
     const view = show('wait', { mode: 'duration' });
 
-    change(container.querySelector('[data-field="seconds"] select'), 'days');
-    change(container.querySelector('[data-field="seconds"] input'), '3');
+    setValue(container().querySelector('[data-field="seconds"] select'), 'days');
+    setValue(container().querySelector('[data-field="seconds"] input'), '3');
 
     expect(view.config()).toEqual({ mode: 'duration', seconds: 259_200 });
   });
 
   it('shows only the fields of the chosen mode', () => {
     const view = show('wait', { mode: 'duration' });
-    expect(container.querySelector('[data-field="seconds"]')).not.toBeNull();
-    expect(container.querySelector('[data-field="source"]')).toBeNull();
+    expect(container().querySelector('[data-field="seconds"]')).not.toBeNull();
+    expect(container().querySelector('[data-field="source"]')).toBeNull();
 
-    change(container.querySelector('[data-field="mode"] select'), 'until');
+    setValue(container().querySelector('[data-field="mode"] select'), 'until');
     view.rerender();
 
-    expect(container.querySelector('[data-field="seconds"]')).toBeNull();
-    expect(container.querySelector('[data-field="source"]')).not.toBeNull();
+    expect(container().querySelector('[data-field="seconds"]')).toBeNull();
+    expect(container().querySelector('[data-field="source"]')).not.toBeNull();
   });
 
   it('adds list entries and totals variant weights', () => {
     const view = show('split', { variants: [{ key: 'A', weight: 50 }, { key: 'B', weight: 30 }] });
-    expect(container.querySelector('[data-testid="weights-total"]')?.textContent).toContain('80 (should be 100)');
+    expect(container().querySelector('[data-testid="weights-total"]')?.textContent).toContain('80 (should be 100)');
 
-    const add = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Add variant');
+    const add = [...container().querySelectorAll('button')].find((b) => b.textContent === 'Add variant');
     act(() => add?.click());
     view.rerender();
 
@@ -137,10 +94,10 @@ describe('Inspector', () => {
   it('builds a condition from the buttons of the builder', () => {
     const view = show('branch', { rule: { all: [] } });
 
-    const add = [...container.querySelectorAll('button')].find((b) => b.textContent === '+ Attribute');
+    const add = [...container().querySelectorAll('button')].find((b) => b.textContent === '+ Attribute');
     act(() => add?.click());
     view.rerender();
-    change(container.querySelector('.condition__leaf input[aria-label="Value"]'), '42');
+    setValue(container().querySelector('.condition__leaf input[aria-label="Value"]'), '42');
 
     expect(view.config()).toEqual({ rule: { all: [{ type: 'attribute', attribute: '', op: 'eq', value: 42 }] } });
   });
@@ -153,14 +110,14 @@ describe('Inspector', () => {
     });
     show('wait', { mode: 'duration' });
 
-    expect(container.querySelector('[data-field-error="seconds"]')?.textContent).toBe('Required when mode is duration.');
+    expect(container().querySelector('[data-field-error="seconds"]')?.textContent).toBe('Required when mode is duration.');
   });
 
   it('duplicates the step next to itself', () => {
     show('wait', { mode: 'duration', seconds: 60 });
     useJourneyStore.getState().selectOnly('n');
 
-    const duplicate = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Duplicate step');
+    const duplicate = [...container().querySelectorAll('button')].find((b) => b.textContent === 'Duplicate step');
     act(() => duplicate?.click());
 
     const copy = useJourneyStore.getState().nodes.find((n) => n.id === 'n-2');

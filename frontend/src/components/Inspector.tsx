@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { isShown } from '../lib/catalog';
+import { isShown, withField } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
 import { isReadOnly, useJourneyStore } from '../store/journeyStore';
 import { CustomersAtNode } from './CustomersAtNode';
@@ -28,12 +28,7 @@ export function Inspector({ node }: { node: JourneyNode }) {
     }
   }
   const otherIssues = issues.filter((i) => !(i.code === 'invalid_config' && i.field && fieldErrors.get(i.field) === i.message));
-  const setField = (name: string, value: unknown) => {
-    const config = { ...node.data.config };
-    if (value === undefined) delete config[name];
-    else config[name] = value;
-    update(node.id, { config });
-  };
+  const setField = (name: string, value: unknown) => update(node.id, { config: withField(node.data.config, name, value) });
 
   return (
     <aside className="inspector" aria-label="Inspector" data-node-id={node.id}>

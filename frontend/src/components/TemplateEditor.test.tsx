@@ -1,10 +1,8 @@
-import { ReactFlowProvider } from '@xyflow/react';
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { NodeKind } from '../api/types';
 import { useJourneyStore } from '../store/journeyStore';
-import { Inspector } from './Inspector';
+import { inspectorHarness, setValue } from '../test/inspector';
 
 const SEND_EMAIL: NodeKind = {
   kind: 'send_email',
@@ -40,8 +38,8 @@ interface Call {
 type Answer = { status: number; body: unknown };
 type Route = (call: Call) => Answer | undefined;
 
-let container: HTMLDivElement;
-let root: Root;
+const harness = inspectorHarness([SEND_EMAIL]);
+const container = harness.container;
 let calls: Call[];
 
 /** Answers fetches from the routes, first match wins; anything unrouted is a 404. */
@@ -68,20 +66,6 @@ const route =
 
 const listWith = (...results: unknown[]) => route('GET', '/api/templates/?channel=email', { status: 200, body: { count: results.length, results } });
 
-beforeEach(() => {
-  vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
-  useJourneyStore.getState().reset();
-  useJourneyStore.getState().setCatalog([SEND_EMAIL]);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-  vi.unstubAllGlobals();
-});
 
 async function settle() {
   // Lets the mocked fetches resolve and React apply what they set.
@@ -93,36 +77,15 @@ async function settle() {
 }
 
 async function show(config: Record<string, unknown>) {
-  useJourneyStore.getState().loadJourney('1', {
-    nodes: [{ id: 'mail', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'send_email', label: '', config } }],
-    edges: [],
-  });
-  const render = () => {
-    const node = useJourneyStore.getState().nodes[0]!;
-    root.render(
-      <ReactFlowProvider>
-        <Inspector node={node} />
-      </ReactFlowProvider>,
-    );
-  };
-  act(render);
+  const view = harness.show('send_email', config, 'mail');
   await settle();
-  // The picker calls onChange on the store; the inspector is drawn again as the app would.
-  return { rerender: () => act(render), config: () => useJourneyStore.getState().nodes[0]!.data.config };
+  // The picker calls onChange on the store; view.rerender draws the inspector again as the app would.
+  return view;
 }
 
 const button = (label: string, scope: ParentNode = document) =>
   [...scope.querySelectorAll('button')].find((b) => b.textContent === label);
 const dialog = () => document.querySelector<HTMLElement>('[role="dialog"][aria-label="Template"]');
-
-function type(element: Element | null | undefined, value: string) {
-  if (!(element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement)) throw new Error('no input');
-  const proto = element instanceof HTMLInputElement ? HTMLInputElement.prototype : HTMLTextAreaElement.prototype;
-  act(() => {
-    Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(element, value);
-    element.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
 
 const field = (name: string) => dialog()?.querySelector(`[data-template-field="${name}"] input, [data-template-field="${name}"] textarea`);
 
@@ -146,9 +109,9 @@ describe('TemplateEditor in the inspector', () => {
     await click(button('New template'));
     expect(dialog()?.textContent).toContain('New email template');
     expect(dialog()?.querySelector('[data-template-field="html"]')).not.toBeNull();
-    type(field('name'), 'Spring sale');
-    type(field('subject'), 'Hello {{ customer.first_name }}');
-    type(field('html'), '<p>Sale</p>');
+    setValue(field('name'), 'Spring sale');
+    setValue(field('subject'), 'Hello {{ customer.first_name }}');
+    setValue(field('html'), '<p>Sale</p>');
     await click(button('Create template', dialog()!));
 
     const created = calls.find((c) => c.method === 'POST');
@@ -161,7 +124,7 @@ describe('TemplateEditor in the inspector', () => {
     });
     expect(view.config()).toEqual({ template: 12 });
     view.rerender();
-    const select = container.querySelector<HTMLSelectElement>('.template-picker select');
+    const select = container().querySelector<HTMLSelectElement>('.template-picker select');
     expect(select?.value).toBe('12');
     expect(select?.selectedOptions[0]?.textContent).toBe('Spring sale');
   });
@@ -176,7 +139,7 @@ describe('TemplateEditor in the inspector', () => {
 
     await click(button('Edit'));
     expect((field('subject') as HTMLInputElement).value).toBe('Hello');
-    type(field('subject'), 'Hello again');
+    setValue(field('subject'), 'Hello again');
     await click(button('Save template', dialog()!));
 
     const patch = calls.find((c) => c.method === 'PATCH');
@@ -203,7 +166,7 @@ describe('TemplateEditor in the inspector', () => {
     );
     await show({ template: 7 });
     await click(button('Edit'));
-    type(field('subject'), '');
+    setValue(field('subject'), '');
     await click(button('Save template', dialog()!));
 
     expect(dialog()?.querySelector('[data-template-error="subject"]')?.textContent).toBe('required for this channel');
@@ -211,7 +174,7 @@ describe('TemplateEditor in the inspector', () => {
     expect(dialog()?.querySelector('[data-testid="template-error"]')?.textContent).toBe('Invalid block tag: load');
 
     status = 409;
-    type(field('subject'), 'Back');
+    setValue(field('subject'), 'Back');
     await click(button('Save template', dialog()!));
     expect(dialog()?.querySelector('[data-template-error="subject"]')).toBeNull();
     expect(dialog()?.querySelector('[data-testid="template-error"]')?.textContent).toBe(
@@ -234,7 +197,7 @@ describe('TemplateEditor in the inspector', () => {
     await show({ template: 7 });
     await click(button('Edit'));
 
-    type(dialog()?.querySelector('.template-tryout input'), 'cust-1');
+    setValue(dialog()?.querySelector('.template-tryout input'), 'cust-1');
     await click(button('Preview', dialog()!));
     expect(calls.find((c) => c.url.includes('/preview/'))?.body).toEqual({ customer_id: 'cust-1' });
     const frame = dialog()?.querySelector('iframe');
@@ -243,13 +206,13 @@ describe('TemplateEditor in the inspector', () => {
     expect(dialog()?.querySelector('b')).toBeNull();
 
     const to = dialog()?.querySelectorAll('.template-tryout input')[1];
-    type(to, 'qa@example.com');
+    setValue(to, 'qa@example.com');
     await click(button('Send test', dialog()!));
     expect(calls.find((c) => c.url.includes('/send-test/'))?.body).toEqual({ to: 'qa@example.com', customer_id: 'cust-1' });
     expect(dialog()?.querySelector('[data-testid="send-test-result"]')?.textContent).toBe('Test sent to qa@example.com.');
 
     sendStatus = 400;
-    type(to, 'nobody');
+    setValue(to, 'nobody');
     await click(button('Send test', dialog()!));
     expect(dialog()?.querySelector('[data-testid="send-test-result"]')?.textContent).toBe('to: not a valid email address');
   });
@@ -265,7 +228,7 @@ describe('TemplateEditor in the inspector', () => {
 
     expect(button('New template')).toBeUndefined();
     expect(button('Edit')).toBeUndefined();
-    await click(container.querySelector<HTMLElement>('.template-picker a[role="button"]'));
+    await click(container().querySelector<HTMLElement>('.template-picker a[role="button"]'));
 
     expect(dialog()?.textContent).toContain('Template');
     expect((field('subject') as HTMLInputElement).value).toBe('Hello');

@@ -49,7 +49,7 @@ function draftOf(template: TemplateDetail | null): Draft {
 }
 
 /** DRF's 400 body as one message per field (`detail` and `non_field_errors` under `''`). */
-export function errorsByField(body: unknown): Record<string, string> {
+function errorsByField(body: unknown): Record<string, string> {
   const errors: Record<string, string> = {};
   if (!body || typeof body !== 'object' || Array.isArray(body)) return errors;
   for (const [key, value] of Object.entries(body)) {

@@ -127,6 +127,9 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
     };
   }, [channel]);
 
+  // The id as the config holds it: a number or text as the field's type says, undefined for none.
+  const choose = (text: string) => onChange(text === '' ? undefined : numeric ? Number(text) : text);
+
   if (templates === null) {
     return (
       <input
@@ -134,7 +137,7 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
         type={numeric ? 'number' : 'text'}
         value={idText(value)}
         disabled={disabled}
-        onChange={(e) => onChange(e.target.value === '' ? undefined : numeric ? Number(e.target.value) : e.target.value)}
+        onChange={(e) => choose(e.target.value)}
       />
     );
   }
@@ -154,7 +157,7 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
       );
     });
     setPreview(null);
-    if (selected !== String(template.id)) onChange(numeric ? template.id : String(template.id));
+    if (selected !== String(template.id)) choose(String(template.id));
   };
   return (
     <div className="template-picker">
@@ -162,7 +165,7 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
         id={id}
         value={selected}
         disabled={disabled || templates === undefined}
-        onChange={(e) => onChange(e.target.value === '' ? undefined : numeric ? Number(e.target.value) : e.target.value)}
+        onChange={(e) => choose(e.target.value)}
       >
         <option value="">{templates === undefined ? 'Loading…' : 'Choose a template'}</option>
         {templates?.map((t) => (

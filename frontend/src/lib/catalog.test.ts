@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldSpec, NodeKind } from '../api/types';
-import { groupByCategory, initialConfig, isShown, portsOf } from './catalog';
+import { groupByCategory, initialConfig, isShown, portsOf, withField } from './catalog';
 
 function kind(partial: Partial<NodeKind> & Pick<NodeKind, 'kind' | 'category'>): NodeKind {
   return {
@@ -117,5 +117,14 @@ describe('isShown', () => {
     expect(isShown(seconds!, fields, { mode: 'until' })).toBe(false);
     expect(isShown(at!, fields, { mode: 'until' })).toBe(false);
     expect(isShown(at!, fields, { mode: 'until', source: 'fixed' })).toBe(true);
+  });
+});
+
+describe('withField', () => {
+  it('sets a field on a copy, and undefined removes the key', () => {
+    const config = { mode: 'duration', seconds: 60 };
+    expect(withField(config, 'seconds', 120)).toEqual({ mode: 'duration', seconds: 120 });
+    expect(Object.keys(withField(config, 'seconds', undefined))).toEqual(['mode']);
+    expect(config).toEqual({ mode: 'duration', seconds: 60 });
   });
 });

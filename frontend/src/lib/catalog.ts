@@ -58,7 +58,7 @@ export function portsOf(kind: NodeKind | undefined, config: Record<string, unkno
 }
 
 /** A field's starting value in a new node: its default, or an empty value of its type. */
-export function initialValue(field: FieldSpec): unknown {
+function initialValue(field: FieldSpec): unknown {
   if (field.default !== undefined) return structuredClone(field.default);
   if (!field.required) return undefined;
   switch (field.type) {
@@ -98,4 +98,12 @@ export function isShown(field: FieldSpec, siblings: readonly FieldSpec[], values
     const value = name in values ? values[name] : siblings.find((f) => f.name === name)?.default;
     return allowed.includes(value);
   });
+}
+
+/** A copy of `values` with one field set; `undefined` removes the key, as the server expects it absent. */
+export function withField(values: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> {
+  const next = { ...values };
+  if (value === undefined) delete next[name];
+  else next[name] = value;
+  return next;
 }

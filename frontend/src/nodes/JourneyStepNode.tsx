@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { ValidationIssue } from '../api/types';
 import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
 import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
@@ -14,6 +15,10 @@ const METRIC_TITLES: Record<string, string> = {
   errored: 'Errored',
 };
 
+function messagesFor(nodeId: string, issues: readonly ValidationIssue[] | undefined): string[] {
+  return issues?.filter((issue) => issue.node_id === nodeId).map((issue) => issue.message) ?? [];
+}
+
 /**
  * The one card every journey step is drawn with. What it shows comes from the catalog (kind
  * label, category, ports) and the live counters; no kind is known here by name.
@@ -22,14 +27,10 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
   const kind = useJourneyStore((s) => s.catalog[data.kind]);
   const counters = useJourneyStore((s) => s.counters[id]);
   const mode = useJourneyStore((s) => s.metricMode);
-  const issues = useJourneyStore(
-    useShallow((s) => [
-      ...(s.validation?.errors.filter((e) => e.node_id === id).map((e) => `error:${e.message}`) ?? []),
-      ...(s.validation?.warnings.filter((w) => w.node_id === id).map((w) => `warning:${w.message}`) ?? []),
-    ]),
-  );
+  const errors = useJourneyStore(useShallow((s) => messagesFor(id, s.validation?.errors)));
+  const warnings = useJourneyStore(useShallow((s) => messagesFor(id, s.validation?.warnings)));
+  const issues = [...errors, ...warnings];
   const ports = portsOf(kind, data.config);
-  const errors = issues.filter((i) => i.startsWith('error:'));
   const category = kind?.category ?? 'unknown';
   const classes = [
     'journey-node',
@@ -39,7 +40,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
   ];
 
   return (
-    <div className={classes.filter(Boolean).join(' ')} title={issues.map((i) => i.replace(/^\w+:/, '')).join('\n')}>
+    <div className={classes.filter(Boolean).join(' ')} title={issues.join('\n')}>
       {!isTriggerCategory(kind) && <Handle type="target" position={Position.Top} className="journey-node__in" />}
       <div className="journey-node__head">
         <span className="journey-node__kind">{kind?.label ?? `Unknown kind ${data.kind}`}</span>

@@ -4,7 +4,7 @@ import { editorApi, type LifecycleAction } from '../api/editorApi';
 import type { Journey, ValidationResult } from '../api/types';
 import { fromStoredGraph, toStoredGraph } from '../lib/graph';
 import { layoutGraph, needsLayout } from '../lib/layout';
-import { isReadOnly, useJourneyStore } from './journeyStore';
+import { isReadOnly, useJourneyStore, type JourneyMeta } from './journeyStore';
 
 const store = () => useJourneyStore.getState();
 
@@ -20,8 +20,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function metaOf(journey: Journey): JourneyMeta {
+  return { name: journey.name, status: journey.status, currentVersion: journey.current_version };
+}
+
 function applyJourney(journey: Journey) {
-  store().setMeta({ name: journey.name, status: journey.status, currentVersion: journey.current_version });
+  store().setMeta(metaOf(journey));
 }
 
 export async function loadEditor(journeyId: string): Promise<void> {
@@ -30,11 +34,7 @@ export async function loadEditor(journeyId: string): Promise<void> {
   store().setCatalog(kinds);
   const graph = fromStoredGraph(journey.graph);
   // Only what is shown is arranged; the stored draft changes when the marketer next edits.
-  store().loadJourney(journeyId, needsLayout(graph) ? layoutGraph(graph) : graph, {
-    name: journey.name,
-    status: journey.status,
-    currentVersion: journey.current_version,
-  });
+  store().loadJourney(journeyId, needsLayout(graph) ? layoutGraph(graph) : graph, metaOf(journey));
   void validate();
 }
 

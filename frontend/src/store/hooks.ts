@@ -1,12 +1,12 @@
 import { useReactFlow } from '@xyflow/react';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { connectSocket, type ReconnectingSocket } from '../api/socket';
 import type { Counters } from '../api/types';
 import { saveDraft } from './actions';
 import { isReadOnly, useJourneyStore } from './journeyStore';
 
 /** How long the draft waits after the last change before it is saved. */
-export const AUTOSAVE_DELAY_MS = 800;
+const AUTOSAVE_DELAY_MS = 800;
 
 /** Saves the draft a moment after the last change, and warns before leaving with unsaved work. */
 export function useAutosave() {
@@ -43,12 +43,12 @@ export function metricsSocketUrl(journeyId: string, location: Pick<Location, 'pr
 /** Keeps the store's counters live from the journey's metrics socket, in the chosen range. */
 export function useMetricsSocket(journeyId: string | null) {
   const range = useJourneyStore((s) => s.range);
+  const current = useRef<ReconnectingSocket | null>(null);
 
   useEffect(() => {
     if (!journeyId) return;
     const store = useJourneyStore.getState;
-    let socket: ReconnectingSocket | null = null;
-    socket = connectSocket({
+    const socket: ReconnectingSocket = connectSocket({
       url: metricsSocketUrl(journeyId, window.location),
       onMessage: (message) => {
         const m = message as { type?: string; nodes?: Counters };
@@ -57,24 +57,22 @@ export function useMetricsSocket(journeyId: string | null) {
       onStatus: (status) => {
         store().setConnection(status);
         // A new connection starts at "all"; ask again for the range on screen.
-        if (status === 'online' && store().range !== 'all') socket?.send({ range: store().range });
+        if (status === 'online' && store().range !== 'all') socket.send({ range: store().range });
       },
       stopOnCodes: REFUSED,
       onRefused: () => store().setConnection('refused'),
     });
-    sockets.set(journeyId, socket);
+    current.current = socket;
     return () => {
-      sockets.delete(journeyId);
-      socket?.close();
+      current.current = null;
+      socket.close();
     };
   }, [journeyId]);
 
   useEffect(() => {
-    if (journeyId) sockets.get(journeyId)?.send({ range });
+    current.current?.send({ range });
   }, [journeyId, range]);
 }
-
-const sockets = new Map<string, ReconnectingSocket>();
 
 function typing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

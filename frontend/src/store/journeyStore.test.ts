@@ -30,6 +30,17 @@ describe('journey store', () => {
     expect(store().nodes).toEqual([]);
   });
 
+  it('starts a fresh session on load: nothing to undo, saved, the draft on screen', () => {
+    store().loadJourney('1', { nodes: [node('a')], edges: [] });
+    store().rename('Edited');
+    store().viewVersion(1, { nodes: [node('old')], edges: [] });
+    expect(store().past.length + store().revision).toBeGreaterThan(0);
+
+    store().loadJourney('2', { nodes: [node('b')], edges: [] });
+    expect(store()).toMatchObject({ past: [], future: [], revision: 0, saveState: 'saved', viewingVersion: null, stashedDraft: null });
+    expect(store().nodes.map((n) => n.id)).toEqual(['b']);
+  });
+
   it('applies node moves, selection and removal from React Flow', () => {
     store().addNode(node('a'));
     store().addNode(node('b'));

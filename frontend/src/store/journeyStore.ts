@@ -16,9 +16,6 @@ import type { JourneyEdge, JourneyGraph, JourneyNode, JourneyNodeData } from '..
 import { layoutGraph } from '../lib/layout';
 import type { MetricMode } from '../lib/metrics';
 
-export type { JourneyGraph };
-export { edgeIdFor };
-
 export type SaveState = 'saved' | 'unsaved' | 'saving' | 'failed';
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'refused';
 export type MetricRange = 'all' | '24h' | '1h';
@@ -106,15 +103,19 @@ export interface JourneyState extends JourneyGraph {
 
 type Data = Omit<JourneyState, { [K in keyof JourneyState]: JourneyState[K] extends (...args: never[]) => unknown ? K : never }[keyof JourneyState]>;
 
-const initialData = (): Data => ({
-  journeyId: null,
-  meta: { name: '', status: 'draft', currentVersion: null },
-  canEdit: true,
-  viewingVersion: null,
-  stashedDraft: null,
-  catalog: {},
-  nodes: [],
-  edges: [],
+type SessionField =
+  | 'past'
+  | 'future'
+  | 'revision'
+  | 'savedRevision'
+  | 'saveState'
+  | 'saveError'
+  | 'lastEdit'
+  | 'viewingVersion'
+  | 'stashedDraft';
+
+/** Where editing a journey starts, on load as on reset: nothing to undo or save, the draft on screen. */
+const freshSession = (): Pick<Data, SessionField> => ({
   past: [],
   future: [],
   revision: 0,
@@ -122,6 +123,18 @@ const initialData = (): Data => ({
   saveState: 'saved',
   saveError: null,
   lastEdit: null,
+  viewingVersion: null,
+  stashedDraft: null,
+});
+
+const initialData = (): Data => ({
+  ...freshSession(),
+  journeyId: null,
+  meta: { name: '', status: 'draft', currentVersion: null },
+  canEdit: true,
+  catalog: {},
+  nodes: [],
+  edges: [],
   dragging: false,
   validation: null,
   counters: {},
@@ -224,15 +237,7 @@ export const useJourneyStore = create<JourneyState>()((set, get) => ({
       nodes: graph.nodes,
       edges: graph.edges,
       meta: { ...state.meta, ...meta },
-      past: [],
-      future: [],
-      revision: 0,
-      savedRevision: 0,
-      saveState: 'saved',
-      saveError: null,
-      lastEdit: null,
-      viewingVersion: null,
-      stashedDraft: null,
+      ...freshSession(),
     }));
   },
   setMeta: (meta) => set((state) => ({ meta: { ...state.meta, ...meta } })),
