@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 
 from journeys.engine.batch import GAUGE_HOUR
 from journeys.models import Enrollment, EventName, Journey, Step
+from journeys.reports.counters import DWELL_PREFIX, EXIT_PREFIX
 
 SEARCH_MAX_LENGTH = 100
 # PostgreSQL text cannot hold NUL, so a search containing one matches nothing (and psycopg
@@ -17,7 +18,7 @@ NUL = "\x00"
 SUGGESTIONS = 50
 # The report pages' own counters (exits by reason, wait times) are not live canvas metrics; they
 # are most of a journey's counter rows, so the live reads leave them out before summing.
-LIVE_METRICS_ONLY = " AND {table}.metric NOT LIKE 'exit:%%' AND {table}.metric NOT LIKE 'dwell:%%'"
+LIVE_METRICS_ONLY = "".join(f" AND {{table}}.metric NOT LIKE '{prefix}%%'" for prefix in (EXIT_PREFIX, DWELL_PREFIX))
 # Attribute keys are read from a sample of profiles, never from the whole table.
 ATTRIBUTE_SAMPLE_NEWEST = 2000
 ATTRIBUTE_SAMPLE_RANDOM = 3000

@@ -1,6 +1,7 @@
 import pytest
 
 from journeys.ingest import auth
+from journeys.ingest import services as ingest_services
 
 
 @pytest.fixture(autouse=True)
@@ -13,8 +14,10 @@ def fast_passwords(settings):
 def _fresh_write_key_cache():
     # The write-key cache lives for the process; each test starts from the database.
     auth.clear_cache()
+    ingest_services._known_event_names.clear()
     yield
     auth.clear_cache()
+    ingest_services._known_event_names.clear()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -81,20 +81,26 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
         return [row[0] for row in cursor.fetchall()]
 
 
-def _record_event_names(messages: list[IncomingMessage], received_at) -> None:
-    """Remember track event names for the canvas's pickers.
+# Event names this process has already stored: most requests carry only known names, and then
+# cost no statement at all. Bounded, because names are free text from SDKs.
+_known_event_names: set[str] = set()
+KNOWN_EVENT_NAMES_MAX = 10_000
 
-    Known names cost an index probe and no write (DO NOTHING takes no row lock), so this stays
-    cheap however often a name recurs.
-    """
-    names = sorted({m.name for m in messages if m.type == "track" and m.name})
-    if names:
-        with bulk_cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO journeys_eventname (name, first_seen_at) SELECT unnest(%b::text[]), %s"
-                " ON CONFLICT DO NOTHING",
-                [names, received_at],
-            )
+
+def _record_event_names(messages: list[IncomingMessage], received_at) -> None:
+    """Remember track event names for the canvas's pickers."""
+    names = sorted({m.name for m in messages if m.type == "track" and m.name} - _known_event_names)
+    if not names:
+        return
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journeys_eventname (name, first_seen_at) SELECT unnest(%b::text[]), %s ON CONFLICT DO NOTHING",
+            [names, received_at],
+        )
+    if len(_known_event_names) + len(names) > KNOWN_EVENT_NAMES_MAX:
+        _known_event_names.clear()
+    # Only once committed: a rolled-back request must not make the name look stored.
+    transaction.on_commit(lambda: _known_event_names.update(names))
 
 
 def _hand_to_engine(event_ids: list[int]) -> None:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from journeys import roles
 from journeys.models import EventName
@@ -27,6 +28,19 @@ def test_ingestion_remembers_each_track_event_name_once():
     send(source, {"type": "page", "userId": "ada", "name": "Pricing"}, {"type": "identify", "userId": "cyd"})
 
     assert list(EventName.objects.values_list("name", flat=True)) == ["Order Completed", "Product Added"]
+
+
+def test_a_request_with_only_known_event_names_writes_none(django_capture_on_commit_callbacks):
+    source = make_source()
+    with django_capture_on_commit_callbacks(execute=True):
+        send(source, {"userId": "ada", "event": "Order Completed"})
+    with CaptureQueriesContext(connection) as queries:
+        send(source, {"userId": "bob", "event": "Order Completed"})
+
+    assert not [q for q in queries.captured_queries if "journeys_eventname" in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        send(source, {"userId": "bob", "event": "Product Added"})  # a new one is still stored
+    assert EventName.objects.filter(name="Product Added").exists()
 
 
 def test_event_names_start_with_the_prefix_in_any_case(reviewer):

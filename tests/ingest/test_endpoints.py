@@ -318,8 +318,9 @@ def test_the_engine_hook_waits_for_the_commit(source, django_capture_on_commit_c
         with django_capture_on_commit_callbacks() as callbacks:
             post("/v1/track", {"userId": "u1", "event": "A"})
         assert hook.call_count == 0  # the test's transaction never commits
-        assert len(callbacks) == 1
-        callbacks[0]()  # what a commit would run
+        for callback in callbacks:  # what a commit would run
+            callback()
+        assert hook.call_count == 1
 
     assert hook.call_args.kwargs == {"event_ids": [Event.objects.get().id]}
 
