@@ -282,8 +282,8 @@ def enrollment_create_from_api(
 
 def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -> None:
     """Profiles changed outside events (an import, an admin edit): re-check on-change audiences."""
-    from journeys.engine.catalog import load_catalog
     from journeys.engine.events import enter_matching_audiences
+    from journeys.engine.journeys_by_event import load_catalog
 
     now = now or timezone.now()
     for start in range(0, len(customer_ids), CHUNK):

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from journeys.conditions import filters_match
 from journeys.engine.batch import BatchWriter
-from journeys.engine.catalog import Catalog, load_catalog
 from journeys.engine.entry import Entrant, enroll
+from journeys.engine.journeys_by_event import Catalog, load_catalog
 from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
 from journeys.experiments.capture import record_conversions
