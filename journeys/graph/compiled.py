@@ -70,4 +70,3 @@ def parse_graph(graph: dict) -> CompiledGraph:
             routes[(edge["source"], port)] = edge["target"]
     triggers = tuple(node_id for node_id, node in nodes.items() if node.node_type.category == "trigger")
     return CompiledGraph(nodes=nodes, routes=routes, triggers=triggers)
-

@@ -67,7 +67,6 @@ class ValidationResult:
         }
 
 
-
 # --- Shape
 
 
@@ -466,4 +465,3 @@ def _loops_without_wait(nodes: dict[str, _Node], successors: dict[str, list[str]
         message = f"this node is on a loop with no wait in it ({', '.join(members)}); add a wait to the loop"
         issues += [Issue("cycle_without_wait", message, node_id=node_id) for node_id in members]
     return issues
-
