@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from journeys.delivery import urls as delivery_urls
 
 urlpatterns = [
-    path("v1/", include("journeys.urls_v1")),
+    path("v1/", include("journeys.ingest.urls")),
     path("v1/", include(delivery_urls.v1)),
     path("u/", include(delivery_urls.public)),
     path("api/", include("journeys.api.urls")),

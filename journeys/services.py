@@ -14,11 +14,11 @@ from django.utils import timezone
 from journeys import nodes
 from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
-from journeys.engine.graphs import compiled_version
 from journeys.engine.hooks import engine_wake
 from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
+from journeys.graph.cache import compiled_version
 from journeys.journey_settings import clean_settings
 from journeys.models import Customer, Journey, JourneyVersion, NodeStat
 from journeys.selectors import FIRST_FLOW_HOUR
@@ -282,8 +282,8 @@ def enrollment_create_from_api(
 
 def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -> None:
     """Profiles changed outside events (an import, an admin edit): re-check on-change audiences."""
-    from journeys.engine.catalog import load_catalog
     from journeys.engine.events import enter_matching_audiences
+    from journeys.engine.journeys_by_event import load_catalog
 
     now = now or timezone.now()
     for start in range(0, len(customer_ids), CHUNK):

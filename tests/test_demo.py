@@ -1,3 +1,4 @@
+import json
 import signal
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from journeys.demo import (
     ABANDONED_BASKET,
+    DEMO_DIR,
+    DEMO_FILES,
     DEMO_JOURNEYS,
     LOYALTY_REWARD,
     MORTGAGE_OFFER,
@@ -23,7 +26,7 @@ from journeys.management.commands.demo_traffic import is_loopback_host
 from journeys.management.commands.seed_demo import DEMO_WRITE_KEY
 from journeys.management.commands.serve import local_url
 from journeys.models import Customer, Delivery, EngineInbox, Enrollment, Event, Journey, SplitAssignment
-from journeys.services import journey_create, journey_validate
+from journeys.services import journey_create, journey_export, journey_import, journey_validate
 from tests.engine.helpers import enrollment_of, path_of, run, send
 from tests.factories import make_source
 
@@ -58,6 +61,25 @@ def days_ago(days: float) -> str:
 
 
 # --- the definitions
+
+DEMO_PATHS = sorted(DEMO_DIR.glob("*.json"))
+
+
+def test_every_file_in_the_demo_folder_is_seeded_and_every_seeded_file_is_there():
+    assert sorted(path.name for path in DEMO_PATHS) == sorted(DEMO_FILES)
+
+
+@pytest.mark.parametrize("path", DEMO_PATHS, ids=lambda path: path.name)
+def test_each_demo_file_imports_as_the_journey_it_describes_and_validates(db, path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    journey = journey_import(data=data)
+    result = journey_validate(graph=journey.graph, settings=journey.settings)
+
+    assert result.errors == []
+    assert result.warnings == []
+    # Nothing is lost or added on the way in: exporting the draft gives the file back.
+    assert journey_export(journey=journey) == data
 
 
 @pytest.mark.parametrize("demo", DEMO_JOURNEYS, ids=lambda demo: demo.name)

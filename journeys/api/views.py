@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from journeys import selectors, services
-from journeys.api.node_catalog import node_type_catalog
+from journeys.api.node_types import node_type_catalog
 from journeys.api.permissions import JourneyAccess
 from journeys.api.serializers import (
     EnrollmentSerializer,

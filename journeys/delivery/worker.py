@@ -37,7 +37,7 @@ from journeys.delivery.rendering import RenderError
 from journeys.engine.batch import BatchWriter
 from journeys.engine.state import from_json
 from journeys.models import MessageTemplate
-from journeys.models.journeys import idempotency_key
+from journeys.models.delivery import idempotency_key
 from journeys.nodes.base import describe_duration
 from journeys.nodes.messages import INLINE_FIELDS
 from journeys.sql import bulk_cursor, json_text

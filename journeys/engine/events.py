@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from journeys.conditions import filters_match
 from journeys.engine.batch import BatchWriter
-from journeys.engine.catalog import Catalog, load_catalog
 from journeys.engine.entry import Entrant, enroll
-from journeys.engine.graphs import compiled_version
+from journeys.engine.journeys_by_event import Catalog, load_catalog
 from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
 from journeys.experiments.capture import record_conversions
+from journeys.graph.cache import compiled_version
 from journeys.sql import bulk_cursor
 
 MAX_GOAL_WINDOW = timedelta(days=365)

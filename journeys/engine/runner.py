@@ -12,8 +12,8 @@ from django.conf import settings
 from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
-from journeys.engine.graphs import compiled_version
 from journeys.engine.state import EnrollmentState, from_json
+from journeys.graph.cache import compiled_version
 from journeys.nodes.base import (
     AssignVariant,
     CustomerView,

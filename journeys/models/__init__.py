@@ -1,5 +1,5 @@
 from journeys.models.customers import AnonymousId, Customer, Event, EventName, Source
-from journeys.models.delivery import ChannelThrottle, InAppMessage, MessageTemplate, Suppression
+from journeys.models.delivery import ChannelThrottle, Delivery, InAppMessage, MessageTemplate, Suppression
 from journeys.models.experiments import (
     BanditAllocation,
     Experiment,
@@ -9,7 +9,6 @@ from journeys.models.experiments import (
     ExperimentMetric,
 )
 from journeys.models.journeys import (
-    Delivery,
     EngineInbox,
     Enrollment,
     Journey,

@@ -1,8 +1,10 @@
-"""Message delivery: templates, suppressions (unsubscribes, bounces), in-app inboxes, send-rate state."""
+"""Message delivery: the deliveries (outbox and log), templates, suppressions (unsubscribes, bounces),
+in-app inboxes, send-rate state."""
 
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 MESSAGE_CHANNELS = ("email", "sms", "webhook", "in_app")
 
@@ -115,3 +117,79 @@ class ChannelThrottle(models.Model):
 
     def __str__(self):
         return f"{self.channel} until {self.tat}"
+
+
+class Delivery(models.Model):
+    """A message to send: the outbox, and afterwards the delivery log.
+
+    The engine inserts queued rows, unique per (enrollment, node, visit), so a re-run tick
+    cannot duplicate one. Delivery workers claim due rows (status `sending` with a lease),
+    check consent, caps, quiet hours and rate limits, render and send, then mark the outcome.
+    A row whose lease ran out (its worker died) is sent again with the same idempotency key.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SENDING = "sending"
+        SENT = "sent"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+        BOUNCED = "bounced"
+
+    id = models.BigAutoField(primary_key=True)
+    enrollment = models.ForeignKey("journeys.Enrollment", on_delete=models.CASCADE, related_name="deliveries")
+    journey = models.ForeignKey("journeys.Journey", on_delete=models.CASCADE, related_name="deliveries")
+    version = models.ForeignKey("journeys.JourneyVersion", on_delete=models.PROTECT, related_name="deliveries")
+    customer = models.ForeignKey("journeys.Customer", on_delete=models.CASCADE, related_name="deliveries")
+    node_id = models.CharField(max_length=64)
+    visit = models.PositiveIntegerField(default=1)
+    channel = models.CharField(max_length=16)
+    payload = models.JSONField(default=dict, help_text="The node's message settings when the customer reached it.")
+    template = models.ForeignKey(
+        "journeys.MessageTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    skip_reason = models.CharField(
+        max_length=32, blank=True, db_default="", default="", help_text="consent, unsubscribed, capped, no_address..."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    recipient = models.CharField(max_length=2000, blank=True, db_default="", default="")
+    provider_message_id = models.CharField(max_length=255, blank=True, db_default="", default="")
+    rendered = models.JSONField(null=True, blank=True, help_text="What was sent: the rendered parts.")
+    created_at = models.DateTimeField()
+    # When a worker may next pick the row up: now, after quiet hours, a frequency cap or a retry backoff.
+    not_before = models.DateTimeField(db_default=Now())
+    # While `sending`: the worker's claim. Past it, the worker is presumed dead and the row is sent again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was sent, failed or skipped.")
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "node_id", "visit"], name="delivery_once_per_visit"),
+        ]
+        indexes = [
+            models.Index(fields=["not_before"], condition=Q(status="queued"), name="delivery_due"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="delivery_leased"),
+            # Frequency caps count a customer's recent sends on a channel across journeys.
+            models.Index(fields=["customer", "channel", "sent_at"], name="delivery_customer_recent"),
+            models.Index(
+                fields=["provider_message_id"], condition=~Q(provider_message_id=""), name="delivery_provider_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} to {self.customer} ({self.status})"
+
+
+def idempotency_key(delivery_id: int) -> str:
+    """The key sent with every attempt of one delivery, so a provider can drop repeats."""
+    return f"cjo-delivery-{delivery_id}"

@@ -107,7 +107,7 @@ def test_send_test_of_an_in_app_template_lands_in_the_named_customers_inbox():
 
 
 def test_the_node_catalog_offers_the_template_field_with_widget_hints():
-    from journeys.api.node_catalog import node_type_catalog
+    from journeys.api.node_types import node_type_catalog
 
     email = next(kind for kind in node_type_catalog() if kind["kind"] == "send_email")
     fields = {field["name"]: field for field in email["config"]}

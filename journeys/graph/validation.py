@@ -1,14 +1,7 @@
-"""The journey graph: its shape, the checks that decide whether it may publish, and the compiled form the engine runs.
+"""Graph validation: the checks that decide whether a graph may be saved as a draft, published or imported.
 
-A graph is stored exactly as React Flow holds it::
-
-    {"nodes": [{"id", "type", "position": {"x", "y"}, "data": {"kind", "label", "config"}}],
-     "edges": [{"id", "source", "sourceHandle", "target"}]}
-
-`sourceHandle` names the output port an edge leaves from; null means the node's only port.
-This module is pure: it reads the node registry but never the database, so the canvas, the
-API, import and publish all get the same answer. docs/graph-format.md describes the format
-and every issue code.
+Pure: it reads the node registry but never the database, so the canvas, the API, import and
+publish all get the same answer. docs/graph-format.md describes every issue code.
 """
 
 import dataclasses
@@ -72,10 +65,6 @@ class ValidationResult:
             "errors": [issue.as_dict() for issue in self.errors],
             "warnings": [issue.as_dict() for issue in self.warnings],
         }
-
-
-class GraphError(ValueError):
-    """parse_graph was given a graph that does not validate."""
 
 
 # --- Shape
@@ -278,7 +267,7 @@ def _reachable(starts: list[str], successors: dict[str, list[str]]) -> set[str]:
     return seen
 
 
-def _resolve_port(handle: str | None, ports: list[str]) -> str | None:
+def resolve_port(handle: str | None, ports: list[str]) -> str | None:
     """The port an edge leaves from: its handle, or the node's only port when the handle is empty."""
     if handle:
         return handle if handle in ports else None
@@ -440,7 +429,7 @@ def _check_edge(
         successors[source_id].append(target_id)
     if source.ports is not None:
         handle = edge.get("sourceHandle")
-        port = _resolve_port(handle, source.ports)
+        port = resolve_port(handle, source.ports)
         if port is None:
             issues.append(
                 Issue(
@@ -476,67 +465,3 @@ def _loops_without_wait(nodes: dict[str, _Node], successors: dict[str, list[str]
         message = f"this node is on a loop with no wait in it ({', '.join(members)}); add a wait to the loop"
         issues += [Issue("cycle_without_wait", message, node_id=node_id) for node_id in members]
     return issues
-
-
-# --- The compiled graph the engine runs
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledNode:
-    id: str
-    kind: str
-    label: str
-    config: dict  # validated by the kind's config serializer, defaults filled in
-    node_type: NodeType
-
-
-@dataclass(frozen=True)
-class CompiledGraph:
-    """A validated graph as lookups: node by id and (node, port) -> next node.
-
-    Building one runs every node's config serializer, so build it once per published version
-    and keep it, rather than once per customer step.
-    """
-
-    nodes: dict[str, CompiledNode]
-    routes: dict[tuple[str, str], str]
-    triggers: tuple[str, ...]
-
-    def node(self, node_id: str) -> CompiledNode:
-        return self.nodes[node_id]
-
-    def next_node(self, node_id: str, port: str) -> str | None:
-        """The node the edge from this port leads to; None when the port is unconnected (the customer exits)."""
-        return self.routes.get((node_id, port))
-
-    def trigger_nodes(self) -> list[tuple[str, str, dict]]:
-        """(node id, kind, config) of every trigger, in graph order."""
-        return [(node_id, self.nodes[node_id].kind, self.nodes[node_id].config) for node_id in self.triggers]
-
-
-def parse_graph(graph: dict) -> CompiledGraph:
-    """Compile a graph that validate_graph has passed.
-
-    Raises GraphError when a node's kind is unknown or its config invalid; other problems are
-    not looked for again, so call validate_graph first (publishing does).
-    """
-    nodes: dict[str, CompiledNode] = {}
-    ports: dict[str, list[str]] = {}
-    for raw in graph["nodes"]:
-        node_id, data = raw["id"], raw["data"]
-        node_type = registry.get(data["kind"])
-        if node_type is None:
-            raise GraphError(f"node {node_id!r}: there is no node type {data['kind']!r}")
-        config, field_errors = node_type.clean_config(data.get("config"))
-        if field_errors:
-            raise GraphError(f"node {node_id!r}: invalid config {dict(field_errors)}")
-        nodes[node_id] = CompiledNode(node_id, data["kind"], data.get("label") or node_type.label, config, node_type)
-        ports[node_id] = node_type.output_ports(config)
-
-    routes = {}
-    for edge in graph["edges"]:
-        port = _resolve_port(edge.get("sourceHandle"), ports.get(edge["source"], []))
-        if port is not None:
-            routes[(edge["source"], port)] = edge["target"]
-    triggers = tuple(node_id for node_id, node in nodes.items() if node.node_type.category == "trigger")
-    return CompiledGraph(nodes=nodes, routes=routes, triggers=triggers)

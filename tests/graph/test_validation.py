@@ -1,87 +1,26 @@
+"""validate_graph: shape, config, port, loop and reachability checks, and the documented example."""
+
 import json
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
 import referencing
 
 from journeys import nodes as registry
-from journeys.graph import (
-    MAX_EDGES,
-    MAX_NODES,
-    GraphError,
-    Issue,
-    ValidationResult,
-    parse_graph,
-    strongly_connected_components,
-    validate_graph,
+from journeys.graph import MAX_EDGES, MAX_NODES, strongly_connected_components, validate_graph
+from tests.graph.helpers import (
+    DOCS,
+    codes,
+    edge,
+    graph,
+    issues,
+    jump,
+    load_example,
+    load_schema,
+    node,
+    simple_graph,
 )
-
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-EXAMPLE = DOCS / "examples" / "abandoned-basket.json"
-SCHEMA = DOCS / "journey-graph.schema.json"
-
-# A valid config for each kind these tests use.
-CONFIGS = {
-    "api_trigger": {},
-    "event_trigger": {"event": "Signed Up"},
-    "wait_for_event": {"event": "Order Completed", "timeout_seconds": 3600},
-    "wait": {"mode": "duration", "seconds": 3600},
-    "split": {"variants": [{"key": "A", "weight": 50}, {"key": "B", "weight": 50}]},
-    "update_attribute": {"changes": [{"attribute": "vip", "value": True}]},
-    "send_email": {"subject": "Hello", "body": "<p>Hi</p>"},
-    "send_sms": {"body": "Hi"},
-    "exit": {},
-}
-
-
-def node(node_id: str, kind: str, config: dict | None = None, **data) -> dict:
-    config = CONFIGS.get(kind, {}) if config is None else config
-    return {
-        "id": node_id,
-        "type": "journey",
-        "position": {"x": 0, "y": 0},
-        "data": {"kind": kind, "label": "", "config": config, **data},
-    }
-
-
-def jump(node_id: str, target: str) -> dict:
-    return node(node_id, "jump", {"target": target})
-
-
-def edge(source: str, target: str, handle: str | None = None, edge_id: str | None = None) -> dict:
-    edge_id = edge_id or f"{source}-{handle or ''}-{target}"
-    return {"id": edge_id, "source": source, "sourceHandle": handle, "target": target}
-
-
-def graph(nodes: list, edges: list) -> dict:
-    return {"nodes": nodes, "edges": edges}
-
-
-def simple_graph() -> dict:
-    """start -> sms -> done: the smallest graph that publishes."""
-    return graph(
-        [node("start", "api_trigger"), node("sms", "send_sms"), node("done", "exit")],
-        [edge("start", "sms"), edge("sms", "done")],
-    )
-
-
-def issues(result: ValidationResult, code: str) -> list[Issue]:
-    return [issue for issue in result.errors + result.warnings if issue.code == code]
-
-
-def codes(result: ValidationResult) -> set[str]:
-    return {issue.code for issue in result.errors + result.warnings}
-
-
-def load_example() -> dict:
-    return json.loads(EXAMPLE.read_text())
-
-
-def load_schema() -> dict:
-    return json.loads(SCHEMA.read_text())
-
 
 # --- The documented example and the schema
 
@@ -560,73 +499,14 @@ def test_a_result_serialises_with_every_key_present():
     }
 
 
-# --- The compiled graph
-
-
-def test_next_node_follows_an_edge_without_a_handle_through_the_only_port():
-    compiled = parse_graph(simple_graph())
-
-    assert compiled.next_node("start", "next") == "sms"
-    assert compiled.next_node("sms", "next") == "done"
-
-
-def test_next_node_follows_named_ports():
-    compiled = parse_graph(load_example())
-
-    assert compiled.next_node("wait-order", "matched") == "ordered"
-    assert compiled.next_node("wait-order", "timeout") == "email-reminder"
-    assert compiled.next_node("wait-day", "next") == "sms-reminder"
-
-
-def test_next_node_of_an_unconnected_port_is_none():
-    compiled = parse_graph(graph([node("start", "api_trigger"), node("sms", "send_sms")], [edge("start", "sms")]))
-
-    assert compiled.next_node("sms", "next") is None
-    assert compiled.next_node("sms", "other") is None
-
-
-def test_split_variants_are_ports_of_the_compiled_graph():
-    compiled = parse_graph(
-        graph(
-            [node("start", "api_trigger"), node("split", "split"), node("a", "exit"), node("b", "exit")],
-            [edge("start", "split"), edge("split", "a", "A"), edge("split", "b", "B")],
-        )
-    )
-
-    assert (compiled.next_node("split", "A"), compiled.next_node("split", "B")) == ("a", "b")
-
-
-def test_trigger_nodes_lists_each_trigger_with_its_cleaned_config():
-    compiled = parse_graph(load_example())
-
-    assert compiled.trigger_nodes() == [("basket", "event_trigger", {"event": "Product Added", "filters": []})]
-
-
-def test_compiled_nodes_carry_kind_config_and_a_label():
-    compiled = parse_graph(simple_graph())
-    sms = compiled.nodes["sms"]
-
-    assert (sms.kind, sms.config["body"], sms.config["transactional"]) == ("send_sms", "Hi", False)
-    assert sms.label == "Send SMS"  # the kind's label when the node has none
-    assert compiled.node("done").kind == "exit"
-
-
-def test_parse_graph_refuses_a_node_of_an_unknown_kind():
-    bad = simple_graph()
-    bad["nodes"][1]["data"]["kind"] = "send_pigeon"
-
-    with pytest.raises(GraphError, match="send_pigeon"):
-        parse_graph(bad)
-
-
 @pytest.mark.parametrize("node_id", ["split/1", "a b", "émoji", "x?y"])
 def test_node_ids_keep_to_url_safe_characters(node_id):
     graph_ = load_example()
     old = graph_["nodes"][0]["id"]
     graph_["nodes"][0]["id"] = node_id
-    for edge in graph_["edges"]:
-        edge["source"] = node_id if edge["source"] == old else edge["source"]
-        edge["target"] = node_id if edge["target"] == old else edge["target"]
+    for link in graph_["edges"]:
+        link["source"] = node_id if link["source"] == old else link["source"]
+        link["target"] = node_id if link["target"] == old else link["target"]
 
     result = validate_graph(graph_)
 

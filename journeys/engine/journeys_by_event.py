@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from journeys.engine.graphs import compiled_version, version_settings
+from journeys.graph.cache import compiled_version, version_settings
 
 REACTING_STATUSES = ("live", "paused", "closed")
 

@@ -1,3 +1,5 @@
+"""The Segment-compatible /v1/ endpoints (batch, import and one per message type)."""
+
 from django.urls import path
 
 from journeys.ingest import views

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from journeys.api.node_catalog import describe_field, node_type_catalog
+from journeys.api.node_types import describe_field, node_type_catalog
 
 
 def fields_of(kind: str) -> dict[str, dict]:

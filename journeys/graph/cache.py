@@ -1,8 +1,8 @@
-"""Compiled graphs of published versions, cached per process (versions never change)."""
+"""Compiled graphs and settings of published versions, cached per process (versions never change)."""
 
 from functools import lru_cache
 
-from journeys.graph import CompiledGraph, parse_graph
+from journeys.graph.compiled import CompiledGraph, parse_graph
 from journeys.models import JourneyVersion
 
 
