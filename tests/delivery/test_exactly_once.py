@@ -9,15 +9,18 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from journeys.delivery import deliveries_send
-from journeys.models import Customer, Delivery
-from tests.delivery.helpers import message_journey
-from tests.delivery.peers import HttpPeer
+from journeys.delivery import deliveries_send, worker
+from journeys.models import Customer, Delivery, InAppMessage, NodeStat
+from tests.delivery.helpers import enter, message_journey
+from tests.delivery.peers import HttpPeer, SmtpPeer
 from tests.engine.helpers import run, send
+from tests.factories import make_customer
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 400
@@ -97,3 +100,101 @@ def test_killing_a_worker_mid_batch_loses_nothing_and_duplicates_nothing(source,
     assert len(repeated) <= at_kill["sending"]
     assert max(Delivery.objects.values_list("attempts", flat=True)) <= 2
     print(f"at the kill: {dict(at_kill)}; sent again as repeats: {len(repeated)}")
+
+
+# --- the database going away while outcomes are recorded
+
+
+class RecordFaults:
+    """Wraps the worker's outcome write: the first attempt loses its connection for real (the
+    server ends the backend), the second commits but its answer is lost, later ones just work."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        self.real = worker._write_outcomes
+        monkeypatch.setattr(worker, "_write_outcomes", self)
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            terminate_worker_connection()
+        self.real(*args, **kwargs)
+        if self.calls == 2:
+            raise psycopg.OperationalError("server closed the connection unexpectedly (after the commit)")
+
+
+def terminate_worker_connection() -> None:
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"], dbname=db["NAME"], autocommit=True
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.fixture
+def sinks(settings):
+    """Every channel to a receiver that counts what it got."""
+    with SmtpPeer() as smtp, HttpPeer(responses=[(201, twilio_answer)]) as sms, HttpPeer() as hook:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.DELIVERY_PROVIDERS = {
+            **settings.DELIVERY_PROVIDERS,
+            "sms": "journeys.delivery.providers.TwilioSmsProvider",
+        }
+        settings.SMS_API_URL = sms.url
+        settings.SMS_ACCOUNT_SID, settings.SMS_AUTH_TOKEN, settings.SMS_FROM = "AC123", "secret-token", "+15550001111"
+        yield {"email": smtp, "sms": sms, "webhook": hook}
+
+
+def twilio_answer(body: bytes) -> bytes:
+    return b'{"sid": "SM' + str(time.monotonic_ns()).encode() + b'"}'
+
+
+def received(channel: str, sinks: dict) -> Counter:
+    """Delivery id -> how many times it reached its receiver."""
+    if channel == "email":
+        return Counter(str(message["Message-ID"]).split("@")[0].strip("<") for message in sinks["email"].messages)
+    if channel == "in_app":
+        return Counter(f"cjo-delivery-{pk}" for pk in InAppMessage.objects.values_list("delivery_id", flat=True))
+    return Counter(request.headers["Idempotency-Key"] for request in sinks[channel].requests)
+
+
+CHANNEL_NODES = {
+    "email": ("send_email", {"subject": "Hi", "body": "<p>Welcome</p>"}),
+    "sms": ("send_sms", {"body": "Welcome"}),
+    "in_app": ("send_in_app", {"title": "Hi", "body": "Welcome"}),
+}
+
+
+@pytest.mark.parametrize("channel", ["email", "sms", "webhook", "in_app"])
+@pytest.mark.django_db(transaction=True)
+def test_losing_the_database_while_recording_outcomes_sends_nothing_twice(source, sinks, monkeypatch, channel):
+    people = [f"p{n}" for n in range(5)]
+    for external_id in people:
+        make_customer(
+            external_id=external_id,
+            email=f"{external_id}@example.com",
+            phone=f"+4477009001{external_id[1:]:>02}",
+            consent={"email": True, "sms": True},
+        )
+    kind, config = CHANNEL_NODES.get(channel, ("send_webhook", {"url": sinks["webhook"].url}))
+    journey = message_journey(kind, config)
+    enter(source, *people)
+    faults = RecordFaults(monkeypatch)
+
+    assert deliveries_send() == len(people)
+
+    assert faults.calls == 3  # lost, committed unanswered, then a no-op that changes nothing
+    assert Counter(Delivery.objects.values_list("status", flat=True)) == {"sent": len(people)}
+    assert all(pid for pid in Delivery.objects.values_list("provider_message_id", flat=True))
+    keys = {f"cjo-delivery-{pk}" for pk in Delivery.objects.values_list("id", flat=True)}
+    assert received(channel, sinks) == Counter(keys)
+    sent = NodeStat.objects.filter(journey=journey, node_id="message", metric="delivery:sent")
+    assert sum(sent.values_list("value", flat=True)) == len(people)  # counted once, not per attempt
+
+    # Nothing is left for the lease to hand out again.
+    assert deliveries_send(now=timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)) == 0
+    assert received(channel, sinks) == Counter(keys)
