@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from journeys.delivery import deliveries_send, worker
+from journeys.delivery.services import delivery_callback
 from journeys.models import Customer, Delivery, InAppMessage, NodeStat
 from tests.delivery.helpers import enter, message_journey
 from tests.delivery.peers import HttpPeer, SmtpPeer
@@ -201,6 +202,53 @@ def test_losing_the_database_while_recording_outcomes_sends_nothing_twice(source
     # Nothing is left for the lease to hand out again.
     assert deliveries_send(now=timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)) == 0
     assert received(channel, sinks) == Counter(keys)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_away_for_longer_than_the_lease_allows_leaves_the_rows_to_the_lease(source, settings, monkeypatch):
+    settings.DELIVERY_LEASE_SECONDS = 1  # retries stop one lease after the lease: two seconds here
+    make_customer(external_id="ada")
+    attempts = []
+
+    def database_away(*args, **kwargs):
+        attempts.append(1)
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(worker, "_write_outcomes", database_away)
+    with HttpPeer() as hook:
+        message_journey("send_webhook", {"url": hook.url})
+        enter(source, "ada")
+        with pytest.raises(psycopg.OperationalError):
+            deliveries_send()
+
+    assert len(attempts) > 1  # it did keep trying
+    # Still claimed: once the lease is over it goes again with the same key (the worker-death path).
+    assert Delivery.objects.get().status == "sending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_report_arriving_before_the_record_keeps_its_status_and_the_send_is_counted_once(source):
+    make_customer(external_id="ada")
+
+    def delivered_at_once(body: bytes) -> bytes:
+        # The receiver reports delivery before answering, so the report lands before the record.
+        delivery_id = Delivery.objects.get().id
+        delivery_callback(delivery_id=delivery_id, kind="delivered")
+        connection.close()  # this handler thread's own connection
+        return b'{"ok": true}'
+
+    with HttpPeer(responses=[(200, delivered_at_once)]) as hook:
+        journey = message_journey("send_webhook", {"url": hook.url})
+        enter(source, "ada")
+        assert deliveries_send() == 1
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == "delivered"  # the report is not undone by the late record
+    assert (delivery.provider_message_id, delivery.lease_until) == ("http-200", None)
+    assert delivery.sent_at is not None
+    sent = NodeStat.objects.filter(journey=journey, node_id="message", metric="delivery:sent")
+    assert sum(sent.values_list("value", flat=True)) == 1
+    assert len(hook.requests) == 1
 
 
 # --- a real restart of PostgreSQL between the sends and their record
