@@ -226,6 +226,31 @@ def test_a_database_away_for_longer_than_the_lease_allows_leaves_the_rows_to_the
     assert Delivery.objects.get().status == "sending"
 
 
+@pytest.mark.django_db
+def test_a_bug_building_one_message_keeps_the_batchs_other_outcomes(source, monkeypatch):
+    for name in ("ada", "bob", "cy"):
+        make_customer(external_id=name)
+    real_message = worker._message
+    unlucky = []
+
+    def message(row, templates):
+        if row.customer["external_id"] == "bob":
+            unlucky.append(row.id)
+            raise KeyError("a template bug")
+        return real_message(row, templates)
+
+    monkeypatch.setattr(worker, "_message", message)
+    with HttpPeer() as hook:
+        message_journey("send_webhook", {"url": hook.url})
+        enter(source, "ada", "bob", "cy")
+        assert deliveries_send() == 3
+
+    assert len(hook.requests) == 2
+    outcomes = dict(Delivery.objects.values_list("customer__external_id", "status"))
+    assert outcomes == {"ada": "sent", "bob": "queued", "cy": "sent"}  # bob is tried again later
+    assert "KeyError" in Delivery.objects.get(id=unlucky[0]).error
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_report_arriving_before_the_record_keeps_its_status_and_the_send_is_counted_once(source):
     make_customer(external_id="ada")
