@@ -16,6 +16,14 @@ Exactly once, as far as a provider allows:
 
 A worker killed between 2 and 3 loses nothing: its rows' leases expire and the next worker
 sends them again with the same key, which a provider honouring keys drops as a repeat.
+
+A database that goes away during 3 (a restart, a failover, a dropped connection) must not
+turn into that second send: the worker is alive and knows every outcome, so it keeps them in
+memory and retries the record with backoff on a fresh connection until it lands. Each record
+is fenced by the claim's lease (`lease_until` still holds the value this claim wrote), so it
+is a no-op when it already landed (the commit went through but its answer was lost) or when
+another worker has since taken the row over; counters and held customers move only for rows
+the record actually changed, so a retry never counts twice.
 """
 
 import logging
@@ -26,8 +34,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from journeys.delivery import content, tokens
@@ -46,6 +55,13 @@ logger = logging.getLogger("journeys.delivery")
 
 # Progress is recorded at least this often, so a killed worker leaves few rows to resend.
 FLUSH_EVERY = 50
+# Errors that mean "the database or the way to it went away", not "this statement is wrong":
+# Django's wrapped ones (commit, ORM) and psycopg's own (the raw bulk cursor).
+CONNECTION_LOST = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# Backoff between attempts to record outcomes: quick at first (a dropped connection), then
+# patient (a restart or failover takes seconds).
+RECORD_FIRST_DELAY = 0.05
+RECORD_MAX_DELAY = 2.0
 
 
 @dataclass
@@ -380,6 +396,9 @@ def _send(claim: Claim, policy: Policy) -> None:
 
     remaining = (claim.lease_until - claim.now).total_seconds()
     deadline = started + remaining - min(_safety_margin(), remaining / 3)
+    # Recording may go on past the lease: the fence makes a late record harmless, and giving up
+    # means a second send (see _record). One more lease's length covers any restart or failover.
+    recorder = Recorder(policy, claim.lease_until, give_up_at=started + remaining + settings.DELIVERY_LEASE_SECONDS)
     templates = _templates({row.template_id for row in claim.rows if row.template_id})
     pending: list[Outcome] = []
     for channel, rows in by_channel.items():
@@ -390,7 +409,7 @@ def _send(claim: Claim, policy: Policy) -> None:
             temporary = isinstance(error, TemporaryFailure)
             for row in rows:
                 pending.append(_failure(row, str(error), temporary, policy, clock()))
-            _flush(pending, policy, clock())
+            recorder.flush(pending, clock())
             continue
         try:
             threads = max(1, min(provider.concurrency, settings.DELIVERY_SEND_THREADS))
@@ -399,7 +418,7 @@ def _send(claim: Claim, policy: Policy) -> None:
                 for row in rows:
                     pending.append(_send_one(provider, row, templates, policy, started, deadline, clock))
                     if len(pending) >= FLUSH_EVERY:
-                        _flush(pending, policy, clock())
+                        recorder.flush(pending, clock())
                 continue
             with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"send-{channel}") as pool:
                 futures = set()
@@ -409,14 +428,14 @@ def _send(claim: Claim, policy: Policy) -> None:
                         done, futures = wait(futures, return_when=FIRST_COMPLETED)
                         pending += [future.result() for future in done]
                         if len(pending) >= FLUSH_EVERY:
-                            _flush(pending, policy, clock())
+                            recorder.flush(pending, clock())
                 for future in futures:
                     pending.append(future.result())
                     if len(pending) >= FLUSH_EVERY:
-                        _flush(pending, policy, clock())
+                        recorder.flush(pending, clock())
         finally:
             provider.close()
-    _flush(pending, policy, clock())
+    recorder.flush(pending, clock())
 
 
 def _safety_margin() -> float:
@@ -439,6 +458,9 @@ def _send_one(provider, row: Row, templates: dict, policy: Policy, started: floa
         message = _message(row, templates)
     except RenderError as error:
         return Outcome(row, "failed", error=f"render error: {error}")
+    except Exception as error:  # a bug while building one message: the batch's other outcomes still count
+        logger.exception("building delivery %s failed", row.id)
+        return _failure(row, f"{error.__class__.__name__}: {error}", True, policy, clock())
     try:
         provider_id = provider.send(message)
     except TemporaryFailure as error:
@@ -506,41 +528,102 @@ def _has_inline_content(row: Row) -> bool:
 # --- 3. record
 
 
-def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
-    if not outcomes:
-        return
-    batch, outcomes[:] = list(outcomes), []
+class Recorder:
+    """Writes a batch's outcomes, retrying across lost connections until they are recorded."""
+
+    def __init__(self, policy: Policy, lease_until: datetime, *, give_up_at: float):
+        self.policy = policy
+        self.lease_until = lease_until
+        self.give_up_at = give_up_at
+
+    def flush(self, outcomes: list[Outcome], now: datetime) -> None:
+        """Record `outcomes` and empty the list; they stay in it until the record has committed."""
+        if not outcomes:
+            return
+        _record(list(outcomes), self.policy, now, self.lease_until, self.give_up_at)
+        outcomes.clear()
+
+
+def _record(batch: list[Outcome], policy: Policy, now: datetime, lease_until: datetime, give_up_at: float) -> None:
+    """Write outcomes; on a lost connection, reconnect and write them again, with backoff.
+
+    The message went out already, so an outcome not recorded would be sent a second time once
+    the lease expires. Only when the database stays away beyond `give_up_at` does the error
+    propagate (the rows then fall back to the lease: sent again with the same idempotency key).
+    """
+    delay = RECORD_FIRST_DELAY
+    attempt = 1
+    while True:
+        try:
+            _write_outcomes(batch, policy, now, lease_until)
+            return
+        except CONNECTION_LOST as error:
+            # Inside a caller's transaction a reconnect would silently drop the caller's work.
+            if connection.in_atomic_block or time.monotonic() + delay > give_up_at:
+                raise
+            logger.warning(
+                "recording %d delivery outcomes failed (attempt %d), retrying in %.2f s: %s",
+                len(batch),
+                attempt,
+                delay,
+                error,
+            )
+            _drop_connection()
+            time.sleep(delay)
+            delay = min(delay * 2, RECORD_MAX_DELAY)
+            attempt += 1
+
+
+def _drop_connection() -> None:
+    """Let go of a broken connection so the next statement opens a fresh one (or takes a sound one from the pool)."""
+    try:
+        connection.close()
+    except Exception:  # closing a dead socket may itself fail; the handle is dropped either way
+        logger.debug("closing the lost database connection failed", exc_info=True)
+
+
+def _write_outcomes(batch: list[Outcome], policy: Policy, now: datetime, lease_until: datetime) -> None:
     by_status = defaultdict(list)
     for outcome in batch:
         by_status[outcome.status].append(outcome)
+    # Every statement is fenced by this claim's lease: rows already recorded (by an attempt whose
+    # commit went through unanswered) or taken over by another worker are left alone, and only
+    # the ids each statement returns are counted or released.
     with transaction.atomic(), bulk_cursor() as cursor:
+        sent_ids: set[int] = set()
+        failed_ids: set[int] = set()
         if sent := by_status["sent"]:
+            # A provider's callback may have moved the row on (delivered, bounced) before this record:
+            # its status stays, the send's details are still written.
             cursor.execute(
-                "UPDATE journeys_delivery d SET status = 'sent', sent_at = %s, finished_at = %s, lease_until = NULL,"
-                " provider_message_id = v.pid, rendered = v.rendered::jsonb, error = '', "
+                "UPDATE journeys_delivery d SET status = CASE WHEN d.status = 'sending' THEN 'sent' ELSE d.status END,"
+                " sent_at = %s, finished_at = %s, lease_until = NULL, provider_message_id = v.pid,"
+                " rendered = v.rendered::jsonb, error = CASE WHEN d.status = 'sending' THEN '' ELSE d.error END,"
                 f" template_id = {_EXISTING_TEMPLATE}"
                 " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS v(id, pid, rendered, template)"
-                " WHERE d.id = v.id AND d.status = 'sending'",
+                " WHERE d.id = v.id AND d.lease_until = %s RETURNING d.id",
                 [
                     now,
                     now,
                     *_columns(
                         [(o.row.id, o.provider_message_id, json_text(o.rendered), o.row.template_id) for o in sent]
                     ),
+                    lease_until,
                 ],
             )
+            sent_ids = {row[0] for row in cursor.fetchall()}
         if retry := by_status["retry"]:
             cursor.execute(
                 "UPDATE journeys_delivery d SET status = 'queued', not_before = v.at, error = v.error,"
                 " lease_until = NULL FROM unnest(%b::bigint[], %b::timestamptz[], %b::text[]) AS v(id, at, error)"
-                " WHERE d.id = v.id AND d.status = 'sending'",
-                _columns([(o.row.id, o.retry_at, o.error) for o in retry]),
+                " WHERE d.id = v.id AND d.status = 'sending' AND d.lease_until = %s",
+                [*_columns([(o.row.id, o.retry_at, o.error) for o in retry]), lease_until],
             )
         if released := by_status["released"]:
             cursor.execute(
                 "UPDATE journeys_delivery SET status = 'queued', not_before = %s, lease_until = NULL,"
-                " attempts = greatest(attempts - 1, 0) WHERE id = ANY(%s) AND status = 'sending'",
-                [now, [o.row.id for o in released]],
+                " attempts = greatest(attempts - 1, 0) WHERE id = ANY(%s) AND status = 'sending' AND lease_until = %s",
+                [now, [o.row.id for o in released], lease_until],
             )
         if failed := by_status["failed"]:
             cursor.execute(
@@ -548,7 +631,7 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                 " error = v.error, rendered = v.rendered::jsonb, "
                 f" template_id = {_EXISTING_TEMPLATE}"
                 " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[]) AS v(id, error, rendered, template)"
-                " WHERE d.id = v.id AND d.status = 'sending'",
+                " WHERE d.id = v.id AND d.status = 'sending' AND d.lease_until = %s RETURNING d.id",
                 [
                     now,
                     *_columns(
@@ -557,8 +640,12 @@ def _flush(outcomes: list[Outcome], policy: Policy, now: datetime) -> None:
                             for o in failed
                         ]
                     ),
+                    lease_until,
                 ],
             )
+            failed_ids = {row[0] for row in cursor.fetchall()}
+        sent = [o for o in sent if o.row.id in sent_ids]
+        failed = [o for o in failed if o.row.id in failed_ids]
         stats = Counter()
         for outcome in sent:
             stats[(outcome.row.journey_id, outcome.row.node_id, "delivery:sent")] += 1

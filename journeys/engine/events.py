@@ -4,8 +4,15 @@ In order: customers waiting for one of these events move on; exit criteria remov
 customers; goals record conversions (and may end the journey); event triggers and changed
 audiences enter customers. Each is a few set-based queries over the whole batch, never a
 query per event per journey.
+
+One journey never holds up the others: an error while handling a journey (its entry rules,
+a filter, its graph) rolls the batch back to a savepoint and the batch is applied again with
+that journey set aside. Its customers touched by the batch are errored and the customers it
+could not take in are counted as `errored` at its trigger, so the canvas shows the trouble;
+every other journey handles the batch as if nothing had happened.
 """
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +24,13 @@ from journeys.conditions import filters_match
 from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.journeys_by_event import Catalog, load_catalog
-from journeys.engine.runner import Runner
+from journeys.engine.runner import JourneyFailure, Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, from_json, save_states
 from journeys.experiments.capture import record_conversions
 from journeys.graph.cache import compiled_version
 from journeys.sql import bulk_cursor
+
+logger = logging.getLogger(__name__)
 
 MAX_GOAL_WINDOW = timedelta(days=365)
 
@@ -59,23 +68,56 @@ def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
             [event_ids],
         )
         events = [EventRow(i, c, t, n, from_json(p), ts, r) for i, c, t, n, p, ts, r in cursor.fetchall()]
-        apply_events(events, catalog=load_catalog(), now=now)
+        catalog = load_catalog()
+        broken: dict[int, str] = {}
+        while True:
+            try:
+                with transaction.atomic():  # a savepoint to go back to when one journey fails
+                    apply_events(events, catalog=catalog, now=now, broken=broken)
+                break
+            except JourneyFailure as failure:
+                if failure.journey_id in broken:  # set aside already: not this journey's doing
+                    raise failure.error from failure
+                logger.error(
+                    "event pass: journey %s failed; applying the batch again without it",
+                    failure.journey_id,
+                    exc_info=failure.error,
+                )
+                broken[failure.journey_id] = failure.reason
     return len(event_ids)
 
 
-def apply_events(events: list[EventRow], *, catalog: Catalog, now: datetime) -> None:
+def apply_events(
+    events: list[EventRow], *, catalog: Catalog, now: datetime, broken: dict[int, str] | None = None
+) -> None:
+    """Apply the batch. `broken`: journeys set aside (id -> why), whose customers here are errored.
+
+    An error while handling one journey raises JourneyFailure naming it; the caller rolls back
+    and calls again with the journey added to `broken`.
+    """
+    broken = broken if broken is not None else {}
     writer = BatchWriter(now)
-    runner = Runner(writer, customers={})
+    runner = Runner(writer, customers={}, broken=broken)
     # Entries first, so an exit or goal event later in the same batch applies to them too.
-    _enter_by_event(events, catalog, writer)
-    _enter_by_audience(events, catalog, writer, now)
+    _enter_by_event(events, catalog, writer, broken)
+    _enter_by_audience(events, catalog, writer, now, broken)
     states = _lock_enrollments(events, catalog, now)
+    _error_broken(states, runner)
     _wake_waiting(events, states, now)
     _exit_on_criteria(events, states, catalog, runner)
     _record_goals(events, states, catalog, runner)
     record_conversions(events, catalog)
     save_states(list(states.values()), now)
     writer.flush()
+
+
+def _error_broken(states: dict[int, EnrollmentState], runner: Runner) -> None:
+    """Customers of a set-aside journey that this batch was about leave it as errored."""
+    if not runner.broken:
+        return
+    for state in states.values():
+        if state.status == "active" and state.journey_id in runner.broken:
+            runner.fail(state, f"the journey could not handle an event: {runner.broken[state.journey_id]}")
 
 
 def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentState]:
@@ -119,8 +161,12 @@ def _wake_waiting(events, states, now) -> None:
         for state in waiting.get(event.customer_id, []):
             if state.wake_port or state.waiting_for != event.name or event.received_at < state.waiting_since:
                 continue
-            config = compiled_version(state.version_id).nodes[state.node_id].config
-            if filters_match(config.get("filters") or [], event.properties):
+            try:
+                config = compiled_version(state.version_id).nodes[state.node_id].config
+                matched = filters_match(config.get("filters") or [], event.properties)
+            except Exception as error:
+                raise JourneyFailure(state.journey_id, error) from error
+            if matched:
                 state.wake_port = state.event_port
                 state.due_at = now
                 state.changed = True
@@ -130,15 +176,20 @@ def _exit_on_criteria(events, states, catalog: Catalog, runner: Runner) -> None:
     active = _by_customer({i: s for i, s in states.items() if s.status == "active"})
     for event in events:
         for journey_id, version_id, filters in catalog.exit_criteria.get(event.name, []):
-            if not filters_match(filters, event.properties):
+            if journey_id in runner.broken:
                 continue
-            for state in active.get(event.customer_id, []):
-                if (
-                    (state.journey_id, state.version_id) == (journey_id, version_id)
-                    and state.status == "active"
-                    and _after_entry(state, event)
-                ):
-                    runner.exit(state, f"exit criteria: did {event.name}")
+            try:
+                if not filters_match(filters, event.properties):
+                    continue
+                for state in active.get(event.customer_id, []):
+                    if (
+                        (state.journey_id, state.version_id) == (journey_id, version_id)
+                        and state.status == "active"
+                        and _after_entry(state, event)
+                    ):
+                        runner.exit(state, f"exit criteria: did {event.name}")
+            except Exception as error:
+                raise JourneyFailure(journey_id, error) from error
 
 
 def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
@@ -146,30 +197,12 @@ def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
     converted = []
     for event in events:
         for journey_id, version_id, goal in catalog.goals.get(event.name, []):
-            if not filters_match(goal.get("filters") or [], event.properties):
+            if journey_id in runner.broken:
                 continue
-            window = timedelta(days=goal.get("window_days", 7))
-            for state in by_customer.get(event.customer_id, []):
-                if (
-                    (state.journey_id, state.version_id) != (journey_id, version_id)
-                    or state.converted_at is not None
-                    or not _after_entry(state, event)
-                    or event.received_at > state.entered_at + window
-                ):
-                    continue
-                state.converted_at = event.timestamp
-                converted.append(state)
-                runner.writer.count(journey_id, state.node_id, "converted")
-                runner.writer.step(
-                    enrollment_id=state.id,
-                    journey_id=journey_id,
-                    customer_id=state.customer_id,
-                    node_id=state.node_id,
-                    action="converted",
-                    reason=f"reached the goal: {event.name}",
-                )
-                if goal.get("exit_on_conversion") and state.status == "active":
-                    runner.exit(state, f"goal reached: {event.name}")
+            try:
+                _record_goal(event, journey_id, version_id, goal, by_customer, converted, runner)
+            except Exception as error:
+                raise JourneyFailure(journey_id, error) from error
     if converted:
         with bulk_cursor() as cursor:
             cursor.execute(
@@ -179,13 +212,46 @@ def _record_goals(events, states, catalog: Catalog, runner: Runner) -> None:
             )
 
 
-def _enter_by_event(events, catalog: Catalog, writer: BatchWriter) -> None:
+def _record_goal(event, journey_id, version_id, goal, by_customer, converted, runner: Runner) -> None:
+    if not filters_match(goal.get("filters") or [], event.properties):
+        return
+    window = timedelta(days=goal.get("window_days", 7))
+    for state in by_customer.get(event.customer_id, []):
+        if (
+            (state.journey_id, state.version_id) != (journey_id, version_id)
+            or state.converted_at is not None
+            or not _after_entry(state, event)
+            or event.received_at > state.entered_at + window
+        ):
+            continue
+        state.converted_at = event.timestamp
+        converted.append(state)
+        runner.writer.count(journey_id, state.node_id, "converted")
+        runner.writer.step(
+            enrollment_id=state.id,
+            journey_id=journey_id,
+            customer_id=state.customer_id,
+            node_id=state.node_id,
+            action="converted",
+            reason=f"reached the goal: {event.name}",
+        )
+        if goal.get("exit_on_conversion") and state.status == "active":
+            runner.exit(state, f"goal reached: {event.name}")
+
+
+def _enter_by_event(events, catalog: Catalog, writer: BatchWriter, broken: dict[int, str]) -> None:
     entrants: dict[tuple[int, str], list[Entrant]] = defaultdict(list)
     for event in events:
         if event.type != "track":
             continue
         for journey_id, node_id, filters in catalog.event_triggers.get(event.name, []):
-            if filters_match(filters, event.properties):
+            try:
+                matched = filters_match(filters, event.properties)
+            except Exception as error:
+                if journey_id in broken:
+                    continue
+                raise JourneyFailure(journey_id, error) from error
+            if matched:
                 trigger = {
                     "event": event.name,
                     "event_id": event.id,
@@ -201,24 +267,40 @@ def _enter_by_event(events, catalog: Catalog, writer: BatchWriter) -> None:
                     )
                 )
     for (journey_id, node_id), group in sorted(entrants.items()):
-        enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=group)
+        _enroll_one_journey(writer, journey_id, node_id, group, broken)
 
 
-def _enter_by_audience(events, catalog: Catalog, writer: BatchWriter, now) -> None:
-    enter_matching_audiences(sorted({e.customer_id for e in events}), catalog=catalog, writer=writer, now=now)
+def _enroll_one_journey(writer: BatchWriter, journey_id: int, node_id: str, entrants: list, broken) -> None:
+    if journey_id in broken:
+        # They were meant to come in and could not: counted where the canvas shows the journey's errors.
+        writer.count(journey_id, node_id, "errored", len({entrant.customer_id for entrant in entrants}))
+        return
+    try:
+        enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=entrants)
+    except Exception as error:
+        raise JourneyFailure(journey_id, error) from error
 
 
-def enter_matching_audiences(customer_ids: list[int], *, catalog: Catalog, writer: BatchWriter, now) -> None:
+def _enter_by_audience(events, catalog: Catalog, writer: BatchWriter, now, broken: dict[int, str]) -> None:
+    customer_ids = sorted({e.customer_id for e in events})
+    enter_matching_audiences(customer_ids, catalog=catalog, writer=writer, now=now, broken=broken)
+
+
+def enter_matching_audiences(
+    customer_ids: list[int], *, catalog: Catalog, writer: BatchWriter, now, broken: dict[int, str] | None = None
+) -> None:
     """Enter these customers into live journeys whose on-change audience they now match."""
     if not catalog.audience_on_change or not customer_ids:
         return
     from journeys.engine.audience import audience_customer_ids
 
+    broken = broken if broken is not None else {}
     for journey_id, node_id, condition in catalog.audience_on_change:
-        matching = audience_customer_ids(condition, now=now, customer_ids=customer_ids)
-        enroll(
-            writer=writer,
-            journey_id=journey_id,
-            node_id=node_id,
-            entrants=[Entrant(customer_id, reason="came to match the audience") for customer_id in matching],
-        )
+        if journey_id in broken:
+            continue  # who would have matched is unknown: the audience query is what failed, or may be
+        try:
+            matching = audience_customer_ids(condition, now=now, customer_ids=customer_ids)
+        except Exception as error:
+            raise JourneyFailure(journey_id, error) from error
+        entrants = [Entrant(customer_id, reason="came to match the audience") for customer_id in matching]
+        _enroll_one_journey(writer, journey_id, node_id, entrants, broken)

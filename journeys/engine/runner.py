@@ -7,7 +7,9 @@ a customer's event history when a node asks for it.
 
 import logging
 
+import psycopg
 from django.conf import settings
+from django.db import DatabaseError
 
 from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
@@ -34,6 +36,27 @@ MAX_STEPS_PER_RUN = 100
 CUSTOMER_COLUMNS = "id, external_id, email, phone, timezone, attributes, consent"
 
 
+class JourneyFailure(Exception):
+    """Handling one journey failed in a way that spoils the batch's transaction (a database error).
+
+    The pass rolls its work back to a savepoint and runs the batch again with the journey set
+    aside (see `Runner.broken`), so the other journeys in the batch go ahead.
+    """
+
+    def __init__(self, journey_id: int, error: BaseException):
+        super().__init__(f"journey {journey_id}: {error.__class__.__name__}: {error}")
+        self.journey_id = journey_id
+        self.error = error
+
+    @property
+    def reason(self) -> str:
+        return f"{self.error.__class__.__name__}: {self.error}"
+
+
+# Errors after which the transaction can do nothing more until it rolls back.
+DATABASE_ERRORS = (DatabaseError, psycopg.Error)
+
+
 def load_customers(customer_ids) -> dict[int, CustomerView]:
     if not customer_ids:
         return {}
@@ -46,11 +69,14 @@ def load_customers(customer_ids) -> dict[int, CustomerView]:
 
 
 class Runner:
-    def __init__(self, writer: BatchWriter, customers: dict[int, CustomerView]):
+    def __init__(self, writer: BatchWriter, customers: dict[int, CustomerView], *, broken: dict | None = None):
         self.writer = writer
         self.now = writer.now
         self.customers = customers
         self.default_timezone = settings.DEFAULT_CUSTOMER_TIMEZONE
+        # Journeys whose handling failed earlier in this pass: journey id -> why. Their customers
+        # are errored without running anything.
+        self.broken = broken if broken is not None else {}
 
     # --- leaving
 
@@ -82,8 +108,15 @@ class Runner:
 
     def advance(self, state: EnrollmentState) -> None:
         """Take a due enrollment as far as it goes now: to its next wait, an exit, or an error."""
+        if state.journey_id in self.broken:
+            self.fail(state, f"the journey could not be handled: {self.broken[state.journey_id]}")
+            return
         try:
             self._advance(state)
+        except DATABASE_ERRORS as error:
+            # The transaction is spoilt: recording the error here would fail with the rest of the
+            # batch. The caller rolls back and runs the batch again with this journey set aside.
+            raise JourneyFailure(state.journey_id, error) from error
         except Exception as error:  # a bug or bad data in one node must not stop the batch
             logger.exception("engine failure for enrollment %s", state.id)
             self.fail(state, error)

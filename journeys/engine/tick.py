@@ -1,5 +1,6 @@
 """The tick: claim due enrollments in a batch, advance them in memory, write everything at once."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.engine.batch import BatchWriter
-from journeys.engine.runner import Runner, load_customers
+from journeys.engine.runner import JourneyFailure, Runner, load_customers
 from journeys.engine.state import EnrollmentState, claim_sql, save_states
 from journeys.sql import bulk_cursor
+
+logger = logging.getLogger(__name__)
 
 # Journeys whose customers move: paused ones hold everyone where they are.
 MOVING_STATUSES = ("live", "closed")
@@ -38,20 +41,43 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
             ),
             [now, list(MOVING_STATUSES), batch_size],
         )
-        states = [EnrollmentState.from_row(row) for row in cursor.fetchall()]
-        if not states:
+        rows = cursor.fetchall()
+        if not rows:
             return TickResult(claimed=0, deliveries=0)
-        writer = BatchWriter(now)
-        runner = Runner(writer, load_customers({s.customer_id for s in states}))
-        for state in states:
-            runner.advance(state)
-        save_states(states, now)
-        writer.flush()
+        broken: dict[int, str] = {}
+        while True:
+            try:
+                # A savepoint: a database error while handling one journey rolls back to here, and
+                # the batch runs again with that journey's customers errored, the others moving on.
+                with transaction.atomic():
+                    writer = _advance_batch(rows, now, broken)
+                break
+            except JourneyFailure as failure:
+                if failure.journey_id in broken:
+                    raise
+                logger.error(
+                    "tick: journey %s failed, its customers in this batch are errored",
+                    failure.journey_id,
+                    exc_info=failure.error,
+                )
+                broken[failure.journey_id] = failure.reason
         if writer.delivery_count:
             from journeys.tasks import deliveries_kick
 
             transaction.on_commit(deliveries_kick)
-    return TickResult(claimed=len(states), deliveries=writer.delivery_count)
+    return TickResult(claimed=len(rows), deliveries=writer.delivery_count)
+
+
+def _advance_batch(rows: list, now: datetime, broken: dict[int, str]) -> BatchWriter:
+    # States and customers are built afresh on every try: a failed try changed them in memory.
+    states = [EnrollmentState.from_row(row) for row in rows]
+    writer = BatchWriter(now)
+    runner = Runner(writer, load_customers({s.customer_id for s in states}), broken=broken)
+    for state in states:
+        runner.advance(state)
+    save_states(states, now)
+    writer.flush()
+    return writer
 
 
 def next_due_at() -> datetime | None:
