@@ -1,3 +1,4 @@
+import json
 import os
 import re
 import subprocess
@@ -190,8 +191,10 @@ def test_a_short_secret_key_is_accepted_in_debug_mode():
 
 
 @pytest.mark.slow
-def test_check_deploy_is_clean_with_the_production_variables():
-    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+def test_check_deploy_is_clean_with_the_production_variables(collected_in_debug_mode):
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], STATIC_ROOT=str(collected_in_debug_mode)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stderr
@@ -348,3 +351,31 @@ def test_pages_answer_with_debug_off_after_a_collection_made_with_debug_on(db, c
             response = client.get(path)
             assert response.status_code == 200, path
             assert "immutable" in response.headers["Cache-Control"], path
+
+
+MANIFEST_STORAGE = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+
+def static_check_ids(static_root: Path, *, debug: bool = False) -> list[str]:
+    from django.core import checks
+
+    with override_settings(
+        DEBUG=debug, STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": MANIFEST_STORAGE}
+    ):
+        return [message.id for message in checks.run_checks() if message.id.startswith("canvas.")]
+
+
+@pytest.mark.slow
+def test_the_start_up_check_warns_when_static_files_were_never_collected(tmp_path, collected_in_debug_mode):
+    assert static_check_ids(tmp_path) == ["canvas.W001"]
+    assert static_check_ids(tmp_path, debug=True) == []  # DEBUG on never reads the manifest
+    assert static_check_ids(collected_in_debug_mode) == []
+
+
+@pytest.mark.slow
+def test_the_start_up_check_warns_when_the_canvas_was_rebuilt_after_the_collection(tmp_path, collected_in_debug_mode):
+    manifest = json.loads((collected_in_debug_mode / "staticfiles.json").read_text())
+    vite = json.loads((settings.FRONTEND_DIST / ".vite" / "manifest.json").read_text())
+    del manifest["paths"][vite["src/main.tsx"]["css"][0]]  # as if a new build had renamed it
+    (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
+    assert static_check_ids(tmp_path) == ["canvas.W002"]
