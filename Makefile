@@ -8,13 +8,17 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/.vite/manifest.json
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) $(wildcard frontend/*.ts frontend/*.js frontend/*.json)
+# Where collectstatic puts the files the server sends with DEBUG off (settings read the same
+# variable). The manifest it writes there doubles as the stamp.
+export STATIC_ROOT ?= $(CURDIR)/staticfiles
+STATIC_MANIFEST := $(STATIC_ROOT)/staticfiles.json
 
 # Local development and tests run with DEBUG on unless told otherwise.
 export DEBUG ?= 1
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test setup chromium frontend migrate lint format db-stop bench clean
+.PHONY: run test setup chromium frontend static migrate lint format db-stop bench clean
 
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
@@ -28,7 +32,7 @@ test: setup chromium
 	$(BIN)/pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$status
 
-setup: $(PY_STAMP) $(FRONTEND_BUILD)
+setup: $(PY_STAMP) $(FRONTEND_BUILD) $(STATIC_MANIFEST)
 
 # Browser tests drive Debian's Chromium (Playwright's own download is not reachable here).
 chromium:
@@ -50,6 +54,14 @@ frontend: $(FRONTEND_BUILD)
 
 $(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
 	cd frontend && npm run --silent build
+
+static: $(STATIC_MANIFEST)
+
+# Collected again when the canvas is rebuilt or the Python packages (Django admin's files among
+# them) change. No --clear: a server already running keeps finding the files its pages name.
+$(STATIC_MANIFEST): $(PY_STAMP) $(FRONTEND_BUILD)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	touch $@
 
 migrate: $(PY_STAMP)
 	$(BIN)/python manage.py migrate --noinput

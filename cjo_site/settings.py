@@ -22,14 +22,20 @@ DATA_DIR = BASE_DIR / ".data"
 DEBUG = env_bool("DEBUG", False)
 
 
+# How to make a key, quoted in the errors below (the key itself is never printed).
+_MAKE_A_KEY = "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+
+
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
         if not DEBUG and len(key) < 50:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+            raise ImproperlyConfigured(f"SECRET_KEY must be at least 50 characters long: set e.g. {_MAKE_A_KEY}")
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set when DEBUG is off: set e.g. {_MAKE_A_KEY} (or DEBUG=1 for local development)"
+        )
     # Development only: a random key kept in the git-ignored data folder, so sessions survive
     # restarts without any secret living in the repository.
     key_file = DATA_DIR / "dev-secret-key"
@@ -41,6 +47,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Former keys (comma-separated) while a new one takes over: what they signed (unsubscribe and
+# tracking links in sent messages, sessions) stays valid; new signatures use SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -93,7 +102,9 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only (SKIP LOCKED, partial indexes, unnest and JSONB are used on purpose).
-DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "postgis"))
+DATABASE_URL = env_url(
+    "DATABASE_URL", schemes=("postgres", "postgresql", "postgis"), example="postgres://user:password@host:5432/name"
+)
 if DATABASE_URL:
     _default_db = dj_database_url.parse(DATABASE_URL, engine="django.db.backends.postgresql")
 else:
@@ -120,7 +131,7 @@ DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels: Redis when REDIS_URL is set, so workers and every web process share one layer.
-REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"), example="redis://host:6379/0")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -159,18 +170,26 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Static files: the built canvas (frontend/dist) is served by WhiteNoise.
+# --- Static files: Django admin's and the built canvas (frontend/dist), served by WhiteNoise.
+# With DEBUG off, pages link to the hashed names listed in STATIC_ROOT/staticfiles.json, which
+# `manage.py collectstatic` writes (`make setup` runs it; see docs/operations.md). With DEBUG on,
+# pages link to the plain names and WhiteNoise finds the files where they are.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# A relative path is taken from the checkout, whatever directory the command runs in.
+STATIC_ROOT = BASE_DIR / env_str("STATIC_ROOT", "staticfiles")
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.exists() else []
+# collectstatic always writes the hashed copies and their manifest, even with DEBUG on, so one
+# collection serves both modes and switching DEBUG off never finds a collection without them.
+_COLLECTING_STATIC = len(sys.argv) > 1 and sys.argv[1] == "collectstatic"
+_STATICFILES_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG and not _COLLECTING_STATIC
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": _STATICFILES_BACKEND},
 }
 
 REST_FRAMEWORK = {
@@ -205,7 +224,10 @@ WEB_PROCESSES = env_int("WEB_PROCESSES", os.cpu_count() or 1, minimum=1)
 # Customers whose timezone is unknown get this one for time windows and quiet hours.
 DEFAULT_CUSTOMER_TIMEZONE = env_str("DEFAULT_CUSTOMER_TIMEZONE", "UTC")
 if DEFAULT_CUSTOMER_TIMEZONE not in zoneinfo.available_timezones():
-    raise ImproperlyConfigured("DEFAULT_CUSTOMER_TIMEZONE must be an IANA time zone name such as Europe/Paris")
+    raise ImproperlyConfigured(
+        f"DEFAULT_CUSTOMER_TIMEZONE must be an IANA time zone name, got {DEFAULT_CUSTOMER_TIMEZONE!r}: "
+        "set e.g. DEFAULT_CUSTOMER_TIMEZONE=Europe/Paris"
+    )
 # Enrollments one engine transaction advances; larger batches amortise more, hold locks longer.
 ENGINE_BATCH_SIZE = env_int("ENGINE_BATCH_SIZE", 1000, minimum=1)
 # Engine loops kept running by the worker cluster (each takes one django-q2 worker).
@@ -252,8 +274,22 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Journeys <noreply@localhost>")
-# Absolute base of links inside messages (unsubscribe, tracking), e.g. https://journeys.example.com
-PUBLIC_URL = env_url("PUBLIC_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
+
+
+def _listening_url() -> str:
+    """Where `manage.py serve`/`web` listen (HOST, PORT), as a URL this machine can open."""
+    host = env_str("HOST", "127.0.0.1")
+    port = env_int("PORT", 8000, minimum=1)
+    # A server bound to every interface is reached locally through loopback.
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+# Absolute base of links inside messages (unsubscribe, tracking) and of signed callback URLs, e.g.
+# https://journeys.example.com. Unset, it is where the server listens: right for local runs only.
+PUBLIC_URL = (
+    env_url("PUBLIC_URL", schemes=("http", "https"), example="https://journeys.example.com") or _listening_url()
+).rstrip("/")
 DELIVERY_PROVIDERS = {
     "email": "journeys.delivery.providers.EmailProvider",
     "sms": {
@@ -263,7 +299,9 @@ DELIVERY_PROVIDERS = {
     "webhook": "journeys.delivery.providers.WebhookProvider",
     "in_app": "journeys.delivery.providers.InAppProvider",
 }
-SMS_API_URL = env_url("SMS_API_URL", schemes=("http", "https")) or "https://api.twilio.com"
+SMS_API_URL = (
+    env_url("SMS_API_URL", schemes=("http", "https"), example="https://api.twilio.com") or "https://api.twilio.com"
+)
 SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID")
 SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN")
 SMS_FROM = env_str("SMS_FROM")

@@ -1,12 +1,18 @@
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, override_settings
 
 from cjo_site.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from journeys.roles import ADMINS
+from tests.factories import make_graph, make_journey, make_user, node
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Settings only parse the URL; nothing connects to it.
@@ -66,7 +72,7 @@ def test_env_bool_falls_back_to_the_default_when_unset(monkeypatch):
 
 def test_env_bool_rejects_a_word_it_does_not_know_naming_the_variable(monkeypatch):
     monkeypatch.setenv("DEBUG", "maybe")
-    with pytest.raises(ImproperlyConfigured, match=r"^DEBUG must be a boolean.*'maybe'"):
+    with pytest.raises(ImproperlyConfigured, match=r"^DEBUG must be a boolean.*'maybe': set e\.g\. DEBUG=0$"):
         env_bool("DEBUG", False)
 
 
@@ -81,13 +87,15 @@ def test_env_int_reads_a_number_and_falls_back_when_unset_or_empty(monkeypatch):
 
 def test_env_int_rejects_text_naming_the_variable(monkeypatch):
     monkeypatch.setenv("Q_WORKERS", "abc")
-    with pytest.raises(ImproperlyConfigured, match=r"^Q_WORKERS must be a whole number, got 'abc'"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^Q_WORKERS must be a whole number, got 'abc': set e\.g\. Q_WORKERS=2$"
+    ):
         env_int("Q_WORKERS", 2)
 
 
 def test_env_int_rejects_a_number_below_the_minimum(monkeypatch):
     monkeypatch.setenv("Q_WORKERS", "0")
-    with pytest.raises(ImproperlyConfigured, match=r"^Q_WORKERS must be at least 1, got 0"):
+    with pytest.raises(ImproperlyConfigured, match=r"^Q_WORKERS must be at least 1, got 0: set e\.g\. Q_WORKERS=2$"):
         env_int("Q_WORKERS", 2, minimum=1)
 
 
@@ -105,9 +113,21 @@ def test_env_url_rejects_another_scheme_naming_the_variable(monkeypatch, value):
         env_url("SOME_URL", schemes=("postgres", "postgresql"))
 
 
+def test_env_url_shows_an_example_and_never_the_value_which_may_hold_a_password(monkeypatch):
+    monkeypatch.setenv("SOME_URL", "mysql://root:hunter2@db/cjo")
+    with pytest.raises(ImproperlyConfigured) as raised:
+        env_url("SOME_URL", schemes=("postgres",), example="postgres://user:password@host/name")
+    assert str(raised.value).endswith(": set e.g. SOME_URL=postgres://user:password@host/name")
+    assert "hunter2" not in str(raised.value)
+    with pytest.raises(ImproperlyConfigured, match=r": set e\.g\. SOME_URL=postgres://host$"):
+        env_url("SOME_URL", schemes=("postgres",))
+
+
 def test_env_choice_rejects_a_value_not_listed_naming_the_variable(monkeypatch):
     monkeypatch.setenv("LOG_LEVEL", "LOUD")
-    with pytest.raises(ImproperlyConfigured, match=r"^LOG_LEVEL must be one of DEBUG, INFO, got 'LOUD'"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^LOG_LEVEL must be one of DEBUG, INFO, got 'LOUD': set e\.g\. LOG_LEVEL=INFO$"
+    ):
         env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO"))
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     assert env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO")) == "DEBUG"
@@ -171,8 +191,10 @@ def test_a_short_secret_key_is_accepted_in_debug_mode():
 
 
 @pytest.mark.slow
-def test_check_deploy_is_clean_with_the_production_variables():
-    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+def test_check_deploy_is_clean_with_the_production_variables(collected_in_debug_mode):
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], STATIC_ROOT=str(collected_in_debug_mode)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stderr
@@ -191,3 +213,180 @@ def test_check_deploy_warns_when_in_app_messages_trust_the_write_key_alone():
     result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], IN_APP_IDENTITY_SECRET=None)
     assert result.returncode != 0
     assert "journeys.W102" in result.stderr
+
+
+# --- manage.py names the variable on one line instead of a traceback
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variables", "name"),
+    [
+        ({"DEBUG": None, "SECRET_KEY": None}, "SECRET_KEY"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"DATABASE_URL": "mysql://root:hunter2@127.0.0.1:3306/cjo"}, "DATABASE_URL"),
+        ({"DEFAULT_CUSTOMER_TIMEZONE": "Mars/Olympus"}, "DEFAULT_CUSTOMER_TIMEZONE"),
+    ],
+    ids=["secret_key_and_debug_unset", "debug", "port", "database_url", "timezone"],
+)
+def test_manage_py_names_a_bad_variable_and_how_to_set_it_on_one_line(variables, name):
+    result = run_python(["manage.py", "check"], **variables)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"manage.py: {name} must "), lines[0]
+    assert f"set e.g. {name}=" in lines[0]
+    assert "hunter2" not in lines[0]  # a URL's password stays out of logs
+
+
+@pytest.mark.slow
+def test_manage_py_without_a_secret_key_suggests_one_or_debug_mode():
+    result = run_python(["manage.py", "check"], DEBUG=None, SECRET_KEY=None)
+    assert "secrets.token_urlsafe(50)" in result.stderr
+    assert "DEBUG=1" in result.stderr
+
+
+# --- the public URL of links in messages
+
+
+def print_setting(expression: str, **variables: str | None) -> str:
+    result = run_python(
+        ["-c", f"import django; django.setup(); {expression}"], DJANGO_SETTINGS_MODULE="cjo_site.settings", **variables
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+UNSUBSCRIBE_LINK = "from journeys.delivery.tokens import unsubscribe_url; print(unsubscribe_url(7))"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        (None, None, "http://127.0.0.1:8000"),
+        ("127.0.0.1", "8765", "http://127.0.0.1:8765"),
+        ("0.0.0.0", "9000", "http://127.0.0.1:9000"),
+        ("::", "9000", "http://[::1]:9000"),
+        ("::1", None, "http://[::1]:8000"),
+        ("journeys.internal", None, "http://journeys.internal:8000"),
+    ],
+)
+def test_the_listening_url_follows_host_and_port(monkeypatch, host, port, url):
+    from cjo_site.settings import _listening_url
+
+    for name, value in (("HOST", host), ("PORT", port)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert _listening_url() == url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variables", "link"),
+    [
+        ({"HOST": "0.0.0.0", "PORT": "8765"}, "http://127.0.0.1:8765/u/7:"),
+        (
+            {"HOST": "0.0.0.0", "PORT": "8765", "PUBLIC_URL": "https://journeys.example.com/"},
+            "https://journeys.example.com/u/7:",
+        ),
+    ],
+    ids=["where-it-listens", "public-url"],
+)
+def test_links_in_messages_point_where_the_server_listens_unless_public_url_says(variables, link):
+    assert print_setting(UNSUBSCRIBE_LINK, **variables).startswith(link)
+
+
+@pytest.mark.slow
+def test_links_signed_with_a_former_secret_key_still_work_while_it_is_a_fallback():
+    old_key = SECRET_KEY[::-1]
+    token = print_setting(
+        "from journeys.delivery.tokens import unsubscribe_token; print(unsubscribe_token(7))", SECRET_KEY=old_key
+    )
+    resolve = f"from journeys.delivery.tokens import delivery_from_unsubscribe_token as f; print(f({token!r}))"
+    assert print_setting(resolve, SECRET_KEY_FALLBACKS=f"unused-{SECRET_KEY},{old_key}") == "7"
+    assert print_setting(resolve) == "None"
+
+
+# --- static files
+
+
+@pytest.mark.slow
+def test_static_root_is_read_from_the_environment_relative_to_the_checkout(tmp_path):
+    show = "from django.conf import settings; print(settings.STATIC_ROOT)"
+    assert print_setting(show, STATIC_ROOT=str(tmp_path)) == str(tmp_path)
+    assert print_setting(show, STATIC_ROOT="build/static") == str(REPO_ROOT / "build" / "static")
+    assert print_setting(show, STATIC_ROOT=None) == str(REPO_ROOT / "staticfiles")
+
+
+@pytest.fixture(scope="module")
+def collected_in_debug_mode(tmp_path_factory) -> Path:
+    """STATIC_ROOT after `manage.py collectstatic` with DEBUG on, as `make setup` runs it for `make run`."""
+    root = tmp_path_factory.mktemp("static")
+    result = run_python(
+        ["manage.py", "collectstatic", "--noinput", "--verbosity", "0"], DEBUG="1", STATIC_ROOT=str(root)
+    )
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+STATIC_LINK = re.compile(r"""(?:href|src)="(/static/[^"]+)\"""")
+
+
+@pytest.mark.slow
+def test_pages_answer_with_debug_off_after_a_collection_made_with_debug_on(db, collected_in_debug_mode):
+    journey = make_journey(
+        graph=make_graph([node("start", "api_trigger"), node("done", "exit")], [("start", "next", "done")])
+    )
+    admin = make_user(role=ADMINS, is_staff=True, is_superuser=True)
+    production = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    with override_settings(
+        DEBUG=False,
+        STATIC_ROOT=collected_in_debug_mode,
+        STORAGES={**settings.STORAGES, "staticfiles": production},
+    ):
+        client = Client()  # a new one: WhiteNoise looks at STATIC_ROOT when the middleware starts
+        client.force_login(admin)
+        linked = {}
+        for page in (f"/journeys/{journey.pk}/", f"/reports/journeys/{journey.pk}/", "/admin/"):
+            response = client.get(page)
+            assert response.status_code == 200, page
+            linked[page] = STATIC_LINK.findall(response.content.decode())
+        assert any(path.endswith(".css") for path in linked[f"/journeys/{journey.pk}/"]), linked
+        assert any(path.endswith(".js") for path in linked[f"/reports/journeys/{journey.pk}/"]), linked
+        assert any(path.startswith("/static/admin/css/base.") for path in linked["/admin/"]), linked
+        for path in {path for paths in linked.values() for path in paths}:
+            assert re.search(r"\.[0-9a-f]{12}\.\w+$", path), path  # the manifest's name, cached for good
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert "immutable" in response.headers["Cache-Control"], path
+
+
+MANIFEST_STORAGE = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+
+def static_check_ids(static_root: Path, *, debug: bool = False) -> list[str]:
+    from django.core import checks
+
+    with override_settings(
+        DEBUG=debug, STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": MANIFEST_STORAGE}
+    ):
+        return [message.id for message in checks.run_checks() if message.id.startswith("canvas.")]
+
+
+@pytest.mark.slow
+def test_the_start_up_check_warns_when_static_files_were_never_collected(tmp_path, collected_in_debug_mode):
+    assert static_check_ids(tmp_path) == ["canvas.W001"]
+    assert static_check_ids(tmp_path, debug=True) == []  # DEBUG on never reads the manifest
+    assert static_check_ids(collected_in_debug_mode) == []
+
+
+@pytest.mark.slow
+def test_the_start_up_check_warns_when_the_canvas_was_rebuilt_after_the_collection(tmp_path, collected_in_debug_mode):
+    manifest = json.loads((collected_in_debug_mode / "staticfiles.json").read_text())
+    vite = json.loads((settings.FRONTEND_DIST / ".vite" / "manifest.json").read_text())
+    del manifest["paths"][vite["src/main.tsx"]["css"][0]]  # as if a new build had renamed it
+    (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
+    assert static_check_ids(tmp_path) == ["canvas.W002"]

@@ -4,15 +4,22 @@ available here, so it is launched through `executable_path`).
 
 Fixtures:
 - `live_server_url`: base URL of a Daphne process serving the whole ASGI app on the test database.
+  Parametrised indirectly with a `ServerMode` (`DEVELOPMENT`, `PRODUCTION`), it serves the app
+  as `manage.py web` does with DEBUG on or off, static files included (see `ServerMode`).
+- `collected_static`: a STATIC_ROOT filled by `manage.py collectstatic`, once per session.
 - `engine_worker`: a separate process running the journey engine loop, as a django-q2 worker would.
 - `browser`: one Chromium per test session; `page`: a fresh context and page per test.
 - `login(page, user)`: signs a user in through the real login form.
 - `artifact_path(name)`: where to save screenshots (`tests/artifacts/`, or `$TEST_ARTIFACTS_DIR`).
 """
 
+import importlib
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parents[1] / "artifacts"))
 HOST = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def chromium_path() -> str:
@@ -83,14 +91,73 @@ def _child_database_setup():
         connection.connection = None
 
 
+@dataclass(frozen=True)
+class ServerMode:
+    """How the live server runs the app when a test asks for it by name.
+
+    The default server (no mode) serves static files through Django's finders, whatever the
+    settings say. A mode instead runs the app exactly as `manage.py web` builds it (cjo_site.asgi,
+    WhiteNoise in the middleware) with DEBUG on or off; off, pages name the hashed files listed in
+    the manifest of a collected STATIC_ROOT and WhiteNoise serves them from there.
+    """
+
+    name: str
+    debug: bool
+
+    def __str__(self) -> str:  # the test id
+        return self.name
+
+
+DEVELOPMENT = ServerMode("debug-on", debug=True)
+PRODUCTION = ServerMode("debug-off", debug=False)
+MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> Path:
+    """A STATIC_ROOT as `make setup` leaves it: `manage.py collectstatic` run with this shell's DEBUG."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root)},
+        check=True,
+        timeout=300,
+    )
+    return root
+
+
+def _application_in_mode(mode: ServerMode, static_root: Path):
+    """In the server's child process: the project's ASGI app, built under the mode's settings."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storage = "django.contrib.staticfiles.storage.StaticFilesStorage" if mode.debug else MANIFEST_STORAGE
+    # Never disabled: the process ends with the server. Its signals reset the static storage.
+    override_settings(
+        DEBUG=mode.debug,
+        STATIC_ROOT=static_root,
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": storage}},
+    ).enable()
+    import cjo_site.asgi
+
+    # Rebuilt rather than reused: the middleware (WhiteNoise among it) reads the settings when
+    # the app is built, and the module may have been imported in the parent already.
+    return importlib.reload(cjo_site.asgi).application
+
+
 @pytest.fixture
-def live_server_url(transactional_db):
+def live_server_url(request, transactional_db):
     """A Daphne process on the test database, like `ChannelsLiveServerTestCase`, as a fixture."""
     from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
+    mode = getattr(request, "param", None)
+    if mode is None:
+        get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
+    else:
+        get_application = partial(_application_in_mode, mode, request.getfixturevalue("collected_static"))
     server = DaphneProcess(HOST, get_application, setup=_child_database_setup)
     server.start()
     while not server.ready.wait(timeout=1):
