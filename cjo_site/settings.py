@@ -114,6 +114,10 @@ if env_bool("DATABASE_POOL", not _IS_WORKER_CLUSTER):
         "min_size": 1,
         "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
         "timeout": 10,
+        # The pool retries a failed connection with a doubling back-off (1, 2, 4 s...) for this
+        # long, then gives up and reconnects on the next request. Short, so after an outage the
+        # server is back in use within about two seconds, not after the back-off has grown.
+        "reconnect_timeout": 2,
     }
 else:
     _default_db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
