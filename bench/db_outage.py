@@ -80,40 +80,46 @@ def main() -> None:
         "DATABASE_POOL_SIZE": "4",
         "LOG_LEVEL": "ERROR",
     }
-    python = str(ROOT / ".venv" / "bin" / "python")
-    print("migrating", file=sys.stderr)
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=args.root, env=env, check=True)
-    token = subprocess.run(
-        [python, "manage.py", "shell", "-c", SETUP], cwd=args.root, env=env, check=True, capture_output=True, text=True
-    ).stdout.split()[-1]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    daphne = subprocess.Popen(
-        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cjo_site.asgi:application"],
-        cwd=args.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    batch = {"writeKey": WRITE_KEY, "batch": [{"type": "track", "userId": "ada", "event": "Signed Up"}]}
-
-    def ingest() -> dict:
-        return call(f"{base}/v1/batch", body=batch)
-
-    def journeys() -> dict:
-        return call(f"{base}/api/journeys/", headers={"Authorization": f"Token {token}"})
-
-    def fill_pool() -> None:
-        with ThreadPoolExecutor(4) as workers:
-            list(workers.map(lambda _: ingest(), range(8)))
-
-    def until_ok() -> list[int]:
-        statuses = []
-        while (not statuses or statuses[-1] != 200) and len(statuses) < 200:
-            statuses.append(ingest()["status"])
-        return statuses
-
+    daphne = None
     try:
+        python = str(ROOT / ".venv" / "bin" / "python")
+        print("migrating", file=sys.stderr)
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=args.root, env=env, check=True)
+        token = subprocess.run(
+            [python, "manage.py", "shell", "-c", SETUP],
+            cwd=args.root,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        daphne = subprocess.Popen(
+            [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cjo_site.asgi:application"],
+            cwd=args.root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        batch = {"writeKey": WRITE_KEY, "batch": [{"type": "track", "userId": "ada", "event": "Signed Up"}]}
+
+        def ingest() -> dict:
+            return call(f"{base}/v1/batch", body=batch)
+
+        def journeys() -> dict:
+            return call(f"{base}/api/journeys/", headers={"Authorization": f"Token {token}"})
+
+        def fill_pool() -> None:
+            with ThreadPoolExecutor(4) as workers:
+                list(workers.map(lambda _: ingest(), range(8)))
+
+        def until_ok() -> list[int]:
+            statuses = []
+            while (not statuses or statuses[-1] != 200) and len(statuses) < 200:
+                statuses.append(ingest()["status"])
+            return statuses
+
         for _ in range(300):
             try:
                 urllib.request.urlopen(f"{base}/login/", timeout=2).close()
@@ -138,8 +144,9 @@ def main() -> None:
         get_server(data_dir, cleanup_mode=None).ensure_postgres_running()
         after_quick_restart = until_ok()
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=30)
+        if daphne is not None:
+            daphne.terminate()
+            daphne.wait(timeout=30)
         embedded_db.stop(data_dir)
         shutil.rmtree(work, ignore_errors=True)
 

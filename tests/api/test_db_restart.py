@@ -75,29 +75,30 @@ def site():
     root = Path(tempfile.mkdtemp(prefix="cjo-outage-"))
     root.chmod(0o755)
     data_dir = root / "postgres"
-    database = embedded_db.embedded_database_settings(data_dir)
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": f"postgres://postgres@{quote(database['HOST'], safe='')}/{database['NAME']}",
-        "DATABASE_POOL_SIZE": "4",
-        "LOG_LEVEL": "ERROR",
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    token = subprocess.run(
-        [*manage, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.split()[-1]
-    port = free_port()
-    daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cjo_site.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    daphne = None
     try:
+        database = embedded_db.embedded_database_settings(data_dir)
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": f"postgres://postgres@{quote(database['HOST'], safe='')}/{database['NAME']}",
+            "DATABASE_POOL_SIZE": "4",
+            "LOG_LEVEL": "ERROR",
+        }
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        token = subprocess.run(
+            [*manage, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout.split()[-1]
+        port = free_port()
+        daphne = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cjo_site.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
                 urllib.request.urlopen(f"{base}/login/", timeout=2).close()
@@ -106,8 +107,9 @@ def site():
                 time.sleep(0.2)
         yield {"base": base, "token": token, "data_dir": data_dir}
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=30)
+        if daphne is not None:
+            daphne.terminate()
+            daphne.wait(timeout=30)
         embedded_db.stop(data_dir)
         shutil.rmtree(root, ignore_errors=True)
 
