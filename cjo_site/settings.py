@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: its connection check runs just before the view, and it sees the view's exceptions first.
+    "journeys.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cjo_site.urls"
@@ -116,10 +118,17 @@ else:
 _IS_WORKER_CLUSTER = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
 if env_bool("DATABASE_POOL", not _IS_WORKER_CLUSTER):
     _default_db["CONN_MAX_AGE"] = 0
+    # With a pool this makes Django pass psycopg_pool's check_connection: a connection that a
+    # database restart broke is replaced before a request gets it, not after it fails one.
+    _default_db["CONN_HEALTH_CHECKS"] = True
     _default_db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
         "timeout": 10,
+        # The pool retries a failed connection with a doubling back-off (1, 2, 4 s...) for this
+        # long, then gives up and reconnects on the next request. Short, so after an outage the
+        # server is back in use within about two seconds, not after the back-off has grown.
+        "reconnect_timeout": 2,
     }
 else:
     _default_db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)

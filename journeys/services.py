@@ -95,7 +95,9 @@ def journey_publish(
 ) -> PublishResult:
     """Copy the draft into a new immutable version and make it the one new customers enter.
 
-    Customers already inside stay on their version unless `migrate`: then each moves to the
+    Refused for a live or paused journey whose draft graph and settings equal the current
+    version's. Customers
+    already inside stay on their version unless `migrate`: then each moves to the
     node with the same id in the new version, or to `mapping[old_node_id]`; one whose node
     no longer exists and is not mapped exits with reason "removed".
     """
@@ -110,6 +112,15 @@ def journey_publish(
         if not result.ok:
             raise JourneyError("the journey has errors that block publishing", validation=result)
         settings, _ = clean_settings(journey.settings)
+        last = journey.current_version
+        # A version identical to the live one would only split the customers' history; the
+        # graph and settings compare as JSON values (key order never matters), settings as
+        # the version stores them, cleaned. Checked before migrating, so a node mapping
+        # cannot make an unchanged draft publish either. A closed or stopped journey may
+        # publish unchanged: that is how it takes customers again.
+        unchanged = last is not None and last.graph == journey.graph and last.settings == settings
+        if unchanged and journey.status in (Status.LIVE, Status.PAUSED):
+            raise JourneyError(f"nothing changed since version {last.number}")
         number = (journey.versions.aggregate(last=Max("number"))["last"] or 0) + 1
         version = JourneyVersion.objects.create(
             journey=journey,

@@ -21,6 +21,8 @@ _FIELD_TYPES = [
     (serializers.DictField, "object"),
     (serializers.JSONField, "json"),
 ]
+# Every `type` a described field can have: the above, and the nested list and object.
+FIELD_TYPE_NAMES = sorted({kind for _, kind in _FIELD_TYPES} | {"list", "object"})
 
 
 def describe_field(name: str, field: serializers.Field) -> dict:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from journeys.api.node_catalog import FIELD_TYPE_NAMES
 from journeys.models import Enrollment, Journey, JourneyVersion, Step
 
 MAX_GRAPH_NODES = 500
@@ -22,10 +23,27 @@ class GraphField(serializers.JSONField):
         return data
 
 
+class ValidationIssueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node_id = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    edge_id = serializers.CharField(allow_null=True)
+
+
+class ValidationResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    errors = ValidationIssueSerializer(many=True)
+    warnings = ValidationIssueSerializer(many=True)
+
+
 class JourneySerializer(serializers.ModelSerializer):
     graph = GraphField(required=False)
     settings = serializers.JSONField(required=False)
-    current_version = serializers.IntegerField(source="current_version.number", read_only=True, default=None)
+    # A method field, because a dotted source with a default is left out of PATCH answers.
+    current_version = serializers.SerializerMethodField(
+        help_text="The published version new customers enter; null until the first publish."
+    )
 
     class Meta:
         model = Journey
@@ -43,10 +61,28 @@ class JourneySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "entered_count", "created_at", "updated_at"]
 
+    def get_current_version(self, journey) -> int | None:
+        return journey.current_version.number if journey.current_version_id else None
+
     def validate_settings(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("settings must be an object")
         return value
+
+
+class PublishedJourneySerializer(JourneySerializer):
+    """The journey after a publish, with how many customers the publish moved or let go."""
+
+    moved = serializers.IntegerField(read_only=True, help_text="Customers moved to the new version.")
+    removed = serializers.IntegerField(read_only=True, help_text="Customers whose node is gone; they exited.")
+
+    class Meta(JourneySerializer.Meta):
+        fields = [*JourneySerializer.Meta.fields, "moved", "removed"]
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    validation = ValidationResultSerializer(required=False)
 
 
 class JourneyCountsSerializer(serializers.Serializer):
@@ -82,11 +118,60 @@ class TypedSuggestionsSerializer(serializers.Serializer):
 
 
 class JourneyVersionSerializer(serializers.ModelSerializer):
-    published_by = serializers.CharField(source="published_by.username", read_only=True, default=None)
+    published_by = serializers.CharField(source="published_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = JourneyVersion
         fields = ["number", "graph", "settings", "published_by", "published_at"]
+
+
+class NodeFieldSerializer(serializers.Serializer):
+    """One config field of a node kind, as journeys.api.node_catalog.describe_field writes it."""
+
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=FIELD_TYPE_NAMES)
+    required = serializers.BooleanField()
+    help = serializers.CharField(allow_blank=True)
+    label = serializers.CharField()
+    default = serializers.JSONField(required=False, help_text="Absent when the field has no fixed default.")
+    widget = serializers.CharField(required=False)
+    channel = serializers.CharField(required=False)
+    when = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        required=False,
+        help_text="Shown only while each named sibling field holds one of the values.",
+    )
+    choices = serializers.ListField(child=serializers.JSONField(), required=False)
+    # Nested fields repeat this shape; declared loosely because an OpenAPI component cannot
+    # refer to itself through a DRF serializer.
+    item = serializers.ListField(child=serializers.DictField(), required=False, help_text="A list's entry fields.")
+    fields = serializers.ListField(child=serializers.DictField(), required=False, help_text="An object's fields.")
+    min_value = serializers.FloatField(required=False)
+    max_value = serializers.FloatField(required=False)
+    min_length = serializers.IntegerField(required=False)
+    max_length = serializers.IntegerField(required=False)
+
+
+class NodeKindSerializer(serializers.Serializer):
+    """One entry of GET /api/node-types/ (journeys.api.node_catalog.node_type_catalog)."""
+
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    ports = serializers.ListField(
+        child=serializers.CharField(), help_text="Fixed output ports; kinds with dynamic_ports add theirs."
+    )
+    dynamic_ports = serializers.BooleanField()
+    port_field = serializers.CharField(
+        allow_null=True, help_text="The list field whose entries' `key` name the ports (a split's variants)."
+    )
+    extra_ports = serializers.ListField(child=serializers.CharField(), help_text="Ports after the keyed ones.")
+    ports_when = serializers.DictField(
+        child=serializers.CharField(), help_text="Port -> the boolean field that must be on for it to exist."
+    )
+    waits = serializers.BooleanField()
+    config = NodeFieldSerializer(many=True)
 
 
 class PublishSerializer(serializers.Serializer):
@@ -105,7 +190,7 @@ class EnrollSerializer(serializers.Serializer):
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):
-    customer_id = serializers.CharField(source="customer.external_id", read_only=True, default=None)
+    customer_id = serializers.CharField(source="customer.external_id", read_only=True, default=None, allow_null=True)
     customer_pk = serializers.IntegerField(source="customer.pk", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
 
@@ -131,17 +216,3 @@ class StepSerializer(serializers.ModelSerializer):
     class Meta:
         model = Step
         fields = ["node_id", "port", "action", "reason", "at"]
-
-
-class ValidationIssueSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    node_id = serializers.CharField(allow_null=True)
-    field = serializers.CharField(allow_null=True)
-    edge_id = serializers.CharField(allow_null=True)
-
-
-class ValidationResultSerializer(serializers.Serializer):
-    ok = serializers.BooleanField()
-    errors = ValidationIssueSerializer(many=True)
-    warnings = ValidationIssueSerializer(many=True)

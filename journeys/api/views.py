@@ -16,11 +16,14 @@ from journeys import selectors, services
 from journeys.api.node_types import node_type_catalog
 from journeys.api.permissions import JourneyAccess
 from journeys.api.serializers import (
+    ConflictSerializer,
     EnrollmentSerializer,
     EnrollSerializer,
     JourneyListSerializer,
     JourneySerializer,
     JourneyVersionSerializer,
+    NodeKindSerializer,
+    PublishedJourneySerializer,
     PublishSerializer,
     StepSerializer,
     SuggestionsSerializer,
@@ -97,7 +100,7 @@ class JourneyViewSet(
         result = services.journey_validate(graph=journey.graph, settings=journey.settings)
         return Response(result.as_dict())
 
-    @extend_schema(request=PublishSerializer, responses=JourneySerializer)
+    @extend_schema(request=PublishSerializer, responses={200: PublishedJourneySerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         journey = self.get_object()
@@ -145,8 +148,9 @@ class JourneyViewSet(
     def archive(self, request, pk=None):
         return self._transition(request, "archive")
 
+    # Not paged: a version is made by a person pressing Publish, and the editor lists them all.
     @extend_schema(responses=JourneyVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, pk=None):
         versions = self.get_object().versions.select_related("published_by").order_by("-number")
         return Response(JourneyVersionSerializer(versions, many=True).data)
@@ -229,7 +233,7 @@ class JourneyViewSet(
         return Response({"enrollment": enrollment_id}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(responses=NodeKindSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def node_types(request):

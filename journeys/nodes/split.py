@@ -48,6 +48,7 @@ class Split(NodeType):
     label = "A/B split"
     category = "flow"
     description = "Sends each customer down one variant at random by weight; the same customer always gets the same."
+    ports = ()  # no fixed port: each variant is one, named by its key (output_ports)
     Config = Config
 
     def output_ports(self, config: dict) -> list[str]:

@@ -277,6 +277,7 @@ def test_migrating_without_a_mapping_removes_customers_at_nodes_that_are_gone(ma
 
 def test_a_mapping_to_a_node_that_does_not_exist_is_409_and_publishes_nothing(marketer):
     journey = make_journey(graph=welcome_graph())
+    patch(marketer, journey_url(journey), {"graph": welcome_graph(wait_id="pause")})
 
     response = post(marketer, journey_url(journey, "publish/"), {"migrate": True, "mapping": {"wait": "nowhere"}})
 

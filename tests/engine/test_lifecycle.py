@@ -144,7 +144,9 @@ def test_a_stopped_journey_can_be_published_again():
 def test_publishing_a_paused_journey_keeps_it_paused():
     journey = basket_journey()
     transition(journey, "pause")
+    journey = Journey.objects.get(pk=journey.pk)
+    services.journey_update(journey=journey, settings={"goal": {"event": "Order Completed"}})
 
-    services.journey_publish(journey=Journey.objects.get(pk=journey.pk))
+    services.journey_publish(journey=journey)
 
     assert Journey.objects.get(pk=journey.pk).status == "paused"

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { editorApi } from '../api/editorApi';
 import type { JourneyVersion } from '../api/types';
-import { fromStoredGraph, toStoredGraph } from '../lib/graph';
+import { sameStoredGraph } from '../lib/graph';
 import {
   exportJourney,
   importJourney,
@@ -62,14 +62,16 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
     else void publish({ migrate: false, mapping: {} }, notify);
   };
 
-  // Whether the draft differs from the live version; recomputed per edit, not per render.
+  // Whether publishing would only repeat the live version (the server refuses that with a
+  // 409); recomputed per edit, not per render. A closed or stopped journey publishes an
+  // unchanged draft to take customers again, so it is never "unchanged" here.
   const unchanged = useMemo(() => {
+    if (s.meta.status !== 'live' && s.meta.status !== 'paused') return false;
     const live = versions.find((v) => v.number === s.meta.currentVersion);
     if (!live) return false;
     const state = useJourneyStore.getState();
-    const draft = state.stashedDraft ?? state;
-    return JSON.stringify(toStoredGraph(fromStoredGraph(live.graph))) === JSON.stringify(toStoredGraph(draft));
-  }, [versions, s.meta.currentVersion, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+    return sameStoredGraph(live.graph, state.stashedDraft ?? state);
+  }, [versions, s.meta.currentVersion, s.meta.status, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const status = s.meta.status;
   const publishBlocked =

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cloneSubgraph, findUnreachableNodeIds, freshNodeId, fromStoredGraph, toStoredGraph } from './graph';
+import {
+  cloneSubgraph,
+  findUnreachableNodeIds,
+  freshNodeId,
+  fromStoredGraph,
+  sameJson,
+  sameStoredGraph,
+  toStoredGraph,
+} from './graph';
 import type { JourneyEdge, JourneyNode } from './journey';
 
 // In the editor this comes from the catalog's categories; the tests name their own trigger kind.
@@ -106,5 +114,68 @@ describe('graph helpers', () => {
       ['b-2', { x: 40, y: 40 }],
     ]);
     expect(copy.edges).toEqual([{ id: 'e-a-2-next-b-2', source: 'a-2', sourceHandle: 'next', target: 'b-2' }]);
+  });
+});
+
+describe('sameJson', () => {
+  it('ignores the order of object keys, at any depth', () => {
+    expect(sameJson({ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 })).toBe(true);
+  });
+
+  it('keeps the order of array items', () => {
+    expect(sameJson([1, 2], [2, 1])).toBe(false);
+  });
+
+  it('sees a changed, added or removed value', () => {
+    expect(sameJson({ a: 1 }, { a: 2 })).toBe(false);
+    expect(sameJson({ a: 1 }, { a: 1, b: null })).toBe(false);
+    expect(sameJson({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+  });
+
+  it('tells null, an empty object, an empty array and a string apart', () => {
+    expect(sameJson(null, {})).toBe(false);
+    expect(sameJson({}, [])).toBe(false);
+    expect(sameJson('1', 1)).toBe(false);
+  });
+
+  it('treats a key holding undefined as absent, as JSON does', () => {
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+  });
+});
+
+describe('sameStoredGraph', () => {
+  const draft = {
+    nodes: [
+      {
+        id: 'split',
+        type: 'journey',
+        position: { x: 10, y: 20 },
+        data: { kind: 'split', label: 'Test', config: { variants: [{ key: 'A', weight: 50 }, { key: 'B', weight: 50 }] } },
+      },
+    ],
+    edges: [edge('split', 'end', 'A')],
+  };
+
+  it('finds a published graph whose keys came back from the server in another order the same', () => {
+    // PostgreSQL's JSONB orders keys by length, then bytes: how a published version comes back.
+    const published = {
+      edges: [{ id: 'split->end', source: 'split', target: 'end', sourceHandle: 'A' }],
+      nodes: [
+        {
+          id: 'split',
+          data: { kind: 'split', label: 'Test', config: { variants: [{ key: 'A', weight: 50 }, { weight: 50, key: 'B' }] } },
+          type: 'journey',
+          position: { y: 20, x: 10 },
+        },
+      ],
+    };
+    expect(JSON.stringify(toStoredGraph(fromStoredGraph(published)))).not.toBe(JSON.stringify(toStoredGraph(draft)));
+    expect(sameStoredGraph(published, draft)).toBe(true);
+  });
+
+  it('sees a config change', () => {
+    const published = structuredClone(draft);
+    (published.nodes[0]!.data.config.variants[0] as { weight: number }).weight = 40;
+    expect(sameStoredGraph(published, draft)).toBe(false);
   });
 });

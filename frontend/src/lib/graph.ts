@@ -143,3 +143,26 @@ export function cloneSubgraph(
   });
   return { nodes: copies, edges: copiedEdges };
 }
+
+/**
+ * Whether two JSON values are equal as JSON: objects by their keys whatever their order (the
+ * server's JSONB gives keys back in its own order), arrays item by item, a key holding
+ * `undefined` as if absent (JSON.stringify drops it).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = (value: Record<string, unknown>) => Object.keys(value).filter((key) => value[key] !== undefined);
+  const leftKeys = keys(left);
+  return leftKeys.length === keys(right).length && leftKeys.every((key) => key in right && sameJson(left[key], right[key]));
+}
+
+/** Whether the draft on the canvas would publish the same graph as this stored (published) one. */
+export function sameStoredGraph(stored: Partial<JourneyGraph> | null | undefined, draft: JourneyGraph): boolean {
+  return sameJson(toStoredGraph(fromStoredGraph(stored)), toStoredGraph(draft));
+}
