@@ -168,7 +168,8 @@ def test_malformed_json_is_a_400_with_a_json_error(source, raw):
     response = post("/v1/track", None, raw=raw)
 
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": "body is not valid JSON"}
+    assert response.json()["success"] is False
+    assert response.json()["error"].startswith("body is not valid JSON")
 
 
 def test_a_body_that_is_not_an_object_is_a_400(source):
@@ -344,4 +345,4 @@ def test_nan_in_a_body_is_malformed_json_not_a_server_error(source):
     response = post("/v1/track", None, raw=b'{"userId": "u1", "event": "E", "properties": {"x": NaN}}')
 
     assert response.status_code == 400
-    assert response.json()["error"] == "body is not valid JSON"
+    assert response.json()["error"].startswith("body is not valid JSON")
