@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from journeys.ingest import views
+from journeys.input import MAX_DEPTH
 from journeys.models import Event
 from tests.factories import make_source
 
@@ -229,6 +230,42 @@ def test_a_nul_character_is_rejected_instead_of_failing_the_batch(source):
     assert response.status_code == 200
     assert response.json()["rejected"][0]["index"] == 0
     assert Event.objects.get().name == "Ok"
+
+
+def test_a_message_nested_too_deep_is_refused_alone(source):
+    deep = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"a": deep}
+    batch = [
+        {"type": "track", "userId": "u1", "event": "Deep", "properties": deep},
+        {"type": "track", "userId": "u1", "event": "Ok"},
+    ]
+
+    response = post("/v1/batch", {"batch": batch})
+
+    assert response.status_code == 200
+    [rejected] = response.json()["rejected"]
+    assert rejected["index"] == 0
+    assert f"more than {MAX_DEPTH} levels" in rejected["error"]
+    assert Event.objects.get().name == "Ok"
+
+
+def test_a_nul_in_a_batch_shared_context_is_a_400_naming_it(source):
+    batch = [{"type": "track", "userId": "u1", "event": "Ok"}]
+
+    response = post("/v1/batch", {"batch": batch, "context": {"ip": "1.2.3.4\u0000"}})
+
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+    assert "$.context.ip" in response.json()["error"]
+    assert not Event.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_body_is_a_400(source):
+    response = post("/v1/track", None, raw=b'{"userId": "u1", "event": "\\ud800"}')
+
+    assert response.status_code == 400
+    assert "surrogate" in response.json()["error"]
 
 
 def test_a_repeated_message_id_is_stored_once(source):

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from journeys.input import InputError, loads
+from journeys.input import InputError, parse
 from journeys.services import JourneyError, journey_import
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         except UnicodeDecodeError as error:
             raise CommandError(f"{file} is not UTF-8 text ({error.reason} at byte {error.start}).") from None
         try:
-            data = loads(text)
+            data = parse(text)  # journey_import checks what was parsed
         except InputError as error:
             raise CommandError(f"{file} is {error}") from None
         try:
