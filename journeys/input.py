@@ -41,35 +41,49 @@ def _string_problem(text: str) -> str | None:
     return None
 
 
-def _key_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{orjson.dumps(key).decode()}]"
+def _path(where: str, trail) -> str:
+    """`where` followed by the keys and indexes of `trail`, a linked (parent, step) chain."""
+    steps = []
+    while trail is not None:
+        trail, step = trail
+        steps.append(step)
+    parts = [where]
+    for step in reversed(steps):
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        elif step.isidentifier():
+            parts.append(f".{step}")
+        else:
+            parts.append(f"[{orjson.dumps(step).decode()}]")
+    return "".join(parts)
 
 
 def check_value(value, where: str = "$") -> None:
     """Raise InputError for the first NUL, lone surrogate, non-finite number or excessive depth.
 
     Walks with an explicit stack, so a value nested far too deep is reported, not a RecursionError.
+    The way to each item is kept as a linked chain and only spelled out for the error.
     """
-    stack = [(value, where, 0)]
+    stack = [(value, None, 0)]
     while stack:
-        item, path, depth = stack.pop()
+        item, trail, depth = stack.pop()
         if isinstance(item, str):
             if problem := _string_problem(item):
-                raise InputError(f"a string {problem}", path)
+                raise InputError(f"a string {problem}", _path(where, trail))
         elif isinstance(item, float):
             if not math.isfinite(item):
-                raise InputError("numbers must be finite (no NaN or infinity)", path)
+                raise InputError("numbers must be finite (no NaN or infinity)", _path(where, trail))
         elif isinstance(item, dict | list):
             if depth >= MAX_DEPTH:
-                raise InputError(f"nested more than {MAX_DEPTH} levels deep", path)
+                raise InputError(f"nested more than {MAX_DEPTH} levels deep", _path(where, trail))
             if isinstance(item, dict):
                 for key, child in item.items():
                     key = str(key)  # JSON's keys are strings; only Python callers build others
                     if problem := _string_problem(key):
-                        raise InputError(f"a key {problem}", path)
-                    stack.append((child, _key_path(path, key), depth + 1))
+                        raise InputError(f"a key {problem}", _path(where, trail))
+                    stack.append((child, (trail, key), depth + 1))
             else:
-                stack.extend((child, f"{path}[{index}]", depth + 1) for index, child in enumerate(item))
+                stack.extend((child, (trail, index), depth + 1) for index, child in enumerate(item))
 
 
 def check_parsed(value, text: bytes) -> None:
