@@ -13,6 +13,7 @@ import math
 import orjson
 from django import forms
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -162,19 +163,19 @@ class StrictJSONFormField(forms.JSONField):
             return forms.fields.InvalidJSONInput(data)
 
 
-class RejectUnusableURLMiddleware:
+class RejectUnusableURLMiddleware(MiddlewareMixin):
     """Answer 400 when the path or a query parameter holds a NUL or a lone surrogate.
 
     Every view reads query parameters its own way; refusing them here keeps a NUL from
     reaching a database query anywhere (the API, the admin's filters, the pages).
+    MiddlewareMixin serves both sync and async requests, so daphne adds no thread hop for it.
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def process_request(self, request):
         if problem := url_problem(request.path, dict(request.GET.lists())):
-            if request.path.startswith(("/api/", "/v1/")):
+            if request.path.startswith("/api/"):
                 return JsonResponse({"detail": problem}, status=400)
+            if request.path.startswith("/v1/"):  # in the shape ingestion answers errors in
+                return JsonResponse({"success": False, "error": problem}, status=400)
             return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+        return None

@@ -203,6 +203,14 @@ def test_a_nul_in_a_query_parameter_name_or_the_path_is_a_400(admin_api):
     assert admin_api.get("/api/customers/a%00b/journeys/").status_code == 400
 
 
+def test_a_nul_in_an_ingestion_query_is_a_400_in_its_error_shape():
+    response = Client().post("/v1/track?x=%00", b"{}", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+    assert "NUL" in response.json()["error"]
+
+
 def test_a_nul_in_a_page_query_is_a_plain_400(admin_api):
     response = admin_api.get("/admin/journeys/journey/", {"q": NUL})
 
