@@ -30,7 +30,7 @@ from tests.factories import make_graph, make_journey, make_source, make_user, no
 
 pytestmark = pytest.mark.django_db
 
-# Per operation. About fifty operations: together about a minute on the shared two cores.
+# Per operation; for the forty-odd operations, about a minute in all on two shared cores.
 EXAMPLES_PER_OPERATION = 12
 
 MESSAGE = {

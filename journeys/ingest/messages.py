@@ -201,6 +201,10 @@ def _timestamp(raw: dict, index: int, received_at: datetime, batch_sent_at) -> d
     if timestamp is None:
         raise MessageError(index, "timestamp must be an ISO-8601 date-time")
     sent_at = parse_timestamp(raw.get("sentAt") or batch_sent_at)
-    if sent_at is not None:
-        timestamp += received_at - sent_at
-    return timestamp
+    try:
+        if sent_at is not None:
+            timestamp += received_at - sent_at
+        # In UTC now, so a time near year 1 or 9999 cannot overflow when read back either.
+        return timestamp.astimezone(UTC)
+    except OverflowError:
+        raise MessageError(index, "timestamp is out of range (after correcting by sentAt)") from None

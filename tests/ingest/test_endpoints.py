@@ -268,6 +268,27 @@ def test_a_lone_surrogate_in_a_body_is_a_400(source):
     assert "surrogate" in response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"timestamp": "9999-12-31T12:00:00Z", "sentAt": "2000-01-01T00:00:00Z"},
+        {"timestamp": "0001-01-01T01:00:00+05:00"},
+    ],
+)
+def test_a_timestamp_out_of_range_is_refused_alone(source, times):
+    batch = [
+        {"type": "track", "userId": "u1", "event": "Odd", **times},
+        {"type": "track", "userId": "u1", "event": "Ok"},
+    ]
+
+    response = post("/v1/batch", {"batch": batch})
+
+    assert response.status_code == 200
+    [rejected] = response.json()["rejected"]
+    assert rejected == {"index": 0, "error": "timestamp is out of range (after correcting by sentAt)"}
+    assert Event.objects.get().name == "Ok"
+
+
 def test_a_repeated_message_id_is_stored_once(source):
     message = {"type": "track", "userId": "u1", "event": "E", "messageId": "same"}
 
