@@ -1,10 +1,14 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from journeys import nodes, services
+from journeys.api.serializers import JourneySerializer
+from journeys.input import StrictJSONFormField
 from journeys.models import (
     AnonymousId,
     Customer,
@@ -18,6 +22,8 @@ from journeys.models import (
 )
 
 RECENT_EVENTS = 20
+# JSON typed into the admin goes through the same checks as the API's bodies (journeys/input.py).
+STRICT_JSON = {models.JSONField: {"form_class": StrictJSONFormField}}
 
 
 def pretty_json(value) -> str:
@@ -130,6 +136,7 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     inlines = [AnonymousIdInline]
     show_full_result_count = False
+    formfield_overrides = STRICT_JSON
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -230,8 +237,37 @@ def _lifecycle_action(name: str):
     return admin.action(description=f"{name.capitalize()} the selected journeys", permissions=["change"])(run)
 
 
+class JourneyAdminForm(forms.ModelForm):
+    """The journey form, held to the API's own rules for the fields the API writes."""
+
+    def clean(self):
+        cleaned = super().clean()
+        submitted = {name: cleaned[name] for name in JourneySerializer.Meta.fields if name in cleaned}
+        api = JourneySerializer(instance=self.instance if self.instance.pk else None, data=submitted, partial=True)
+        if api.is_valid():
+            cleaned.update({name: api.validated_data[name] for name in submitted if name in api.validated_data})
+        else:
+            for name, errors in api.errors.items():
+                self.add_error(name if name in self.fields else None, [str(error) for error in _messages(errors)])
+        return cleaned
+
+
+def _messages(errors):
+    """The messages in DRF's error structure (a list, or a dict of them for nested fields)."""
+    if isinstance(errors, dict):
+        for nested in errors.values():
+            yield from _messages(nested)
+    elif isinstance(errors, list):
+        for nested in errors:
+            yield from _messages(nested)
+    else:
+        yield errors
+
+
 @admin.register(Journey)
 class JourneyAdmin(admin.ModelAdmin):
+    form = JourneyAdminForm
+    formfield_overrides = STRICT_JSON
     list_display = ["name", "status", "version_number", "entered_count", "updated_at"]
     list_filter = ["status"]
     list_select_related = ["current_version"]

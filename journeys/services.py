@@ -19,6 +19,7 @@ from journeys.engine.runner import Runner
 from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.graph.cache import compiled_version
+from journeys.input import InputError, check_value
 from journeys.journey_settings import clean_settings
 from journeys.models import Customer, Journey, JourneyVersion, NodeStat
 from journeys.selectors import FIRST_FLOW_HOUR
@@ -360,8 +361,13 @@ def journey_import(*, data: dict, user=None) -> Journey:
     """Create a draft journey from an export. The graph is kept exactly; validation happens at publish."""
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise JourneyError(f"not a journey export: expected format {EXPORT_FORMAT!r}")
-    if data.get("version") != EXPORT_VERSION:
+    # `type(...) is int`: True == 1 in Python, and `"version": true` is not a version.
+    if type(data.get("version")) is not int or data["version"] != EXPORT_VERSION:
         raise JourneyError(f"unsupported export version {data.get('version')!r}; this server reads {EXPORT_VERSION}")
+    try:
+        check_value(data)
+    except InputError as error:
+        raise JourneyError(str(error)) from None
     graph = data.get("graph")
     if not (isinstance(graph, dict) and isinstance(graph.get("nodes"), list) and isinstance(graph.get("edges"), list)):
         raise JourneyError("graph must be an object with nodes and edges lists")

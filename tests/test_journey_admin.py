@@ -260,6 +260,76 @@ def test_the_draft_can_be_edited_in_the_admin(admin_client):
     assert (journey.name, journey.graph, journey.status) == ("Welcome v2", graph, "draft")
 
 
+def form_errors(response) -> dict:
+    assert response.status_code == 200, "the form was saved"
+    return response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("graph_text", "problem"),
+    [
+        ("[1, 2]", "a graph is an object with a nodes list and an edges list"),
+        ('"abc"', "a graph is an object with a nodes list and an edges list"),
+        ('{"nodes": [{"id": "a\\u0000"}], "edges": []}', "NUL character"),
+        ('{"nodes": [{"id": "\\ud800"}], "edges": []}', "surrogate"),
+        ('{"nodes": [], "edges": [], "x": 1e400}', "infinity"),
+        ("[" * 10_000 + "]" * 10_000, "depth limit"),
+        ('{"nodes": [], "edges": [], "x": ' + "[" * 65 + "]" * 65 + "}", "levels deep"),
+    ],
+)
+def test_the_journey_form_refuses_a_graph_the_api_would_refuse(admin_client, graph_text, problem):
+    journey = make_journey(graph=welcome_graph(), name="Welcome", publish=False)
+
+    response = admin_client.post(
+        change_page(journey),
+        {"name": "Welcome", "description": "", "graph": graph_text, "settings": "{}", "_save": "Save"},
+    )
+
+    assert problem in " ".join(form_errors(response)["graph"])
+    journey.refresh_from_db()
+    assert journey.graph == welcome_graph()
+
+
+def test_adding_a_journey_with_a_graph_that_is_not_one_saves_nothing(admin_client):
+    response = admin_client.post(
+        reverse("admin:journeys_journey_add"),
+        {"name": "New", "description": "", "graph": "[1, 2]", "settings": "{}", "_save": "Save"},
+    )
+
+    assert "graph" in form_errors(response)
+    assert not Journey.objects.exists()
+
+
+def test_the_journey_form_refuses_settings_that_are_not_an_object(admin_client):
+    journey = make_journey(graph=welcome_graph(), name="Welcome", publish=False)
+
+    response = admin_client.post(
+        change_page(journey),
+        {"name": "Welcome", "description": "", "graph": json.dumps(welcome_graph()), "settings": "[1]"},
+    )
+
+    assert form_errors(response)["settings"] == ["settings must be an object"]
+
+
+def test_customer_attributes_with_a_nul_are_refused_in_the_admin(admin_client):
+    customer = Customer.objects.create(external_id="ada")
+
+    response = admin_client.post(
+        reverse("admin:journeys_customer_change", args=[customer.pk]),
+        {
+            "external_id": "ada",
+            "consent": "{}",
+            "attributes": '{"plan": "pro\\u0000"}',
+            "anonymous_ids-TOTAL_FORMS": "0",
+            "anonymous_ids-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert "NUL character" in " ".join(form_errors(response)["attributes"])
+    customer.refresh_from_db()
+    assert customer.attributes == {}
+
+
 def test_the_status_is_not_a_form_field(admin_client):
     journey = make_journey(graph=welcome_graph(), name="Welcome", publish=False)
 

@@ -128,6 +128,8 @@ def test_importing_bad_json_is_a_clear_error(tmp_path):
         ({"nodes": [], "edges": []}, "not a journey export"),
         ([1, 2, 3], "not a journey export"),
         ({"format": "cjo.journey", "version": 2, "name": "x", "graph": {"nodes": [], "edges": []}}, "version 2"),
+        ({"format": "cjo.journey", "version": True, "name": "x", "graph": {"nodes": [], "edges": []}}, "version True"),
+        ({"format": "cjo.journey", "version": 1, "name": "x\u0000", "graph": {"nodes": [], "edges": []}}, "NUL"),
         ({"format": "cjo.journey", "version": 1, "name": "x", "graph": {"nodes": []}}, "graph must be"),
         ({"format": "cjo.journey", "version": 1, "name": " ", "graph": {"nodes": [], "edges": []}}, "name must be"),
     ],
@@ -137,5 +139,22 @@ def test_importing_a_file_in_the_wrong_format_is_a_clear_error(tmp_path, data, m
     path.write_text(json.dumps(data), encoding="utf-8")
 
     with pytest.raises(CommandError, match=rf"wrong\.json cannot be imported: .*{message}"):
+        run("import_journey", str(path))
+    assert not Journey.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"name": "\\ud800"}', "surrogate"),
+        ('{"entry_cap": 1e400}', "infinity"),
+        ("[" * 10_000 + "]" * 10_000, "depth limit"),
+    ],
+)
+def test_importing_json_that_cannot_be_kept_names_the_problem(tmp_path, text, problem):
+    path = tmp_path / "hostile.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError, match=rf"hostile\.json is not valid JSON: .*{problem}.*\(at line 1 column"):
         run("import_journey", str(path))
     assert not Journey.objects.exists()

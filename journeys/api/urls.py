@@ -5,7 +5,10 @@ from journeys.api import views
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.reports import api as reports_api
 
+# No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`
+# argument that no action of ours takes.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("journeys", views.JourneyViewSet, basename="journey")
 router.register("templates", MessageTemplateViewSet, basename="template")
 

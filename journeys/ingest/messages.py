@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import orjson
 
+from journeys.input import InputError, check_parsed
+
 MESSAGE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_ID_LENGTH = 255
 
@@ -98,8 +100,10 @@ def parse_message(
     encoded = orjson.dumps(raw)  # compact UTF-8, as the message would be sent
     if len(encoded) > max_message_bytes:
         raise MessageError(index, f"message is larger than {max_message_bytes // 1024} KB")
-    if b"\\u0000" in encoded and _has_nul(raw):  # the cheap test first; it can match an escaped backslash
-        raise MessageError(index, "message contains a NUL character, which cannot be stored")
+    try:
+        check_parsed(raw, encoded)  # one bad message is refused alone, not the batch around it
+    except InputError as error:
+        raise MessageError(index, f"message: {error}") from None
 
     message_type = forced_type or raw.get("type")
     if message_type not in MESSAGE_TYPES:
@@ -154,17 +158,6 @@ def parse_message(
     return message
 
 
-def _has_nul(value) -> bool:
-    """True when a NUL character is in any key or string of the value (PostgreSQL cannot store one)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in key or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def _identifier(raw: dict, key: str, index: int) -> str | None:
     value = raw.get(key)
     if value is None or value == "":
@@ -208,6 +201,10 @@ def _timestamp(raw: dict, index: int, received_at: datetime, batch_sent_at) -> d
     if timestamp is None:
         raise MessageError(index, "timestamp must be an ISO-8601 date-time")
     sent_at = parse_timestamp(raw.get("sentAt") or batch_sent_at)
-    if sent_at is not None:
-        timestamp += received_at - sent_at
-    return timestamp
+    try:
+        if sent_at is not None:
+            timestamp += received_at - sent_at
+        # In UTC now, so a time near year 1 or 9999 cannot overflow when read back either.
+        return timestamp.astimezone(UTC)
+    except OverflowError:
+        raise MessageError(index, "timestamp is out of range (after correcting by sentAt)") from None

@@ -8,7 +8,6 @@ always a 429 with Retry-After.
 import threading
 import zlib
 
-import orjson
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
@@ -19,6 +18,7 @@ from psycopg_pool import PoolTimeout
 from journeys.ingest.auth import basic_auth_username, source_id_for_write_key
 from journeys.ingest.messages import MESSAGE_TYPES, parse_messages
 from journeys.ingest.services import events_ingest
+from journeys.input import InputError, check_value, parse
 
 _in_flight = threading.BoundedSemaphore(settings.INGEST_MAX_CONCURRENCY)
 
@@ -73,13 +73,20 @@ def _handle(request: HttpRequest, route_type: str | None) -> JsonResponse:
     if header_key is not None and source_id_for_write_key(header_key) is None:
         return _error(401, "invalid write key")
     try:
-        payload = orjson.loads(_read_body(request))
+        payload = parse(_read_body(request))
     except BadRequest as problem:
         return _error(400, str(problem))
-    except orjson.JSONDecodeError:  # also NaN, Infinity and integers beyond 64 bits
-        return _error(400, "body is not valid JSON")
+    except InputError as problem:  # also NaN, Infinity and lone surrogates
+        return _error(400, f"body is {problem}")
     if not isinstance(payload, dict):
         return _error(400, "body must be a JSON object")
+    if route_type is None:
+        # Messages are checked one by one (parse_message), so one bad message is refused alone;
+        # the rest of a batch (writeKey, the shared context, sentAt) is checked here.
+        try:
+            check_value({key: value for key, value in payload.items() if key != "batch"})
+        except InputError as problem:
+            return _error(400, f"body: {problem}")
 
     write_key = header_key or payload.get("writeKey")
     source_id = source_id_for_write_key(write_key) if isinstance(write_key, str) and write_key else None

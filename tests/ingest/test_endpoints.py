@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from journeys.ingest import views
+from journeys.input import MAX_DEPTH
 from journeys.models import Event
 from tests.factories import make_source
 
@@ -168,7 +169,8 @@ def test_malformed_json_is_a_400_with_a_json_error(source, raw):
     response = post("/v1/track", None, raw=raw)
 
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": "body is not valid JSON"}
+    assert response.json()["success"] is False
+    assert response.json()["error"].startswith("body is not valid JSON")
 
 
 def test_a_body_that_is_not_an_object_is_a_400(source):
@@ -227,6 +229,63 @@ def test_a_nul_character_is_rejected_instead_of_failing_the_batch(source):
 
     assert response.status_code == 200
     assert response.json()["rejected"][0]["index"] == 0
+    assert Event.objects.get().name == "Ok"
+
+
+def test_a_message_nested_too_deep_is_refused_alone(source):
+    deep = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"a": deep}
+    batch = [
+        {"type": "track", "userId": "u1", "event": "Deep", "properties": deep},
+        {"type": "track", "userId": "u1", "event": "Ok"},
+    ]
+
+    response = post("/v1/batch", {"batch": batch})
+
+    assert response.status_code == 200
+    [rejected] = response.json()["rejected"]
+    assert rejected["index"] == 0
+    assert f"more than {MAX_DEPTH} levels" in rejected["error"]
+    assert Event.objects.get().name == "Ok"
+
+
+def test_a_nul_in_a_batch_shared_context_is_a_400_naming_it(source):
+    batch = [{"type": "track", "userId": "u1", "event": "Ok"}]
+
+    response = post("/v1/batch", {"batch": batch, "context": {"ip": "1.2.3.4\u0000"}})
+
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+    assert "$.context.ip" in response.json()["error"]
+    assert not Event.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_body_is_a_400(source):
+    response = post("/v1/track", None, raw=b'{"userId": "u1", "event": "\\ud800"}')
+
+    assert response.status_code == 400
+    assert "surrogate" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"timestamp": "9999-12-31T12:00:00Z", "sentAt": "2000-01-01T00:00:00Z"},
+        {"timestamp": "0001-01-01T01:00:00+05:00"},
+    ],
+)
+def test_a_timestamp_out_of_range_is_refused_alone(source, times):
+    batch = [
+        {"type": "track", "userId": "u1", "event": "Odd", **times},
+        {"type": "track", "userId": "u1", "event": "Ok"},
+    ]
+
+    response = post("/v1/batch", {"batch": batch})
+
+    assert response.status_code == 200
+    [rejected] = response.json()["rejected"]
+    assert rejected == {"index": 0, "error": "timestamp is out of range (after correcting by sentAt)"}
     assert Event.objects.get().name == "Ok"
 
 
@@ -344,4 +403,4 @@ def test_nan_in_a_body_is_malformed_json_not_a_server_error(source):
     response = post("/v1/track", None, raw=b'{"userId": "u1", "event": "E", "properties": {"x": NaN}}')
 
     assert response.status_code == 400
-    assert response.json()["error"] == "body is not valid JSON"
+    assert response.json()["error"].startswith("body is not valid JSON")

@@ -1,8 +1,8 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from journeys.input import InputError, parse
 from journeys.services import JourneyError, journey_import
 
 
@@ -24,9 +24,9 @@ class Command(BaseCommand):
         except UnicodeDecodeError as error:
             raise CommandError(f"{file} is not UTF-8 text ({error.reason} at byte {error.start}).") from None
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise CommandError(f"{file} is not valid JSON: {error}") from None
+            data = parse(text)  # journey_import checks what was parsed
+        except InputError as error:
+            raise CommandError(f"{file} is {error}") from None
         try:
             journey = journey_import(data=data)
         except JourneyError as error:
