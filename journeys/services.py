@@ -378,11 +378,16 @@ def journey_import(*, data: dict, user=None) -> Journey:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise JourneyError("name must be a non-empty string of at most 200 characters")
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    _, settings_errors = clean_settings(settings)
+    if settings_errors:
+        field, message = next(iter(settings_errors.items()))
+        raise JourneyError(f"settings.{field}: {message}")
     return journey_create(
         name=name,
         description=str(data.get("description") or ""),
         graph=graph,
-        settings=data.get("settings") if isinstance(data.get("settings"), dict) else {},
+        settings=settings,
         user=user,
     )
 

@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from journeys.api.node_catalog import FIELD_TYPE_NAMES
+from journeys.api.node_types import FIELD_TYPE_NAMES
+from journeys.journey_settings import clean_settings
 from journeys.models import Enrollment, Journey, JourneyVersion, Step
 
 MAX_GRAPH_NODES = 500
@@ -67,6 +68,10 @@ class JourneySerializer(serializers.ModelSerializer):
     def validate_settings(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("settings must be an object")
+        # Out-of-range settings are refused when saved, naming the field, not only at publish.
+        _, errors = clean_settings(value)
+        if errors:
+            raise serializers.ValidationError(errors)
         return value
 
 
@@ -126,7 +131,7 @@ class JourneyVersionSerializer(serializers.ModelSerializer):
 
 
 class NodeFieldSerializer(serializers.Serializer):
-    """One config field of a node kind, as journeys.api.node_catalog.describe_field writes it."""
+    """One config field of a node kind, as journeys.api.node_types.describe_field writes it."""
 
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=FIELD_TYPE_NAMES)
@@ -153,7 +158,7 @@ class NodeFieldSerializer(serializers.Serializer):
 
 
 class NodeKindSerializer(serializers.Serializer):
-    """One entry of GET /api/node-types/ (journeys.api.node_catalog.node_type_catalog)."""
+    """One entry of GET /api/node-types/ (journeys.api.node_types.node_type_catalog)."""
 
     kind = serializers.CharField()
     label = serializers.CharField()

