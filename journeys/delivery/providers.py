@@ -261,7 +261,11 @@ def _raise_for_status(status: int, headers: dict, data: bytes) -> None:
 
 
 def provider_for(channel: str) -> Provider:
-    path = settings.DELIVERY_PROVIDERS.get(channel)
+    """A new provider for the channel: the class settings.DELIVERY_PROVIDERS names, else the channel's default."""
+    from journeys.delivery import channels
+
+    registered = channels.get(channel)
+    path = settings.DELIVERY_PROVIDERS.get(channel) or (registered.default_provider if registered else "")
     if not path:
         raise PermanentFailure(f"no provider is configured for channel {channel!r}")
     return import_string(path)()

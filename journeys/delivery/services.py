@@ -7,13 +7,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from journeys.delivery.policy import CONSENT_CHANNELS
+from journeys.delivery import channels
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
 
 CALLBACK_SOURCE_NAME = "Delivery callbacks"
-CHANNEL_NAMES = {"email": "Email", "sms": "SMS", "webhook": "Webhook", "in_app": "In-App Message"}
 CALLBACK_KINDS = ("delivered", "bounced", "opened", "clicked", "failed", "complained")
 
 
@@ -80,7 +79,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
         customer = Customer.objects.select_for_update().get(id=delivery.customer_id)
         created = _opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
     if created:
-        name = f"{CHANNEL_NAMES.get(delivery.channel, delivery.channel)} Unsubscribed"
+        name = f"{channels.label(delivery.channel)} Unsubscribed"
         customer_event_record(
             customer=customer,
             name=name,
@@ -96,7 +95,7 @@ def _opt_out(customer: Customer, channel: str, scope: str, reason: str, *, deliv
     _, created = Suppression.objects.get_or_create(
         customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
     )
-    if channel in CONSENT_CHANNELS and customer.consent.get(channel) is not False:
+    if channels.needs_consent(channel) and customer.consent.get(channel) is not False:
         customer.consent = {**customer.consent, channel: False}
         customer.save(update_fields=["consent", "updated_at"])
     return created
@@ -143,7 +142,7 @@ def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None
     properties = _delivery_properties(row)
     if details.get("url"):
         properties["url"] = str(details["url"])[:2000]
-    name = f"{CHANNEL_NAMES.get(row.channel, row.channel)} {kind.capitalize()}"
+    name = f"{channels.label(row.channel)} {kind.capitalize()}"
     # One event per kind and delivery (clicks: per link), however often the provider repeats itself.
     suffix = "-" + hashlib.sha256(properties.get("url", "").encode()).hexdigest()[:16] if kind == "clicked" else ""
     message_id = f"cjo-delivery-{row.id}-{kind}{suffix}"
