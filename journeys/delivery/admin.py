@@ -1,5 +1,6 @@
 """Admin for delivery: the delivery log (filters, retry of failed sends), templates, suppressions, in-app inbox."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
@@ -141,6 +142,13 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return format_html('<p class="errornote">{}</p>', str(error))
         channel = channels.get(obj.channel)
         return channel.admin_preview(parts) if channel else "-"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "channel":
+            # The registry says which channels exist, so a new channel's templates can be made here too.
+            choices = [(channel.name, channel.label) for channel in channels.all_channels()]
+            return forms.ChoiceField(choices=choices, label="Channel")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
         # Adding a template for a channel (?channel=sms) starts from that channel's sample.

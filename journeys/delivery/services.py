@@ -77,7 +77,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     now = timezone.now()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(id=delivery.customer_id)
-        created = _opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
+        created = opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
     if created:
         name = f"{channels.label(delivery.channel)} Unsubscribed"
         customer_event_record(
@@ -90,7 +90,7 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     return created
 
 
-def _opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
+def opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
     """Suppress the channel for the customer and withdraw its consent; False if the suppression existed."""
     _, created = Suppression.objects.get_or_create(
         customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
@@ -176,27 +176,3 @@ def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = 
         if message.delivery_id and read:
             delivery_callback(delivery_id=message.delivery_id, kind="opened", at=now)
     return message
-
-
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
-START_WORDS = {"start", "unstop", "yes"}
-REPLIED_STOP = "replied STOP by SMS"
-
-
-def sms_reply_record(*, phone: str, body: str) -> int:
-    """An inbound text: STOP (and its synonyms) opts the number out of every SMS, START lifts that.
-
-    Returns how many profiles with that number changed.
-    """
-    word = body.strip().lower()
-    customers = list(Customer.objects.filter(phone=phone)) if phone else []
-    changed = 0
-    for customer in customers:
-        if word in STOP_WORDS:
-            with transaction.atomic():
-                changed += _opt_out(customer, "sms", Suppression.Scope.ALL, REPLIED_STOP)
-        elif word in START_WORDS:
-            # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
-            deleted, _ = Suppression.objects.filter(customer=customer, channel="sms", reason=REPLIED_STOP).delete()
-            changed += bool(deleted)
-    return changed

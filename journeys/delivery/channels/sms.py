@@ -6,6 +6,7 @@ import hmac
 import re
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +17,7 @@ from journeys.delivery.channels import register
 from journeys.delivery.channels.base import Channel, require
 from journeys.delivery.rendering import render_string
 from journeys.delivery.views import MAX_CALLBACK_BYTES, NUL, apply_callback, bearer_ok
+from journeys.models import Customer, Suppression
 
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,32}$")
 # Twilio's MessageStatus values worth recording; queued, sending and sent say nothing new.
@@ -56,6 +58,30 @@ class Sms(Channel):
             path("callbacks/sms/", sms_callback, name="callback-sms"),
             path("callbacks/sms/inbound/", sms_inbound, name="callback-sms-inbound"),
         ]
+
+
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
+START_WORDS = {"start", "unstop", "yes"}
+REPLIED_STOP = "replied STOP by SMS"
+
+
+def reply_record(*, phone: str, body: str) -> int:
+    """An inbound text: STOP (and its synonyms) opts the number out of every SMS, START lifts that.
+
+    Returns how many profiles with that number changed.
+    """
+    word = body.strip().lower()
+    customers = list(Customer.objects.filter(phone=phone)) if phone else []
+    changed = 0
+    for customer in customers:
+        if word in STOP_WORDS:
+            with transaction.atomic():
+                changed += services.opt_out(customer, Sms.name, Suppression.Scope.ALL, REPLIED_STOP)
+        elif word in START_WORDS:
+            # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
+            deleted, _ = Suppression.objects.filter(customer=customer, channel=Sms.name, reason=REPLIED_STOP).delete()
+            changed += bool(deleted)
+    return changed
 
 
 def twilio_signature(url: str, params: dict, auth_token: str) -> str:
@@ -105,5 +131,5 @@ def sms_inbound(request: HttpRequest):
         return params
     if NUL in params.get("From", "") + params.get("Body", ""):
         return HttpResponse("NUL characters are not allowed", status=400)
-    services.sms_reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])
+    reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])
     return HttpResponse(status=204)
