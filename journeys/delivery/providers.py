@@ -1,4 +1,5 @@
-"""Channel providers: one small interface, one class per way of sending, chosen in settings.
+"""Channel providers: one small interface, one class per way of sending, chosen in settings
+(DELIVERY_PROVIDERS) or, for a channel not named there, by the channel's `default_provider`.
 
 `send(message)` returns the provider's message id, or raises TemporaryFailure (worth
 retrying later: network errors, timeouts, 429, 5xx) or PermanentFailure (retrying cannot
