@@ -7,6 +7,7 @@ class JourneysConfig(AppConfig):
 
     def ready(self):
         from journeys import nodes
-        from journeys.delivery import checks  # noqa: F401  (registers the delivery settings checks)
+        from journeys.delivery import channels, checks  # noqa: F401  (checks registers the delivery settings checks)
 
+        channels.autodiscover()
         nodes.autodiscover()

@@ -1,10 +1,11 @@
 """Admin for delivery: the delivery log (filters, retry of failed sends), templates, suppressions, in-app inbox."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from journeys.admin import ChannelFilter, ReadOnlyAdmin, pretty_json
-from journeys.delivery import services
+from journeys.delivery import channels, services
 from journeys.delivery.rendering import RenderError
 from journeys.models import Delivery, InAppMessage, MessageTemplate, Suppression
 from journeys.roles import can_edit_journeys
@@ -139,18 +140,21 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             parts = template_preview(template=obj, customer=None)
         except RenderError as error:
             return format_html('<p class="errornote">{}</p>', str(error))
-        if obj.channel == "email":
-            # The HTML is shown in a sandboxed frame: scripts in it cannot run in the admin's origin.
-            return format_html(
-                '<p><strong>{}</strong></p><iframe sandbox srcdoc="{}" style="width:100%;height:320px;'
-                'border:1px solid #ccc"></iframe><pre style="white-space:pre-wrap">{}</pre>',
-                parts["subject"],
-                parts["html"],
-                parts["text"],
-            )
-        if obj.channel == "webhook":
-            return pretty_json(parts["json"])
-        return format_html('<pre style="white-space:pre-wrap">{}\n{}</pre>', parts["title"], parts["body"])
+        channel = channels.get(obj.channel)
+        return channel.admin_preview(parts) if channel else "-"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "channel":
+            # The registry says which channels exist, so a new channel's templates can be made here too.
+            choices = [(channel.name, channel.label) for channel in channels.all_channels()]
+            return forms.ChoiceField(choices=choices, label="Channel")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        # Adding a template for a channel (?channel=sms) starts from that channel's sample.
+        initial = super().get_changeform_initial_data(request)
+        channel = channels.get(initial.get("channel", ""))
+        return {**(channel.sample_template if channel else {}), **initial}
 
 
 @admin.register(Suppression)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.html import escape, format_html
 
-from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed, text_from_html
+from journeys.delivery.rendering import RenderError, sandboxed
 
 # Enrollment context keys that are engine bookkeeping, not journey data.
 _INTERNAL_CONTEXT = {"visits", "variants"}
@@ -43,59 +43,14 @@ def render_context(*, customer: dict, enrollment_context: dict | None = None, jo
     }
 
 
-def content_source(channel: str, config: dict, template) -> dict:
-    """The template sources for a channel: from the chosen MessageTemplate, else the node's inline fields."""
-    if template is not None:
-        if channel == "email":
-            return {"subject": template.subject, "html": template.html, "text": template.text}
-        if channel == "sms":
-            return {"body": template.body}
-        if channel == "in_app":
-            return {"title": template.subject, "body": template.body, "url": config.get("url", "")}
-        if channel == "webhook":
-            return {"json": template.webhook_body or None}
-    if channel == "email":
-        return {"subject": config.get("subject", ""), "html": config.get("body", ""), "text": config.get("text", "")}
-    if channel == "sms":
-        return {"body": config.get("body", "")}
-    if channel == "in_app":
-        return {"title": config.get("title", ""), "body": config.get("body", ""), "url": config.get("url", "")}
-    if channel == "webhook":
-        return {"json": config.get("body") or None}
-    raise RenderError(f"unknown channel {channel!r}")
+def channel_for(name: str):
+    """The registered channel called `name`; RenderError when there is none (a row from a removed channel)."""
+    from journeys.delivery import channels
 
-
-def render_parts(channel: str, source: dict, context: dict, *, unsubscribe_url: str = "") -> dict:
-    """Render a channel's parts; RenderError when a template fails or a required part is empty."""
-    if channel == "email":
-        subject = " ".join(render_string(source["subject"], context).split())
-        html = render_string(source["html"], context, html=True)
-        text = render_string(source["text"], context) if source["text"] else text_from_html(html)
-        if not subject:
-            raise RenderError("the email has no subject")
-        if not (html.strip() or text.strip()):
-            raise RenderError("the email has no content")
-        if unsubscribe_url and unsubscribe_url not in html:
-            # Every email carries a way out, even when the template forgot it.
-            link = f'<p style="font-size:12px;color:#666"><a href="{escape(unsubscribe_url)}">Unsubscribe</a></p>'
-            html = html + "\n" + link if html.strip() else ""
-        if unsubscribe_url and unsubscribe_url not in text:
-            text = f"{text}\n\n--\nUnsubscribe: {unsubscribe_url}"
-        return {"subject": subject[:998], "html": html, "text": text}
-    if channel == "sms":
-        body = render_string(source["body"], context).strip()
-        if not body:
-            raise RenderError("the text message is empty")
-        return {"body": body[:1600]}
-    if channel == "in_app":
-        title = render_string(source["title"], context).strip()
-        body = render_string(source["body"], context).strip()
-        if not (title or body):
-            raise RenderError("the in-app message is empty")
-        return {"title": title[:300], "body": body[:5000], "url": render_string(source.get("url", ""), context)}
-    if channel == "webhook":
-        return {"json": render_json(source["json"], context) if source["json"] is not None else None}
-    raise RenderError(f"unknown channel {channel!r}")
+    channel = channels.get(name)
+    if channel is None:
+        raise RenderError(f"unknown channel {name!r}")
+    return channel
 
 
 def message_parts(
@@ -111,36 +66,20 @@ def message_parts(
     unsubscribe_url: str = "",
 ) -> tuple[dict, dict]:
     """(sources, rendered parts) of one message, as the worker sends it and a preview shows it."""
+    handler = channel_for(channel)
     extra = {"unsubscribe_url": unsubscribe_url} if unsubscribe_url else {}
     context = render_context(customer=customer, enrollment_context=enrollment_context, journey=journey, **extra)
-    source = content_source(channel, config, template)
-    parts = render_parts(channel, source, context, unsubscribe_url=unsubscribe_url)
-    if channel == "webhook" and parts["json"] is None:
-        parts["json"] = default_webhook_body(
-            delivery_id=delivery_id,
-            customer=customer,
-            journey=journey,
-            node_id=node_id,
-            enrollment_context=enrollment_context,
-        )
+    source = handler.content_source(config, template)
+    parts = handler.render_parts(source, context, unsubscribe_url=unsubscribe_url)
+    parts = handler.complete_parts(
+        parts,
+        delivery_id=delivery_id,
+        customer=customer,
+        journey=journey,
+        node_id=node_id,
+        enrollment_context=enrollment_context,
+    )
     return source, parts
-
-
-def default_webhook_body(*, delivery_id, customer: dict, journey: dict, node_id: str, enrollment_context: dict):
-    """What a webhook POSTs when its node gives no body: the customer and where they are."""
-    trigger = (enrollment_context or {}).get("trigger") or {}
-    return {
-        "delivery_id": delivery_id,
-        "journey": journey,
-        "node_id": node_id,
-        "customer": {
-            "id": customer.get("external_id"),
-            "email": customer.get("email") or None,
-            "phone": customer.get("phone") or None,
-            "attributes": customer.get("attributes") or {},
-        },
-        "event": {"name": trigger.get("event"), "properties": trigger.get("properties") or {}} if trigger else None,
-    }
 
 
 def public_url(path: str) -> str:

@@ -13,9 +13,6 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# Channels that reach a person and so need their consent for marketing; webhooks reach systems.
-CONSENT_CHANNELS = ("email", "sms", "in_app")
-
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 

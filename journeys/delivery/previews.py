@@ -1,10 +1,7 @@
 """Previews and test sends of a template, for a chosen customer or a sample one."""
 
-from django.utils import timezone
-
 from journeys.delivery import content
-from journeys.delivery.providers import OutgoingMessage, provider_for
-from journeys.models import Customer, Event, InAppMessage, MessageTemplate
+from journeys.models import Customer, Event, MessageTemplate
 
 SAMPLE_CUSTOMER = {
     "id": 0,
@@ -39,6 +36,8 @@ def _customer_data(customer: Customer | None) -> tuple[dict, dict]:
 def template_preview(*, template: MessageTemplate, customer: Customer | None) -> dict:
     """The rendered parts of a template for this customer (or the sample one); RenderError when it fails."""
     data, context = _customer_data(customer)
+    uses_link = content.channel_for(template.channel).uses_unsubscribe_link
+    unsubscribe = content.public_url("/u/preview/") if uses_link else ""
     _, parts = content.message_parts(
         channel=template.channel,
         config={},
@@ -48,7 +47,7 @@ def template_preview(*, template: MessageTemplate, customer: Customer | None) ->
         journey={"id": 0, "name": "Preview"},
         delivery_id=0,
         node_id="preview",
-        unsubscribe_url=content.public_url("/u/preview/") if template.channel == "email" else "",
+        unsubscribe_url=unsubscribe,
     )
     return {**EMPTY_PARTS, **parts}
 
@@ -56,34 +55,8 @@ def template_preview(*, template: MessageTemplate, customer: Customer | None) ->
 def template_send_test(*, template: MessageTemplate, to: str, customer: Customer | None) -> str:
     """Render for the customer (or the sample one) and send right now to `to`; the provider's id.
 
-    Raises RenderError, TemporaryFailure or PermanentFailure: the caller shows them.
+    Raises RenderError, TemporaryFailure, PermanentFailure or ValueError: the caller shows them.
     """
-    parts = template_preview(template=template, customer=customer)
-    if template.channel == "in_app":
-        # Straight into the customer's inbox: there is no address to send to and no delivery row.
-        if customer is None:
-            raise ValueError("in-app test messages go to a customer: give customer_id")
-        stored = InAppMessage.objects.create(
-            customer=customer,
-            title=f"[Test] {parts['title']}"[:300],
-            body=parts["body"][:5000],
-            url=parts["url"][:2000],
-            created_at=timezone.now(),
-        )
-        return f"in-app-{stored.id}"
-    if template.channel == "email":
-        parts["subject"] = f"[Test] {parts['subject']}"
-    stamp = int(timezone.now().timestamp() * 1000)
-    message = OutgoingMessage(
-        delivery_id=0,
-        idempotency_key=f"cjo-test-{template.id}-{stamp}",
-        customer_id=customer.id if customer else 0,
-        to=to,
-        parts=parts,
-    )
-    provider = provider_for(template.channel)
-    provider.open()
-    try:
-        return provider.send(message)
-    finally:
-        provider.close()
+    channel = content.channel_for(template.channel)
+    parts = channel.test_parts(template_preview(template=template, customer=customer))
+    return channel.send_test(template_id=template.id, parts=parts, to=to, customer=customer)

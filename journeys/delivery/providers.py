@@ -1,4 +1,5 @@
-"""Channel providers: one small interface, one class per way of sending, chosen in settings.
+"""Channel providers: one small interface, one class per way of sending, chosen in settings
+(DELIVERY_PROVIDERS) or, for a channel not named there, by the channel's `default_provider`.
 
 `send(message)` returns the provider's message id, or raises TemporaryFailure (worth
 retrying later: network errors, timeouts, 429, 5xx) or PermanentFailure (retrying cannot
@@ -261,7 +262,11 @@ def _raise_for_status(status: int, headers: dict, data: bytes) -> None:
 
 
 def provider_for(channel: str) -> Provider:
-    path = settings.DELIVERY_PROVIDERS.get(channel)
+    """A new provider for the channel: the class settings.DELIVERY_PROVIDERS names, else the channel's default."""
+    from journeys.delivery import channels
+
+    registered = channels.get(channel)
+    path = settings.DELIVERY_PROVIDERS.get(channel) or (registered.default_provider if registered else "")
     if not path:
         raise PermanentFailure(f"no provider is configured for channel {channel!r}")
     return import_string(path)()

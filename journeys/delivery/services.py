@@ -7,13 +7,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from journeys.delivery.policy import CONSENT_CHANNELS
+from journeys.delivery import channels
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
 
 CALLBACK_SOURCE_NAME = "Delivery callbacks"
-CHANNEL_NAMES = {"email": "Email", "sms": "SMS", "webhook": "Webhook", "in_app": "In-App Message"}
 CALLBACK_KINDS = ("delivered", "bounced", "opened", "clicked", "failed", "complained")
 
 
@@ -78,9 +77,9 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     now = timezone.now()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(id=delivery.customer_id)
-        created = _opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
+        created = opt_out(customer, delivery.channel, scope, reason, delivery=delivery)
     if created:
-        name = f"{CHANNEL_NAMES.get(delivery.channel, delivery.channel)} Unsubscribed"
+        name = f"{channels.label(delivery.channel)} Unsubscribed"
         customer_event_record(
             customer=customer,
             name=name,
@@ -91,12 +90,12 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     return created
 
 
-def _opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
+def opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
     """Suppress the channel for the customer and withdraw its consent; False if the suppression existed."""
     _, created = Suppression.objects.get_or_create(
         customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
     )
-    if channel in CONSENT_CHANNELS and customer.consent.get(channel) is not False:
+    if channels.needs_consent(channel) and customer.consent.get(channel) is not False:
         customer.consent = {**customer.consent, channel: False}
         customer.save(update_fields=["consent", "updated_at"])
     return created
@@ -143,7 +142,7 @@ def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None
     properties = _delivery_properties(row)
     if details.get("url"):
         properties["url"] = str(details["url"])[:2000]
-    name = f"{CHANNEL_NAMES.get(row.channel, row.channel)} {kind.capitalize()}"
+    name = f"{channels.label(row.channel)} {kind.capitalize()}"
     # One event per kind and delivery (clicks: per link), however often the provider repeats itself.
     suffix = "-" + hashlib.sha256(properties.get("url", "").encode()).hexdigest()[:16] if kind == "clicked" else ""
     message_id = f"cjo-delivery-{row.id}-{kind}{suffix}"
@@ -177,27 +176,3 @@ def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = 
         if message.delivery_id and read:
             delivery_callback(delivery_id=message.delivery_id, kind="opened", at=now)
     return message
-
-
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
-START_WORDS = {"start", "unstop", "yes"}
-REPLIED_STOP = "replied STOP by SMS"
-
-
-def sms_reply_record(*, phone: str, body: str) -> int:
-    """An inbound text: STOP (and its synonyms) opts the number out of every SMS, START lifts that.
-
-    Returns how many profiles with that number changed.
-    """
-    word = body.strip().lower()
-    customers = list(Customer.objects.filter(phone=phone)) if phone else []
-    changed = 0
-    for customer in customers:
-        if word in STOP_WORDS:
-            with transaction.atomic():
-                changed += _opt_out(customer, "sms", Suppression.Scope.ALL, REPLIED_STOP)
-        elif word in START_WORDS:
-            # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
-            deleted, _ = Suppression.objects.filter(customer=customer, channel="sms", reason=REPLIED_STOP).delete()
-            changed += bool(deleted)
-    return changed

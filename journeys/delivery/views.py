@@ -19,9 +19,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from journeys.delivery import services, tokens
+from journeys.delivery import channels, services, tokens
 from journeys.ingest.auth import basic_auth_username, source_id_for_write_key
 from journeys.models import AnonymousId, Customer, Delivery, InAppMessage, Suppression
 
@@ -41,7 +41,7 @@ def unsubscribe(request: HttpRequest, token: str):
     delivery = Delivery.objects.select_related("customer").filter(id=delivery_id).first() if delivery_id else None
     if delivery is None:
         return render(request, "delivery/unsubscribe.html", {"invalid": True}, status=404)
-    channel = services.CHANNEL_NAMES.get(delivery.channel, delivery.channel).lower()
+    channel = channels.label(delivery.channel).lower()
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         scope = Suppression.Scope.ALL if request.POST.get("scope") == "all" else Suppression.Scope.MARKETING
@@ -204,35 +204,16 @@ def in_app_mark(request: HttpRequest, customer: Customer, message_id: int, actio
     return _cors(JsonResponse({"success": True, "message": _in_app_json(message)}))
 
 
-# --- Provider callbacks: /v1/callbacks/<provider>/
+# --- Provider callbacks: shared by the channels' callback views (/v1/callbacks/<channel>/, in each channel's module)
 
 
-def _bearer_ok(request: HttpRequest) -> bool:
+def bearer_ok(request: HttpRequest) -> bool:
     token = settings.DELIVERY_CALLBACK_TOKEN
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-@csrf_exempt
-@require_POST
-def email_callback(request: HttpRequest):
-    """JSON status reports: {"events": [{"delivery_id" | "message_id", "event", "timestamp", "url", "bounce_type"}]}."""
-    if not _bearer_ok(request):
-        return JsonResponse({"error": "unauthorized"}, status=401)
-    if len(request.body) > MAX_CALLBACK_BYTES:
-        return JsonResponse({"error": "body too large"}, status=413)
-    try:
-        data = orjson.loads(request.body)
-    except orjson.JSONDecodeError:
-        return JsonResponse({"error": "body is not JSON"}, status=400)
-    events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
-    if not isinstance(events, list) or len(events) > 1000:
-        return JsonResponse({"error": "events must be a list of at most 1000 objects"}, status=400)
-    results = [_apply_callback(event, channel="email") for event in events]
-    return JsonResponse({"accepted": results.count("ok"), "results": results})
-
-
-def _apply_callback(event, *, channel: str) -> str:
+def apply_callback(event, *, channel: str) -> str:
     if not isinstance(event, dict):
         return "not an object"
     kind = str(event.get("event") or "").lower()
@@ -268,56 +249,3 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-def twilio_signature(url: str, params: dict, auth_token: str) -> str:
-    """Twilio's scheme: base64(HMAC-SHA1(token, url + each POST key and value, keys sorted))."""
-    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
-    return base64.b64encode(hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
-
-
-SMS_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
-
-
-def _sms_params(request: HttpRequest) -> dict | HttpResponse:
-    """The form fields of a size-checked request signed Twilio's way (or with the callback bearer token)."""
-    if len(request.body) > MAX_CALLBACK_BYTES:
-        return HttpResponse(status=413)
-    params = request.POST.dict()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    url = settings.PUBLIC_URL.rstrip("/") + request.get_full_path()
-    signed = bool(settings.SMS_AUTH_TOKEN) and hmac.compare_digest(
-        twilio_signature(url, params, settings.SMS_AUTH_TOKEN).encode(), signature.encode()
-    )
-    if not (signed or _bearer_ok(request)):
-        return HttpResponse("unauthorized", status=401)
-    return params
-
-
-@csrf_exempt
-@require_POST
-def sms_callback(request: HttpRequest):
-    """Twilio-style status callbacks: form fields MessageSid and MessageStatus, signed with the auth token."""
-    params = _sms_params(request)
-    if isinstance(params, HttpResponse):
-        return params
-    kind = SMS_STATUSES.get(params.get("MessageStatus", ""))
-    if kind is None:
-        return HttpResponse(status=204)  # queued, sending, sent: nothing to record
-    result = _apply_callback(
-        {"message_id": params.get("MessageSid"), "event": kind, "reason": params.get("ErrorCode", "")}, channel="sms"
-    )
-    return HttpResponse(status=204 if result == "ok" else 404)
-
-
-@csrf_exempt
-@require_POST
-def sms_inbound(request: HttpRequest):
-    """Texts customers send back (Twilio-style From and Body): STOP opts out, START opts back in."""
-    params = _sms_params(request)
-    if isinstance(params, HttpResponse):
-        return params
-    if NUL in params.get("From", "") + params.get("Body", ""):
-        return HttpResponse("NUL characters are not allowed", status=400)
-    services.sms_reply_record(phone=params.get("From", "")[:32], body=params.get("Body", "")[:1600])
-    return HttpResponse(status=204)

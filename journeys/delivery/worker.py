@@ -39,8 +39,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from journeys.delivery import content, tokens
-from journeys.delivery.policy import CONSENT_CHANNELS, Policy, current_policy
+from journeys.delivery import channels, content, tokens
+from journeys.delivery.policy import Policy, current_policy
 from journeys.delivery.providers import OutgoingMessage, PermanentFailure, TemporaryFailure, provider_for
 from journeys.delivery.rendering import RenderError
 from journeys.engine.batch import BatchWriter
@@ -48,7 +48,6 @@ from journeys.engine.state import from_json
 from journeys.models import MessageTemplate
 from journeys.models.delivery import idempotency_key
 from journeys.nodes.base import describe_duration
-from journeys.nodes.messages import INLINE_FIELDS
 from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger("journeys.delivery")
@@ -262,19 +261,14 @@ def _transactional(row: Row) -> bool:
 
 
 def _recipient(row: Row) -> str:
-    customer = row.customer
-    if row.channel == "email":
-        return customer["email"] or ""
-    if row.channel == "sms":
-        return customer["phone"] or ""
-    if row.channel == "webhook":
-        return str(row.payload.get("url") or "")
-    return customer["external_id"] or f"customer #{customer['id']}"
+    channel = channels.get(row.channel)
+    # A row of an unknown channel gets no address; sending it fails for want of a provider.
+    return channel.recipient(row.customer, row.payload) if channel else ""
 
 
 def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy, now: datetime) -> None:
     """Addresses, suppressions, consent and quiet hours: per customer, read once for the batch."""
-    people = [row for row in rows if row.channel in CONSENT_CHANNELS]
+    people = [row for row in rows if channels.needs_consent(row.channel)]
     suppressed: dict[tuple[int, str], set[str]] = defaultdict(set)
     if people:
         cursor.execute(
@@ -285,11 +279,11 @@ def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy,
             suppressed[(customer_id, channel)].add(scope)
     for row in people:
         channel, customer = row.channel, row.customer
+        address_kind = channels.get(channel).address_kind
         scopes = suppressed.get((customer["id"], channel), set())
         transactional = _transactional(row)
-        if channel in ("email", "sms") and not row.recipient:
-            kind = "email address" if channel == "email" else "phone number"
-            decisions.skip(row, "no_address", f"the customer has no {kind}")
+        if address_kind and not row.recipient:
+            decisions.skip(row, "no_address", f"the customer has no {address_kind}")
         elif "all" in scopes:
             decisions.skip(row, "unsubscribed", f"opted out of all {channel} messages, transactional too")
         elif transactional:
@@ -306,11 +300,7 @@ def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy,
 
 
 def _consented(consent, channel: str) -> bool:
-    granted = consent.get(channel) if isinstance(consent, dict) else None
-    if channel == "in_app":
-        # In-app messages appear inside the customer's own session: shown unless they opted out.
-        return granted is not False
-    return granted is True
+    return channels.get(channel).consented(consent)
 
 
 def _check_caps(cursor, rows: list[Row], decisions: Decisions, policy: Policy, now: datetime) -> None:
@@ -488,7 +478,8 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
         raise RenderError(f"template {row.template_id} no longer exists")
     if template is not None and template.channel != row.channel:
         raise RenderError(f"template {template.id} is for {template.channel}, not {row.channel}")
-    unsubscribe = tokens.unsubscribe_url(row.id) if row.channel == "email" else ""
+    channel = content.channel_for(row.channel)
+    unsubscribe = tokens.unsubscribe_url(row.id) if channel.uses_unsubscribe_link else ""
     source, parts = content.message_parts(
         channel=row.channel,
         config=row.payload,
@@ -500,16 +491,9 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
         node_id=row.node_id,
         unsubscribe_url=unsubscribe,
     )
-    headers = {}
-    if row.channel == "email":
-        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        if settings.EMAIL_TRACKING and parts["html"]:
-            parts["html"] = content.add_tracking(
-                parts["html"], row.id, keep=unsubscribe, hosts=content.literal_hosts(source.get("html") or "")
-            )
-    config = dict(row.payload)
-    if row.channel == "sms" and settings.DELIVERY_CALLBACK_TOKEN:
-        config["status_callback"] = content.public_url("/v1/callbacks/sms/")
+    parts, headers, config = channel.outgoing(
+        delivery_id=row.id, parts=parts, source=source, config=dict(row.payload), unsubscribe_url=unsubscribe
+    )
     return OutgoingMessage(
         delivery_id=row.id,
         idempotency_key=idempotency_key(row.id),
@@ -522,7 +506,8 @@ def _message(row: Row, templates: dict) -> OutgoingMessage:
 
 
 def _has_inline_content(row: Row) -> bool:
-    return all(row.payload.get(key) for key in INLINE_FIELDS.get(row.channel, ()))
+    channel = channels.get(row.channel)
+    return bool(channel) and all(row.payload.get(key) for key in channel.inline_fields)
 
 
 # --- 3. record
@@ -669,13 +654,18 @@ def _count(stats: Counter, now: datetime) -> None:
     writer.flush()
 
 
+def _holds_for_outcome(row: Row) -> bool:
+    channel = channels.get(row.channel)
+    return bool(channel and channel.holds_for_outcome(row.payload))
+
+
 def _release_held(cursor, finished: list[tuple[Row, str]], now: datetime) -> None:
     """Let customers held at a webhook node move on: through `next` once sent, `failed` once it failed.
 
     Done like the event pass wakes a wait (wake_port, due now), targeted at the enrollment,
     node and visit of the delivery, so a late outcome never moves a customer who has left.
     """
-    held = [(row, port) for row, port in finished if row.channel == "webhook" and row.payload.get("wait_for_outcome")]
+    held = [(row, port) for row, port in finished if _holds_for_outcome(row)]
     if not held:
         return
     cursor.execute(

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
+from journeys.delivery import channels
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome, SendMessage
 
@@ -27,7 +28,6 @@ def _template_field(channel: str):
 
 class MessageConfig(serializers.Serializer):
     channel = ""
-    inline_fields: tuple[str, ...] = ()
 
     transactional = serializers.BooleanField(
         default=False,
@@ -51,7 +51,9 @@ class MessageConfig(serializers.Serializer):
         if data.get("template") is None:
             data.pop("template", None)
             # Worded as DRF words a missing field; the help text tells that a template can stand in.
-            missing = {name: "This field is required." for name in self.inline_fields}
+            # The channel names the fields that make a message without a template.
+            inline_fields = channels.get(self.channel).inline_fields
+            missing = {name: "This field is required." for name in inline_fields}
             missing = {name: message for name, message in missing.items() if not data.get(name)}
             if missing:
                 raise serializers.ValidationError(missing)
@@ -68,7 +70,6 @@ class MarketingConfig(MessageConfig):
 
 class EmailConfig(MarketingConfig):
     channel = "email"
-    inline_fields = ("subject", "body")
 
     template = _template_field("email")
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -90,7 +91,6 @@ class EmailConfig(MarketingConfig):
 
 class SmsConfig(MarketingConfig):
     channel = "sms"
-    inline_fields = ("body",)
 
     template = _template_field("sms")
     body = serializers.CharField(max_length=1600, required=False, allow_blank=True, style={"widget": "textarea"})
@@ -98,7 +98,6 @@ class SmsConfig(MarketingConfig):
 
 class WebhookConfig(MessageConfig):
     channel = "webhook"
-    inline_fields = ("url",)
 
     # Required whether or not a template is chosen: a template only gives the body.
     url = serializers.URLField(max_length=2000, help_text="Receives a signed POST (see docs/delivery.md).")
@@ -116,7 +115,6 @@ class WebhookConfig(MessageConfig):
 
 class InAppConfig(MarketingConfig):
     channel = "in_app"
-    inline_fields = ("title", "body")
 
     template = _template_field("in_app")
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -178,8 +176,3 @@ class SendInApp(SendNode):
     kind, label, channel = "send_in_app", "In-app message", "in_app"
     description = "Shows a message in your app the next time the customer opens it."
     Config = InAppConfig
-
-
-# The node fields that make a message without a template, per channel: the worker falls back
-# to them when a node's template was deleted.
-INLINE_FIELDS = {c.channel: c.inline_fields for c in (EmailConfig, SmsConfig, InAppConfig, WebhookConfig)}

@@ -1,5 +1,8 @@
 """Journeys that send one message, and running the engine and the delivery worker."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from journeys.delivery import deliveries_send
 from journeys.models import Delivery
 from tests.engine.helpers import run, send
@@ -31,3 +34,17 @@ def send_all(now=None) -> int:
 
 def delivery_of(external_id: str) -> Delivery:
     return Delivery.objects.get(customer__external_id=external_id)
+
+
+@dataclass
+class ChannelPeer:
+    """How the shared channel tests reach one channel's receiver (see tests/delivery/channels/test_registry.py).
+
+    Each channel's test module has a `peer(settings)` context manager yielding one: the profile
+    fields a customer needs to be reachable, node settings besides the template, and a count of
+    the messages the receiver got.
+    """
+
+    customer: dict
+    config: dict
+    received: Callable[[], int]

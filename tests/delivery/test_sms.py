@@ -3,7 +3,7 @@ from urllib.parse import parse_qs
 import orjson
 import pytest
 
-from journeys.delivery.views import twilio_signature
+from journeys.delivery.channels.sms import twilio_signature
 from journeys.models import Event
 from tests.delivery.helpers import delivery_of, enter, message_journey, send_all
 from tests.delivery.peers import HttpPeer
