@@ -6,8 +6,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from journeys import nodes, services
+from journeys import services
 from journeys.api.serializers import JourneySerializer
+from journeys.delivery import channels
 from journeys.input import StrictJSONFormField
 from journeys.models import (
     AnonymousId,
@@ -454,17 +455,13 @@ class StepAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
-def _channels() -> list[str]:
-    return sorted({node_type.channel for node_type in nodes.all_types() if getattr(node_type, "channel", None)})
-
-
 class ChannelFilter(admin.SimpleListFilter):
-    # From the registered message nodes, not SELECT DISTINCT over the outbox.
+    # From the channel registry, not SELECT DISTINCT over the outbox.
     title = "channel"
     parameter_name = "channel"
 
     def lookups(self, request, model_admin):
-        return [(channel, channel) for channel in _channels()]
+        return [(channel.name, channel.label) for channel in channels.all_channels()]
 
     def queryset(self, request, queryset):
         return queryset.filter(channel=self.value()) if self.value() else queryset
