@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from journeys import nodes
 from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.hooks import engine_wake
@@ -198,23 +197,21 @@ def _lock_active(where: str, params: list) -> list[EnrollmentState]:
         return [EnrollmentState.from_row(row) for row in cursor.fetchall()]
 
 
-def _trigger_nodes(version: JourneyVersion):
-    return compiled_version(version.id).trigger_nodes()
+# How customers enter is each trigger kind's to say (journeys/nodes/base.py, TriggerNode); these
+# helpers only ask the triggers of a version.
+
+
+def _entry_points(version: JourneyVersion):
+    return compiled_version(version.id).entry_points()
 
 
 def _has_audience_entry_at_publish(version: JourneyVersion) -> bool:
-    return any(
-        kind == "audience_trigger" and config.get("mode") in ("at_publish", "on_change")
-        for _, kind, config in _trigger_nodes(version)
-    )
+    audiences = (trigger.audience(config) for _, trigger, config in _entry_points(version))
+    return any(audience is not None and audience.enters_at_publish for audience in audiences)
 
 
 def _next_scheduled_audience(version: JourneyVersion, now: datetime) -> datetime | None:
-    runs = [
-        nodes.get(kind).next_run_at(config, now)
-        for _, kind, config in _trigger_nodes(version)
-        if kind == "audience_trigger" and config.get("mode") == "schedule"
-    ]
+    runs = [trigger.next_run_at(config, now) for _, trigger, config in _entry_points(version)]
     runs = [run for run in runs if run is not None]
     return min(runs) if runs else None
 
@@ -279,7 +276,8 @@ def enrollment_create_from_api(
     now = now or timezone.now()
     if journey.status != Status.LIVE or journey.current_version_id is None:
         raise JourneyError(f"customers can only enter a live journey; this one is {journey.status}")
-    trigger = next((n for n, kind, _ in _trigger_nodes(journey.current_version) if kind == "api_trigger"), None)
+    entry_points = _entry_points(journey.current_version)
+    trigger = next((node_id for node_id, trigger, _ in entry_points if trigger.enters_through_api), None)
     if trigger is None:
         raise JourneyError("this journey has no API trigger")
     with transaction.atomic():
@@ -316,12 +314,13 @@ def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
     if journey.status != Status.LIVE:
         return 0
     total = 0
-    for node_id, kind, config in _trigger_nodes(journey.current_version):
-        if kind != "audience_trigger":
+    for node_id, trigger, config in _entry_points(journey.current_version):
+        audience = trigger.audience(config)
+        if audience is None:
             continue
         after_id = 0
         # A page at a time, each in its own transaction: an audience can be millions of customers.
-        while matching := audience_customer_ids(config["condition"], now=now, after_id=after_id, limit=CHUNK):
+        while matching := audience_customer_ids(audience.condition, now=now, after_id=after_id, limit=CHUNK):
             after_id = matching[-1]
             with transaction.atomic():
                 writer = BatchWriter(now)

@@ -73,22 +73,13 @@ def describe_serializer(serializer) -> list[dict]:
     return [describe_field(name, field) for name, field in serializer.fields.items()]
 
 
-_PROBE = "__port__"
-
-
 def dynamic_port_rule(node_type) -> tuple[str | None, list[str]]:
     """For a kind whose ports come from its config: the list field whose entries' `key` name the
-    ports, and the fixed ports that follow them (a condition's `else`). Found by asking the kind
-    itself about a one-entry config, so the canvas learns the rule without knowing any kind."""
-    if type(node_type).output_ports is nodes.NodeType.output_ports:
+    ports, and the fixed ports that follow them (a condition's `else`), as the kind declares them
+    (`port_field`), so the canvas learns the rule without knowing any kind."""
+    if node_type.port_field is None:
         return None, []
-    for name, field in node_type.Config().fields.items():
-        child = getattr(field, "child", None)
-        if isinstance(field, serializers.ListSerializer) and "key" in getattr(child, "fields", {}):
-            ports = node_type.output_ports({name: [{"key": _PROBE}]})
-            if _PROBE in ports:
-                return name, [port for port in ports if port != _PROBE]
-    return None, []
+    return node_type.port_field, list(node_type.ports)
 
 
 def switched_ports(node_type) -> dict[str, str]:
@@ -118,7 +109,7 @@ def _describe_kind(node_type) -> dict:
         "category": node_type.category,
         "description": node_type.description,
         "ports": list(node_type.ports),
-        "dynamic_ports": type(node_type).output_ports is not nodes.NodeType.output_ports,
+        "dynamic_ports": node_type.dynamic_ports,
         "port_field": port_field,
         "extra_ports": extra_ports,
         "ports_when": switched_ports(node_type),

@@ -57,9 +57,11 @@ def load_catalog() -> Catalog:
         catalog.journeys[journey_id] = info
         if status != "live":
             continue
-        for node_id, kind, config in compiled_version(version_id).trigger_nodes():
-            if kind == "event_trigger":
-                catalog.event_triggers[config["event"]].append((journey_id, node_id, config.get("filters") or []))
-            elif kind == "audience_trigger" and config.get("mode") == "on_change":
-                catalog.audience_on_change.append((journey_id, node_id, config["condition"]))
+        # Each trigger kind says which events enter customers and whether its audience is re-checked.
+        for node_id, trigger, config in compiled_version(version_id).entry_points():
+            for entry in trigger.entry_events(config):
+                catalog.event_triggers[entry.event].append((journey_id, node_id, entry.filters))
+            audience = trigger.audience(config)
+            if audience is not None and audience.enters_on_change:
+                catalog.audience_on_change.append((journey_id, node_id, audience.condition))
     return catalog

@@ -15,12 +15,15 @@ from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
 from journeys.engine.state import EnrollmentState, from_json
+from journeys.experiments.routing import load_overrides
 from journeys.graph.cache import compiled_version
 from journeys.nodes.base import (
     AssignVariant,
     CustomerView,
     EventWait,
+    ExperimentOverride,
     NodeContext,
+    NodeType,
     Outcome,
     SendMessage,
     UpdateAttributes,
@@ -77,6 +80,8 @@ class Runner:
         # Journeys whose handling failed earlier in this pass: journey id -> why. Their customers
         # are errored without running anything.
         self.broken = broken if broken is not None else {}
+        # Experiment routing overrides, read once per Runner (one batch) when a node first needs them.
+        self._overrides: dict[tuple[int, str], ExperimentOverride] | None = None
 
     # --- leaving
 
@@ -140,7 +145,7 @@ class Runner:
             if node_type is None:
                 self.fail(state, f"node {state.node_id!r} is not in version {state.version_id}")
                 return
-            outcome = node_type.run(self._context(state, node.config))
+            outcome = node_type.run(self._context(state, node_type, node.config))
             self._apply_intents(state, outcome)
             if outcome.exit:
                 self.exit(state, outcome.reason)
@@ -223,8 +228,16 @@ class Runner:
             port=port,
         )
 
-    def _context(self, state: EnrollmentState, config: dict) -> NodeContext:
+    def _experiment_override(self, journey_id: int, node_id: str) -> ExperimentOverride | None:
+        if self._overrides is None:
+            self._overrides = load_overrides()
+        return self._overrides.get((journey_id, node_id))
+
+    def _context(self, state: EnrollmentState, node_type: NodeType, config: dict) -> NodeContext:
         customer = self.customers[state.customer_id]
+        override = None
+        if node_type.routed_by_experiment:
+            override = self._experiment_override(state.journey_id, state.node_id)
         return NodeContext(
             node_id=state.node_id,
             config=config,
@@ -237,6 +250,7 @@ class Runner:
             visit=max(1, state.visits(state.node_id)),
             event_count=event_counter(customer.id),
             default_timezone=self.default_timezone,
+            experiment_override=override,
         )
 
     def _apply_intents(self, state: EnrollmentState, outcome: Outcome) -> None:

@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.experiments import bandit, routing
+from journeys.experiments import bandit
 from journeys.experiments.selectors import (
     experiment_report,
     experiment_variants,
@@ -87,7 +87,6 @@ def experiment_decide(
         experiment.ended_at = now
         experiment.bandit = False
         experiment.save(update_fields=["status", "winner", "ended_at", "bandit"])
-    routing.clear_cache()
     return decision
 
 
@@ -110,7 +109,6 @@ def experiment_update_settings(
             # Back to the graph's weights; the reallocations stay on record.
             experiment.weights = None
         experiment.save(update_fields=["minimum_detectable_effect", "bandit", "bandit_interval_minutes", "weights"])
-    routing.clear_cache()
     return experiment
 
 
@@ -165,7 +163,6 @@ def bandit_reallocate(
         )
         experiment.weights = weights
         experiment.save(update_fields=["weights"])
-    routing.clear_cache()
     return allocation
 
 

@@ -19,8 +19,6 @@ The parts, each a module:
 
 from journeys.graph.compiled import CompiledGraph, CompiledNode, GraphError, parse_graph
 from journeys.graph.validation import (
-    JUMP_KIND,
-    JUMP_TARGET_FIELD,
     MAX_EDGE_ID_LENGTH,
     MAX_EDGES,
     MAX_KIND_LENGTH,
@@ -36,8 +34,6 @@ from journeys.graph.validation import (
 )
 
 __all__ = [
-    "JUMP_KIND",
-    "JUMP_TARGET_FIELD",
     "MAX_EDGES",
     "MAX_EDGE_ID_LENGTH",
     "MAX_KIND_LENGTH",

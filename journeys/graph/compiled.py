@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from journeys import nodes as registry
 from journeys.graph.validation import resolve_port
-from journeys.nodes.base import NodeType
+from journeys.nodes.base import NodeType, TriggerNode
 
 
 class GraphError(ValueError):
@@ -42,6 +42,10 @@ class CompiledGraph:
     def trigger_nodes(self) -> list[tuple[str, str, dict]]:
         """(node id, kind, config) of every trigger, in graph order."""
         return [(node_id, self.nodes[node_id].kind, self.nodes[node_id].config) for node_id in self.triggers]
+
+    def entry_points(self) -> list[tuple[str, TriggerNode, dict]]:
+        """(node id, trigger type, config) of every trigger, in graph order: ask the type how customers enter."""
+        return [(node_id, self.nodes[node_id].node_type, self.nodes[node_id].config) for node_id in self.triggers]
 
 
 def parse_graph(graph: dict) -> CompiledGraph:

@@ -23,11 +23,6 @@ MAX_KIND_LENGTH = 64
 MAX_PORT_LENGTH = 64  # Step.port is 64 characters
 MAX_LABEL_LENGTH = 200
 
-# The jump node continues at the node named in its config rather than through an edge, so
-# loops and reachability must follow that target as if it were an edge.
-JUMP_KIND = "jump"
-JUMP_TARGET_FIELD = "target"
-
 
 @dataclass
 class Issue:
@@ -345,6 +340,8 @@ def validate_graph(graph: dict) -> ValidationResult:
                     Issue("unconnected_port", f"port {port!r} must lead somewhere", node_id=node.id, field=port)
                 )
 
+    # A kind that continues at a node named in its config (a jump) rather than through an edge:
+    # loops and reachability follow that target as if it were an edge.
     for node in nodes.values():
         target = _jump_target(node)
         if target not in nodes:
@@ -357,7 +354,7 @@ def validate_graph(graph: dict) -> ValidationResult:
                     "edge_into_trigger",
                     f"cannot jump to the trigger {target!r}; customers enter there only when triggered",
                     node_id=node.id,
-                    field=JUMP_TARGET_FIELD,
+                    field=node.node_type.jump_target_field,
                 )
             )
 
@@ -385,7 +382,12 @@ def _check_node(node: _Node, config: dict, node_ids: set[str]) -> list[Issue]:
         # the port checks skip this node rather than report errors that follow from this one.
         return _config_issues(node.id, field_errors)
     node.config, node.ports = cleaned, node.node_type.output_ports(cleaned)
-    return [
+    issues = []
+    target = node.node_type.jump_target(cleaned)
+    if target is not None and target not in node_ids:
+        message = f"there is no node {target!r} to jump to"
+        issues.append(Issue("invalid_config", message, node_id=node.id, field=node.node_type.jump_target_field))
+    return issues + [
         Issue("invalid_config", message, node_id=node.id, field=field_name)
         for field_name, message in node.node_type.extra_checks(cleaned, node_ids)
     ]
@@ -446,9 +448,9 @@ def _check_edge(
 
 
 def _jump_target(node: _Node) -> str | None:
-    if node.kind != JUMP_KIND or node.config is None:
+    if node.node_type is None or node.config is None:
         return None
-    return node.config.get(JUMP_TARGET_FIELD)
+    return node.node_type.jump_target(node.config)
 
 
 def _loops_without_wait(nodes: dict[str, _Node], successors: dict[str, list[str]]) -> list[Issue]:

@@ -5,6 +5,8 @@ Modules are discovered at start-up (JourneysConfig.ready), so adding a kind is a
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from journeys.nodes.base import NodeType
 
@@ -18,6 +20,25 @@ def register(node_class: type[NodeType]) -> type[NodeType]:
         raise ValueError(f"two node types claim the kind {kind!r}")
     _registry[kind] = node_class()
     return node_class
+
+
+@contextmanager
+def register_temporarily(node_class: type[NodeType]) -> Iterator[NodeType]:
+    """Register a kind for the duration of a `with` block (tests), then forget it.
+
+    A kind already registered under the same name is put back afterwards, so a test may stand
+    in for a real kind without leaking into the next test.
+    """
+    kind = node_class.kind
+    previous = _registry.get(kind)
+    _registry[kind] = node_class()
+    try:
+        yield _registry[kind]
+    finally:
+        if previous is None:
+            _registry.pop(kind, None)
+        else:
+            _registry[kind] = previous
 
 
 def autodiscover() -> None:

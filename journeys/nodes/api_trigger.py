@@ -14,6 +14,7 @@ class ApiTrigger(TriggerNode):
     label = "API trigger"
     description = "Enters a customer when your system calls POST /api/journeys/<id>/enroll; its payload is kept."
     Config = Config
+    enters_through_api = True
 
     def entry_reason(self, ctx: NodeContext) -> str:
         return "entered through the API"

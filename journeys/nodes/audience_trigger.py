@@ -6,9 +6,9 @@ from rest_framework import serializers
 from journeys.conditions import ConditionSerializer, describe_condition
 from journeys.models.customers import timezone_names
 from journeys.nodes import register
-from journeys.nodes.base import NodeContext, TriggerNode
+from journeys.nodes.base import AUDIENCE_MODES, AudienceEntry, NodeContext, TriggerNode
 
-MODES = ("at_publish", "on_change", "schedule")
+MODES = AUDIENCE_MODES
 EVERY = ("day", "week")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -68,6 +68,9 @@ class AudienceTrigger(TriggerNode):
     def entry_reason(self, ctx: NodeContext) -> str:
         reason = f"in the audience: {describe_condition(ctx.config['condition'])}"
         return reason if len(reason) <= 300 else f"{reason[:299]}…"
+
+    def audience(self, config: dict) -> AudienceEntry:
+        return AudienceEntry(config["condition"], config.get("mode") or "at_publish")
 
     def next_run_at(self, config: dict, after: datetime) -> datetime | None:
         """When a scheduled audience next runs strictly after `after` (aware, in UTC); None unless scheduled.

@@ -93,6 +93,14 @@ class Outcome:
         return self.wait_until is not None or self.wait_for is not None
 
 
+@dataclass(frozen=True)
+class ExperimentOverride:
+    """Routing set on a live experiment's page, which overrides the published split config."""
+
+    winner: str
+    weights: dict | None
+
+
 @dataclass
 class CustomerView:
     id: int
@@ -120,9 +128,43 @@ class NodeContext:
     event_count: Callable[..., int]
     default_timezone: str = "UTC"
 
+    # An experiment's declared winner or bandit weights for this node, loaded by the engine once
+    # per batch; set only for kinds that declare `routed_by_experiment`.
+    experiment_override: ExperimentOverride | None = None
+
     @property
     def trigger(self) -> dict:
         return self.context.get("trigger", {})
+
+
+# --- What a trigger declares about how customers enter there.
+
+
+@dataclass(frozen=True)
+class EntryEvent:
+    """Customers who do `event` (with properties matching `filters`) enter at the trigger."""
+
+    event: str
+    filters: list = field(default_factory=list)
+
+
+AUDIENCE_MODES = ("at_publish", "on_change", "schedule")
+
+
+@dataclass(frozen=True)
+class AudienceEntry:
+    """Customers who match `condition` enter: at publish, also whenever they come to match, or on a schedule."""
+
+    condition: dict
+    mode: str  # one of AUDIENCE_MODES
+
+    @property
+    def enters_at_publish(self) -> bool:
+        return self.mode in ("at_publish", "on_change")
+
+    @property
+    def enters_on_change(self) -> bool:
+        return self.mode == "on_change"
 
 
 class NodeType:
@@ -137,11 +179,35 @@ class NodeType:
     required_ports: ClassVar[tuple[str, ...]] = ()
     # True when customers stay at this node for a while, so a loop through it is paced.
     waits: ClassVar[bool] = False
+    # A list field of the config whose entries' `key` each name a port (a condition's branches, a
+    # split's variants); those ports come before the fixed `ports`. None: the ports are fixed.
+    port_field: ClassVar[str | None] = None
+    # A config field naming a node of the graph to continue at (a jump's target): the validator
+    # checks it exists and follows it like an edge for loops and reachability.
+    jump_target_field: ClassVar[str | None] = None
+    # True when an experiment can change where this node sends customers without a new version
+    # (a split's winner or bandit weights): the engine then fills `NodeContext.experiment_override`.
+    routed_by_experiment: ClassVar[bool] = False
     Config: ClassVar[type[serializers.Serializer]]
 
+    @property
+    def dynamic_ports(self) -> bool:
+        """Do this kind's ports depend on its config?"""
+        return self.port_field is not None or type(self).output_ports is not NodeType.output_ports
+
     def output_ports(self, config: dict) -> list[str]:
-        """The ports of a node with this config (a condition's branches, a split's variants)."""
-        return list(self.ports)
+        """The ports of a node with this config: the `port_field` entries' keys, then the fixed ports."""
+        if self.port_field is None:
+            return list(self.ports)
+        entries = config.get(self.port_field) if isinstance(config, dict) else None
+        keys = [
+            entry["key"] for entry in entries or [] if isinstance(entry, dict) and isinstance(entry.get("key"), str)
+        ]
+        return keys + list(self.ports)
+
+    def jump_target(self, config: dict) -> str | None:
+        """The node id a node with this (valid) config continues at instead of following an edge."""
+        return config.get(self.jump_target_field) if self.jump_target_field else None
 
     def required_output_ports(self, config: dict) -> list[str]:
         return list(self.required_ports)
@@ -162,8 +228,25 @@ class NodeType:
 
 
 class TriggerNode(NodeType):
+    """A node where customers enter. It declares how, and the engine, publish and the API ask it:
+    `entry_events` for the event pass, `audience` for audience entry, `next_run_at` for scheduled
+    runs and `enters_through_api` for POST /api/journeys/<id>/enroll."""
+
     category = "trigger"
     required_ports = ("next",)
+    enters_through_api: ClassVar[bool] = False
+
+    def entry_events(self, config: dict) -> list[EntryEvent]:
+        """The events that enter customers here (the engine indexes live journeys by their names)."""
+        return []
+
+    def audience(self, config: dict) -> AudienceEntry | None:
+        """The audience whose members enter here, and when; None when no audience enters here."""
+        return None
+
+    def next_run_at(self, config: dict, after: datetime) -> datetime | None:
+        """When a scheduled entry next runs strictly after `after`; None when this trigger has no schedule."""
+        return None
 
     def run(self, ctx: NodeContext) -> Outcome:
         return Outcome.go("next", self.entry_reason(ctx))

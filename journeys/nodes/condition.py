@@ -36,12 +36,9 @@ class Condition(NodeType):
         "Sends each customer down the first branch whose condition they meet (attributes, event history, "
         "consent), or else."
     )
-    ports = (ELSE,)  # the ports every condition has; output_ports adds the branches before it
+    ports = (ELSE,)  # the port every condition has, after one per branch
+    port_field = "branches"
     Config = Config
-
-    def output_ports(self, config: dict) -> list[str]:
-        branches = config.get("branches", []) if isinstance(config, dict) else []
-        return [b["key"] for b in branches if isinstance(b, dict) and isinstance(b.get("key"), str)] + [ELSE]
 
     def required_output_ports(self, config: dict) -> list[str]:
         # A branch leading nowhere would quietly drop the customers it was made for; else may

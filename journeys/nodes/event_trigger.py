@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from journeys.conditions import PropertyFilterSerializer, describe_filters
 from journeys.nodes import register
-from journeys.nodes.base import NodeContext, TriggerNode
+from journeys.nodes.base import EntryEvent, NodeContext, TriggerNode
 
 
 class Config(serializers.Serializer):
@@ -20,6 +20,9 @@ class EventTrigger(TriggerNode):
     label = "Event trigger"
     description = "Enters a customer when they do an event (optionally with matching properties)."
     Config = Config
+
+    def entry_events(self, config: dict) -> list[EntryEvent]:
+        return [EntryEvent(config["event"], config.get("filters") or [])]
 
     def entry_reason(self, ctx: NodeContext) -> str:
         return f"did {ctx.config['event']}{describe_filters(ctx.config.get('filters', []))}"

@@ -15,12 +15,8 @@ class Jump(NodeType):
     category = "flow"
     description = "Continues at another node of the journey. A loop must pass a wait."
     ports = ()
+    jump_target_field = "target"  # the validator checks it and follows it like an edge
     Config = Config
 
     def run(self, ctx: NodeContext) -> Outcome:
         return Outcome.jump(ctx.config["target"], f"jumped to {ctx.config['target']}")
-
-    def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
-        if config["target"] not in graph_node_ids:
-            return [("target", f"there is no node {config['target']!r} to jump to")]
-        return []

@@ -2,7 +2,6 @@ import hashlib
 
 from rest_framework import serializers
 
-from journeys.experiments.routing import override_for
 from journeys.nodes import register
 from journeys.nodes.base import AssignVariant, NodeContext, NodeType, Outcome
 
@@ -48,20 +47,20 @@ class Split(NodeType):
     label = "A/B split"
     category = "flow"
     description = "Sends each customer down one variant at random by weight; the same customer always gets the same."
-    ports = ()  # no fixed port: each variant is one, named by its key (output_ports)
+    ports = ()  # no fixed port: each variant is one, named by its key
+    port_field = "variants"
+    routed_by_experiment = True
     Config = Config
-
-    def output_ports(self, config: dict) -> list[str]:
-        return [v["key"] for v in config.get("variants", []) if isinstance(v, dict) and "key" in v]
 
     def required_output_ports(self, config: dict) -> list[str]:
         return self.output_ports(config)  # every variant must lead somewhere
 
     def run(self, ctx: NodeContext) -> Outcome:
         keys = {v["key"] for v in ctx.config["variants"]}
-        # A winner or bandit weights set on the experiment page override the published graph (see
-        # journeys/experiments/routing.py); an override naming arms this version lacks is ignored.
-        override = override_for(ctx.journey_id, ctx.node_id, now=ctx.now)
+        # A winner or bandit weights set on the experiment page override the published graph (the
+        # engine loads them, see journeys/experiments/routing.py); an override naming arms this
+        # version lacks is ignored.
+        override = ctx.experiment_override
         winner = ctx.config.get("winner") or (override.winner if override else "")
         if winner in keys:
             return Outcome.go(winner, f"winner {winner} declared", intents=[AssignVariant(winner)])

@@ -33,9 +33,8 @@ class ExplodingNode(NodeType):
 
 @pytest.fixture
 def exploding_kind():
-    nodes.register(ExplodingNode)
-    yield
-    nodes._registry.pop(ExplodingNode.kind)
+    with nodes.register_temporarily(ExplodingNode):
+        yield
 
 
 def enroll_customers(journey, customers, node_id="t"):

@@ -172,7 +172,6 @@ def test_a_revisit_in_the_same_enrollment_keeps_its_arm_when_bandit_weights_move
     experiment = services.experiment_get_or_create(journey=journey, node_id="s")
     experiment.weights = {first: 0.0, other: 100.0}
     experiment.save()
-    routing.clear_cache()
 
     enrollment = Enrollment.objects.get(journey=journey)
     customers = load_customers({enrollment.customer_id})
@@ -188,6 +187,7 @@ def test_a_revisit_in_the_same_enrollment_keeps_its_arm_when_bandit_weights_move
         visit=2,
         event_count=None,
         default_timezone="UTC",
+        experiment_override=routing.load_overrides()[(journey.pk, "s")],
     )
     assert Split().run(ctx).port == first
     ctx.context = {}
