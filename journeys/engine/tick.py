@@ -46,11 +46,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
         for state in states:
             runner.advance(state)
         save_states(states, now)
-        writer.flush()
-        if writer.delivery_count:
-            from journeys.tasks import deliveries_kick
-
-            transaction.on_commit(deliveries_kick)
+        writer.flush()  # wakes the delivery loops when it queues deliveries
     return TickResult(claimed=len(states), deliveries=writer.delivery_count)
 
 

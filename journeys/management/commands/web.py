@@ -1,18 +1,19 @@
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from journeys.supervisor import Child, Supervisor
 
 
 class Command(BaseCommand):
     help = (
         "Run the ASGI server (HTTP + websockets) as several daphne processes sharing one listening socket, "
-        "so requests use every core."
+        "so requests use every core. A daphne process that dies is replaced; the others keep serving."
     )
 
     def add_arguments(self, parser):
@@ -27,28 +28,22 @@ class Command(BaseCommand):
         listener.bind((host, port))
         listener.listen(1024)
         # daphne serves a socket it inherits (--fd); the kernel spreads connections between them.
+        # This process keeps the socket open, so a replacement daphne serves it too, and
+        # connections arriving meanwhile wait in the backlog for the survivors.
         command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
-        children = [subprocess.Popen(command, pass_fds=[listener.fileno()]) for _ in range(max(1, processes))]
-        listener.close()
-
-        stopping = False
+        children = [
+            # In this process's group: whoever kills this process's group takes the daphnes with it.
+            Child(f"daphne-{n}", command, pass_fds=(listener.fileno(),), new_session=False)
+            for n in range(max(1, processes))
+        ]
+        stopping = threading.Event()
 
         def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.2)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if not stopping:
-            raise SystemExit("a web server process exited; stopped the others")
+        try:
+            Supervisor(children, log=self.stderr.write, stop_seconds=10).run(stopping.is_set)
+        finally:
+            listener.close()
