@@ -236,7 +236,9 @@ SECURE_REDIRECT_EXEMPT = [r"^v1/"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The supervisor's heartbeat task runs every few seconds: its lines would drown the rest.
+    "filters": {"quiet_heartbeats": {"()": "journeys.supervisor.QuietHeartbeats"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_heartbeats"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),

@@ -163,8 +163,9 @@ class ClusterHeartbeat:
     One heartbeat task is out at a time: queued, then done when its token file appears in
     `directory`. The cluster is called stalled when a heartbeat stays undone for `timeout`
     seconds counted from the latest of: when it was queued, when the cluster (re)started, when
-    the database last became reachable. So a cluster that is merely waiting for the database,
-    or still starting, is never restarted for it.
+    the database last became reachable. So a cluster that is merely waiting for the database
+    is never restarted for it. Until a cluster has done its first heartbeat it is given
+    `start_timeout` instead: starting Django and forking workers takes long on a busy machine.
     """
 
     def __init__(
@@ -175,12 +176,15 @@ class ClusterHeartbeat:
         database_ok: Callable[[], bool],
         every: float = 3.0,
         timeout: float = 10.0,
+        start_timeout: float = 60.0,
     ):
         self.directory = directory
         self.enqueue = enqueue
         self.database_ok = database_ok
         self.every = every
         self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.started = False  # whether the running cluster has done a heartbeat yet
         self.pending: tuple[str, float] | None = None
         self.next_beat_at = 0.0
         self.database_ok_since: float | None = None
@@ -197,6 +201,7 @@ class ClusterHeartbeat:
         now = time.monotonic() if now is None else now
         if self._fresh:
             self._fresh = False
+            self.started = False
             self._forget_pending()
             self.next_beat_at = 0.0
         if not self.database_ok():
@@ -218,10 +223,12 @@ class ClusterHeartbeat:
         done = self.directory / token
         if done.exists():
             done.unlink(missing_ok=True)
+            self.started = True
             self.pending = None
             self.next_beat_at = now + self.every
             return False
-        if now - max(sent_at, self.database_ok_since, self.cluster_started_at) > self.timeout:
+        timeout = self.timeout if self.started else self.start_timeout
+        if now - max(sent_at, self.database_ok_since, self.cluster_started_at) > timeout:
             self._forget_pending()
             return True
         return False
@@ -230,3 +237,10 @@ class ClusterHeartbeat:
         if self.pending is not None:
             (self.directory / self.pending[0]).unlink(missing_ok=True)
         self.pending = None
+
+
+class QuietHeartbeats:
+    """A logging filter that drops django-q2's lines about heartbeat tasks (two every few seconds)."""
+
+    def filter(self, record) -> bool:
+        return "journeys.tasks.cluster_heartbeat" not in record.getMessage()

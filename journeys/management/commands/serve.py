@@ -1,4 +1,5 @@
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -100,6 +101,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        # This process only queues heartbeats; django-q2 would announce each one.
+        logging.getLogger("django-q").setLevel(logging.WARNING)
         directory = Path(tempfile.mkdtemp(prefix="cjo-heartbeat-"))
         heartbeat = ClusterHeartbeat(
             directory,
