@@ -271,7 +271,7 @@ def main() -> None:
         "WEB_PROCESSES": "2",
         "Q_WORKERS": "2",
     }
-    os.environ.update({**base_env, "DATABASE_POOL": "0"})
+    os.environ.update({**base_env, "DATABASE_POOL": "0", "DJANGO_SETTINGS_MODULE": "cjo_site.settings"})
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], check=True, cwd=ROOT)
     sys.path.insert(0, str(ROOT))
     import django

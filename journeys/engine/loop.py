@@ -13,7 +13,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
@@ -27,6 +27,8 @@ from journeys.engine.tick import next_due_at, tick
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
+# How often a standby engine tries to take a slot.
+STANDBY_SECONDS = 0.5
 # Reconnection waits grow from the first to the last: quick after a blip, gentle during an outage.
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0)
 # Session advisory locks 0x636a6f00 + slot ("cjo" + slot) mark which loop slots are taken.
@@ -85,13 +87,22 @@ def pause(seconds: float, stop: Callable[[], bool]) -> None:
 
 
 def run_engine(
-    *, seconds: float, slot: int | None = None, idle_exit: bool = False, stop: Callable[[], bool] = never
+    *,
+    seconds: float,
+    slot: int | None = None,
+    idle_exit: bool = False,
+    stop: Callable[[], bool] = never,
+    standby_for: Sequence[int] = (),
 ) -> LoopStats:
     """Run the engine for about `seconds` (math.inf: until `stop()`). With `slot`, hold that slot's lock.
 
     With `idle_exit`, return as soon as there is nothing left to do (used by benchmarks and tests).
     Returns stats with zero ticks when the slot is already taken by another loop, and returns
     early if, after a reconnection, another loop has taken the slot meanwhile.
+
+    With `standby_for` (slot numbers) instead of `slot`, wait until one of those slots is free,
+    trying again every STANDBY_SECONDS on the same connection, then run in it: a standby takes
+    over within about that long of the loop in the slot going away.
     """
     stats = LoopStats()
     started = time.monotonic()
@@ -100,7 +111,11 @@ def run_engine(
     while time.monotonic() < deadline and not stop():
         try:
             with listen_connection() as listener:
-                if slot is not None and not _take_slot(listener, slot):
+                if standby_for:
+                    slot = _wait_for_slot(listener, standby_for, deadline, stop)
+                    if slot is None:
+                        break
+                elif slot is not None and not _take_slot(listener, slot):
                     break
                 listener.execute(f"LISTEN {WAKE_CHANNEL}")
                 failures = 0
@@ -109,7 +124,8 @@ def run_engine(
                     # Explicitly: a closed connection's server process can hold its locks a moment
                     # longer, and a successor would find the slot taken and give up.
                     listener.execute("SELECT pg_advisory_unlock(%s)", [SLOT_LOCK_BASE + slot])
-            break
+            if not standby_for:
+                break
         except CONNECTION_ERRORS as error:
             stats.reconnects += 1
             stats.errors.append(repr(error))
@@ -125,6 +141,15 @@ def run_engine(
 
 def _take_slot(listener: psycopg.Connection, slot: int) -> bool:
     return listener.execute("SELECT pg_try_advisory_lock(%s)", [SLOT_LOCK_BASE + slot]).fetchone()[0]
+
+
+def _wait_for_slot(listener, slots: Sequence[int], deadline: float, stop: Callable[[], bool]) -> int | None:
+    while time.monotonic() < deadline and not stop():
+        for slot in slots:
+            if _take_slot(listener, slot):
+                return slot
+        pause(min(STANDBY_SECONDS, max(0.0, deadline - time.monotonic())), stop)
+    return None
 
 
 def _run(listener, stats: LoopStats, deadline: float, idle_exit: bool, stop: Callable[[], bool]) -> None:
@@ -162,22 +187,14 @@ def _sleep_until_needed(listener: psycopg.Connection, deadline: float) -> None:
     wait_for_notify(listener, timeout)
 
 
-def run_engine_forever(*, stop: Callable[[], bool], slots: int, standby_seconds: float = POLL_SECONDS) -> None:
-    """Run the engine in the first free slot until `stop()`; when every slot is taken, stand by.
+def run_engine_forever(*, stop: Callable[[], bool], slots: int) -> LoopStats:
+    """Run the engine in the first free slot until `stop()`; while every slot is taken, stand by.
 
     Several engine processes, on one machine or many, thus share the slots without double work:
-    the advisory lock lets one loop per slot run, and a standby takes over within a second of
-    the loop holding a slot going away.
+    the advisory lock lets one loop per slot run, and a standby takes over within about
+    STANDBY_SECONDS of the loop holding a slot going away (killed, or cut off from the database).
     """
-    while not stop():
-        ran = False
-        for slot in range(slots):
-            stats = run_engine(seconds=math.inf, slot=slot, stop=stop)
-            ran = ran or stats.ticks > 0
-            if stop():
-                return
-        if not ran:
-            pause(standby_seconds, stop)
+    return run_engine(seconds=math.inf, stop=stop, standby_for=range(slots))
 
 
 def slot_is_free(slot: int) -> bool:

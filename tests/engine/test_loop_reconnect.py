@@ -59,7 +59,7 @@ def test_a_standby_engine_takes_the_slot_over_when_its_holder_goes():
     ping_journey()
     holder = hold_slot(0)
     stop = threading.Event()
-    standby, result = in_thread(run_engine_forever, stop=stop.is_set, slots=1, standby_seconds=0.2)
+    standby, result = in_thread(run_engine_forever, stop=stop.is_set, slots=1)
     try:
         send(source, {"userId": "ada", "event": "Ping"})
         release(holder, 0)  # the active engine died

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from journeys.management.commands.web import daphne_children, listening_socket
 from journeys.supervisor import Child, ClusterHeartbeat, Supervisor
 
 # A server bound to every interface is reached locally through loopback.
@@ -75,16 +76,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--engine-processes",
             type=int,
-            default=settings.ENGINE_LOOPS,
-            help="Engine processes to run (each takes a free engine slot, or stands by for one).",
+            default=settings.ENGINE_LOOPS + 1,
+            help="Engine processes to run: each takes a free engine slot (ENGINE_LOOPS of them) or stands by "
+            "for one; the default keeps one standby, which takes over at once when a running loop dies.",
         )
-        parser.add_argument("--delivery-processes", type=int, default=1, help="Delivery loop processes to run.")
+        parser.add_argument(
+            "--delivery-processes",
+            type=int,
+            default=2,
+            help="Delivery loop processes to run; they share the work, so losing one slows nothing down.",
+        )
 
     def handle(self, *args, host, port, demo_traffic, engine_processes, delivery_processes, **options):
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
+        # This process holds the listening socket and supervises the daphnes itself, so a web
+        # process that dies is one daphne fewer for a moment, never the site down.
+        listener = listening_socket(host, int(port))
         children = [
-            Child("web", [python, manage, "web", "--host", host, "--port", str(port)]),
+            *daphne_children(listener, settings.WEB_PROCESSES, new_session=True),
             Child(CLUSTER, [python, manage, "qcluster"]),
             *(Child(f"engine-{n}", [python, manage, "engine"]) for n in range(max(1, engine_processes))),
             *(Child(f"deliver-{n}", [python, manage, "deliver"]) for n in range(max(1, delivery_processes))),
@@ -137,6 +147,7 @@ class Command(BaseCommand):
             supervisor.run(stopping.is_set)
         finally:
             stopping.set()
+            listener.close()
             watcher.join(timeout=2)
             with contextlib.suppress(OSError):
                 shutil.rmtree(directory)

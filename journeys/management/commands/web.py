@@ -10,6 +10,28 @@ from django.core.management.base import BaseCommand
 from journeys.supervisor import Child, Supervisor
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    return listener
+
+
+def daphne_children(listener: socket.socket, processes: int, *, new_session: bool) -> list[Child]:
+    """daphne processes serving a socket they inherit (--fd); the kernel spreads connections between them.
+
+    Whoever keeps the socket open and replaces a daphne that died keeps the site up: connections
+    arriving meanwhile wait in the backlog for the survivors.
+    """
+    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
+    return [
+        Child(f"daphne-{n}", command, pass_fds=(listener.fileno(),), new_session=new_session)
+        for n in range(max(1, processes))
+    ]
+
+
 class Command(BaseCommand):
     help = (
         "Run the ASGI server (HTTP + websockets) as several daphne processes sharing one listening socket, "
@@ -22,20 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--processes", type=int, default=settings.WEB_PROCESSES)
 
     def handle(self, *args, host, port, processes, **options):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(1024)
-        # daphne serves a socket it inherits (--fd); the kernel spreads connections between them.
-        # This process keeps the socket open, so a replacement daphne serves it too, and
-        # connections arriving meanwhile wait in the backlog for the survivors.
-        command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
-        children = [
-            # In this process's group: whoever kills this process's group takes the daphnes with it.
-            Child(f"daphne-{n}", command, pass_fds=(listener.fileno(),), new_session=False)
-            for n in range(max(1, processes))
-        ]
+        listener = listening_socket(host, port)
+        # In this process's group: whoever kills this process's group takes the daphnes with it.
+        children = daphne_children(listener, processes, new_session=False)
         stopping = threading.Event()
 
         def stop(signum, frame):
