@@ -10,7 +10,7 @@ requests per Idempotency-Key. Prints progress on stderr and one JSON line: `sent
 (deliveries marked sent per second of sending), `duplicates` (keys the sink received more
 than once), `lost` (deliveries the sink never received, or rows not marked sent).
 
-Then, as the product runs them, one `manage.py engine` and one `manage.py deliver` process,
+Then, as `manage.py serve` runs them, one `manage.py engine` and two `manage.py deliver` processes,
 while this script ingests `--rate` events a second for `--latency-seconds` into a second
 journey: each event queues one webhook. `queue_p50_ms` and `queue_p99_ms` are the time from a
 delivery row's creation (the engine transaction that queued it) to the sink receiving it.
@@ -126,7 +126,7 @@ def queue_deliveries(count: int, sink_url: str) -> int:
     return journey_id
 
 
-def measure_queue_latency(sink_url: str, port: int, rate: int, seconds: float, env: dict) -> dict:
+def measure_queue_latency(sink_url: str, port: int, rate: int, seconds: float, env: dict, senders: int) -> dict:
     """Events at `rate`/s through the product's own engine and delivery processes; queued -> received times."""
     from django.db.models import Count
 
@@ -135,7 +135,8 @@ def measure_queue_latency(sink_url: str, port: int, rate: int, seconds: float, e
 
     event, journey_id, source_id = live_webhook_journey(sink_url, "queue latency")
     manage = str(ROOT / "manage.py")
-    loops = [subprocess.Popen([sys.executable, manage, name], cwd=ROOT, env=env) for name in ("engine", "deliver")]
+    names = ["engine", *["deliver"] * senders]
+    loops = [subprocess.Popen([sys.executable, manage, name], cwd=ROOT, env=env) for name in names]
     try:
         time.sleep(5)  # both loops up and listening (start-up is not what is measured)
         run_id = uuid.uuid4().hex[:8]
@@ -174,6 +175,7 @@ def measure_queue_latency(sink_url: str, port: int, rate: int, seconds: float, e
     log(f"queue latency over {len(latencies)} deliveries ({missing} not received); statuses {statuses}")
     return {
         "queue_rate": rate,
+        "queue_senders": senders,
         "queue_deliveries": len(latencies),
         "queue_missing": missing,
         "queue_p50_ms": round(percentile(latencies, 0.5), 1),
@@ -190,6 +192,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="deliveries a worker claims at once")
     parser.add_argument("--rate", type=int, default=200, help="deliveries queued per second in the latency run")
     parser.add_argument("--latency-seconds", type=float, default=15, help="length of the latency run (0: skip it)")
+    parser.add_argument(
+        "--delivery-processes", type=int, default=2, help="`manage.py deliver` processes in the latency run (as serve)"
+    )
     args = parser.parse_args()
 
     label = use_bench_database()
@@ -233,7 +238,9 @@ def main() -> None:
         if args.latency_seconds > 0:
             loop_env = {**env, "DELIVERY_BATCH_SIZE": os.environ.get("DELIVERY_BATCH_SIZE", "200")}
             loop_env.pop("DATABASE_POOL")
-            latency = measure_queue_latency(sink_url, port, args.rate, args.latency_seconds, loop_env)
+            latency = measure_queue_latency(
+                sink_url, port, args.rate, args.latency_seconds, loop_env, args.delivery_processes
+            )
     finally:
         for worker in workers:
             if worker.poll() is None:
