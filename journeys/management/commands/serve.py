@@ -133,7 +133,12 @@ class Command(BaseCommand):
 
         def watch_cluster() -> None:
             while not stopping.wait(0.5):
-                if heartbeat.step():
+                try:
+                    stalled = heartbeat.step()
+                except Exception as error:  # a watcher that died would leave a stalled cluster alone
+                    log(f"cluster heartbeat failed: {error!r}")
+                    continue
+                if stalled:
                     supervisor.request_restart(CLUSTER, f"no task done for {HEARTBEAT_TIMEOUT:g} s")
 
         watcher = threading.Thread(target=watch_cluster, name="cluster-heartbeat", daemon=True)
