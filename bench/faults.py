@@ -11,7 +11,7 @@ until it is accepted. Meanwhile, `--settle` seconds apart:
 
 - a PostgreSQL fast restart (`pg_ctl restart -m fast`);
 - a hard PostgreSQL kill (SIGKILL of the postmaster and its backends), 5 s down, then a start;
-- SIGKILL of each kind of process in turn: a django-q2 worker, its pusher, its monitor, its
+- SIGKILL of each kind of process in turn: the django-q2 workers, its pusher, its monitor, its
   sentinel, the qcluster process, each engine process (one runs, one stands by), a delivery
   loop, a web (daphne) process.
 
@@ -241,8 +241,10 @@ class Cluster:
         if role == "sentinel":
             sentinel.kill()
             return
-        pid = next(pid for pid, name in self.roles.items() if name == role)
-        os.kill(pid, signal.SIGKILL)
+        # Every worker at once: one of the idle workers holds the task queue's read lock, so this
+        # is sure to be the fault that stalls a django-q2 cluster for good (#23, #339).
+        for pid in [pid for pid, name in self.roles.items() if name == role]:
+            os.kill(pid, signal.SIGKILL)
 
 
 def main() -> None:
@@ -323,7 +325,7 @@ def run(args, folder: Path, postgres: Postgres) -> None:
         time.sleep(args.settle)
         for role in ("worker", "pusher", "monitor", "sentinel"):
             cluster.kill(role)
-            record(f"django-q2 {role}")
+            record(f"django-q2 {role}{'s (all idle)' if role == 'worker' else ''}")
             tasks_recovery[role] = time_to_task(heartbeat_dir, within=60)
             time.sleep(args.settle)
         qcluster = child(parent, "qcluster")
