@@ -261,6 +261,7 @@ def main() -> None:
         run(args, folder, postgres)
     finally:
         postgres.stop()
+        shutil.rmtree(postgres.data, ignore_errors=True)  # serve's log stays, for a look at what happened
 
 
 def run(args, folder: Path, postgres: Postgres) -> None:
