@@ -115,9 +115,11 @@ else:
 # ASGI runs sync views on short-lived executor threads, where persistent per-thread
 # connections leak; a process-wide pool is Django's answer (see docs/decisions.md). The
 # worker cluster is the exception: django-q2 forks its workers after start-up, and children
-# must not share a pool their parent opened, so workers keep one connection each.
-_IS_WORKER_CLUSTER = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
-if env_bool("DATABASE_POOL", not _IS_WORKER_CLUSTER):
+# must not share a pool their parent opened, so workers keep one connection each. So do the
+# engine and delivery loops and serve's supervisor: one thread each, reconnecting at once after
+# a database restart rather than at the pool's next (backed-off) attempt.
+_KEEPS_ONE_CONNECTION = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "engine", "deliver", "serve")
+if env_bool("DATABASE_POOL", not _KEEPS_ONE_CONNECTION):
     _default_db["CONN_MAX_AGE"] = 0
     # With a pool this makes Django pass psycopg_pool's check_connection: a connection that a
     # database restart broke is replaced before a request gets it, not after it fails one.
@@ -156,7 +158,7 @@ else:
 Q_CLUSTER = {
     "name": "cjo",
     "orm": "default",
-    # Engine loops occupy ENGINE_LOOPS workers; the rest send deliveries and run periodic jobs.
+    # Scheduled and one-off jobs only: the engine and delivery loops are processes of their own.
     "workers": env_int("Q_WORKERS", 3, minimum=2),
     "timeout": 300,
     "retry": 360,
@@ -243,7 +245,7 @@ if DEFAULT_CUSTOMER_TIMEZONE not in zoneinfo.available_timezones():
     )
 # Enrollments one engine transaction advances; larger batches amortise more, hold locks longer.
 ENGINE_BATCH_SIZE = env_int("ENGINE_BATCH_SIZE", 1000, minimum=1)
-# Engine loops kept running by the worker cluster (each takes one django-q2 worker).
+# Engine loops run at once (`manage.py engine` processes; more stand by for a free slot).
 ENGINE_LOOPS = env_int("ENGINE_LOOPS", 1, minimum=1)
 
 # --- Event ingestion limits (Segment's own limits are the defaults).
@@ -269,7 +271,9 @@ SECURE_REDIRECT_EXEMPT = [r"^v1/"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The supervisor's heartbeat task runs every few seconds: its lines would drown the rest.
+    "filters": {"quiet_heartbeats": {"()": "journeys.supervisor.QuietHeartbeats"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_heartbeats"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),

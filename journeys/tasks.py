@@ -1,45 +1,29 @@
-"""django-q2 tasks: thin entry points into the engine and delivery services."""
+"""django-q2 tasks: thin entry points for scheduled and one-off jobs.
 
-import time
+The hot loops (the engine and the delivery sender) are not tasks: they run as processes of
+their own (`manage.py engine`, `manage.py deliver`) under `manage.py serve`'s supervision,
+because a django-q2 cluster can stop running tasks for good after losing one worker
+(upstream django-q2 #23 and #339).
+"""
 
-from django.conf import settings
-from django_q.tasks import async_task
-
-from journeys.engine.loop import run_engine, slot_is_free
-
-LOOP_SECONDS = 55  # well under the cluster's task timeout; the loop then hands over to a fresh task
-_last_delivery_kick = 0.0
+from pathlib import Path
 
 
-def engine_loop(slot: int, seconds: float = LOOP_SECONDS) -> dict:
-    stats = run_engine(seconds=seconds, slot=slot)
-    if stats.ticks:  # this task held the slot: keep it running without waiting for the watchdog
-        async_task("journeys.tasks.engine_loop", slot, seconds, group="engine")
-    return {"slot": slot, "events": stats.events, "enrollments": stats.enrollments, "ticks": stats.ticks}
+def cluster_heartbeat(directory: str, token: str) -> None:
+    """Leave `token` in `directory`: the supervisor that queued it learns the cluster still runs tasks.
 
-
-def engine_watchdog() -> int:
-    """Start an engine loop in every free slot (run every minute, and when the product starts)."""
-    started = 0
-    for slot in range(settings.ENGINE_LOOPS):
-        if slot_is_free(slot):
-            async_task("journeys.tasks.engine_loop", slot, group="engine")
-            started += 1
-    return started
+    A supervisor that has gone (and removed its directory) does not get its directory back.
+    """
+    folder = Path(directory)
+    if folder.is_dir():
+        (folder / token).touch()
 
 
 def deliveries_kick() -> None:
-    """Ask a worker to send queued deliveries; at most twice a second per process."""
-    global _last_delivery_kick
-    if time.monotonic() - _last_delivery_kick > 0.5:
-        _last_delivery_kick = time.monotonic()
-        async_task("journeys.tasks.deliveries_send_queued", group="deliveries")
+    """Wake the delivery loops now (after queueing deliveries outside the engine, e.g. a retry in the admin)."""
+    from journeys.engine.hooks import deliveries_queued
 
-
-def deliveries_send_queued() -> int:
-    from journeys.delivery import deliveries_run
-
-    return deliveries_run()
+    deliveries_queued()
 
 
 def audiences_run_scheduled() -> int:

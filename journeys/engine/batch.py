@@ -118,6 +118,10 @@ class BatchWriter:
             " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
             [self.now, *columns],
         )
+        if cursor.rowcount:
+            from journeys.engine.hooks import deliveries_queued
+
+            deliveries_queued()
         self.delivery_count += cursor.rowcount
 
     def _write_assignments(self, cursor):

@@ -61,10 +61,6 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
                     exc_info=failure.error,
                 )
                 broken[failure.journey_id] = failure.reason
-        if writer.delivery_count:
-            from journeys.tasks import deliveries_kick
-
-            transaction.on_commit(deliveries_kick)
     return TickResult(claimed=len(rows), deliveries=writer.delivery_count)
 
 
@@ -76,7 +72,7 @@ def _advance_batch(rows: list, now: datetime, broken: dict[int, str]) -> BatchWr
     for state in states:
         runner.advance(state)
     save_states(states, now)
-    writer.flush()
+    writer.flush()  # wakes the delivery loops when it queues deliveries
     return writer
 
 

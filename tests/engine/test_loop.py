@@ -6,7 +6,6 @@ from django.db import connection
 
 from journeys.engine.loop import SLOT_LOCK_BASE, run_engine, slot_is_free
 from journeys.models import Enrollment
-from journeys.tasks import engine_watchdog
 from tests.engine.helpers import send
 from tests.factories import make_graph, make_journey, make_source, node
 
@@ -85,15 +84,3 @@ def test_a_taken_slot_makes_a_second_loop_exit_at_once():
     finally:
         release(holder, 0)
     assert slot_is_free(0)
-
-
-def test_the_watchdog_starts_a_loop_only_in_free_slots(settings, monkeypatch):
-    started = []
-    monkeypatch.setattr("journeys.tasks.async_task", lambda *args, **kwargs: started.append(args))
-    settings.ENGINE_LOOPS = 2
-    holder = hold_slot(0)
-    try:
-        assert engine_watchdog() == 1
-    finally:
-        release(holder, 0)
-    assert started == [("journeys.tasks.engine_loop", 1)]

@@ -1,16 +1,27 @@
 import contextlib
+import logging
 import os
+import shutil
 import signal
-import subprocess
 import sys
-import time
+import tempfile
+import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from journeys.management.commands.web import daphne_children, listening_socket
+from journeys.supervisor import Child, ClusterHeartbeat, Supervisor
+
 # A server bound to every interface is reached locally through loopback.
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
-STOP_SECONDS = 15
+# Children get this long to stop after SIGTERM before they are killed (a delivery batch in
+# flight is finished and recorded first, so nothing is sent twice).
+STOP_SECONDS = 4.0
+HEARTBEAT_EVERY = 3.0
+HEARTBEAT_TIMEOUT = 10.0
+CLUSTER = "qcluster"
 
 
 def local_url(host: str, port) -> str:
@@ -18,17 +29,40 @@ def local_url(host: str, port) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def start(args: list[str], **env) -> subprocess.Popen:
-    # Each child leads its own process group, so a child that has to be killed goes with its own
-    # children (qcluster's sentinel and workers) instead of leaving them orphaned. Ctrl-C reaches
-    # this process only, which stops the children in order.
-    return subprocess.Popen(args, start_new_session=True, env={**os.environ, **env})
+def database_ok() -> bool:
+    from django.db import connection
+
+    from journeys.engine.loop import reset_django_connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        reset_django_connection()
+        return False
+
+
+def heartbeat_enqueue(directory: Path):
+    def enqueue(token: str) -> None:
+        from django_q.tasks import async_task
+
+        try:
+            async_task("journeys.tasks.cluster_heartbeat", str(directory), token, save=False, group="heartbeat")
+        except Exception:
+            from journeys.engine.loop import reset_django_connection
+
+            reset_django_connection()
+            raise
+
+    return enqueue
 
 
 class Command(BaseCommand):
     help = (
-        "Run the ASGI server (HTTP + websockets) and the worker cluster in the foreground, and with "
-        "--demo-traffic a stream of demo events; Ctrl-C stops them all."
+        "Run and supervise the product's processes in the foreground: the ASGI server (HTTP + websockets), "
+        "the engine loop(s), the delivery loop and the django-q2 cluster for scheduled jobs, and with "
+        "--demo-traffic a stream of demo events. A process that dies is restarted; Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser):
@@ -39,56 +73,86 @@ class Command(BaseCommand):
             action="store_true",
             help="Also run `manage.py demo_traffic` against this server, so the demo journeys have customers.",
         )
+        parser.add_argument(
+            "--engine-processes",
+            type=int,
+            default=settings.ENGINE_LOOPS + 1,
+            help="Engine processes to run: each takes a free engine slot (ENGINE_LOOPS of them) or stands by "
+            "for one; the default keeps one standby, which takes over at once when a running loop dies.",
+        )
+        parser.add_argument(
+            "--delivery-processes",
+            type=int,
+            default=2,
+            help="Delivery loop processes to run; they share the work, so losing one slows nothing down.",
+        )
 
-    def handle(self, *args, host, port, demo_traffic, **options):
+    def handle(self, *args, host, port, demo_traffic, engine_processes, delivery_processes, **options):
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
+        # This process holds the listening socket and supervises the daphnes itself, so a web
+        # process that dies is one daphne fewer for a moment, never the site down.
+        listener = listening_socket(host, int(port))
         children = [
-            start([python, manage, "web", "--host", host, "--port", str(port)]),
-            start([python, manage, "qcluster"]),  # settings turn the pool off for workers
+            *daphne_children(listener, settings.WEB_PROCESSES, new_session=True),
+            Child(CLUSTER, [python, manage, "qcluster"]),
+            *(Child(f"engine-{n}", [python, manage, "engine"]) for n in range(max(1, engine_processes))),
+            *(Child(f"deliver-{n}", [python, manage, "deliver"]) for n in range(max(1, delivery_processes))),
         ]
-        # Demo traffic is an extra: if it stops (say the demo write key is gone), the product keeps running.
-        extras = []
         if demo_traffic:
-            extras.append(start([python, manage, "demo_traffic", "--url", local_url(host, port)]))
-        from journeys.tasks import engine_watchdog
+            # An extra: if it stops (say the demo write key is gone), the product keeps running.
+            children.append(
+                Child("demo_traffic", [python, manage, "demo_traffic", "--url", local_url(host, port)], restart=False)
+            )
+        stopping = threading.Event()
 
-        engine_watchdog()  # start the engine loops now rather than at the scheduler's next minute
+        def stop(signum, frame):
+            stopping.set()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        # This process only queues heartbeats; django-q2 would announce each one.
+        logging.getLogger("django-q").setLevel(logging.WARNING)
+        directory = Path(tempfile.mkdtemp(prefix="cjo-heartbeat-"))
+        heartbeat = ClusterHeartbeat(
+            directory,
+            enqueue=heartbeat_enqueue(directory),
+            database_ok=database_ok,
+            every=HEARTBEAT_EVERY,
+            timeout=HEARTBEAT_TIMEOUT,
+        )
+
+        def log(message: str) -> None:
+            self.stderr.write(message)
+
+        def on_start(child: Child) -> None:
+            if child.name == CLUSTER:
+                heartbeat.cluster_started()
+
+        supervisor = Supervisor(children, log=log, on_start=on_start, stop_seconds=STOP_SECONDS)
+
+        def watch_cluster() -> None:
+            while not stopping.wait(0.5):
+                try:
+                    stalled = heartbeat.step()
+                except Exception as error:  # a watcher that died would leave a stalled cluster alone
+                    log(f"cluster heartbeat failed: {error!r}")
+                    continue
+                if stalled:
+                    supervisor.request_restart(CLUSTER, f"no task done for {HEARTBEAT_TIMEOUT:g} s")
+
+        watcher = threading.Thread(target=watch_cluster, name="cluster-heartbeat", daemon=True)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Open http://{host}:{port}/  (demo logins: see README.md, e.g. marketer / marketer-demo)\n"
             )
         )
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        reported = set()
         try:
-            # Run until Ctrl-C, or until a main child dies (then stop the others too).
-            while not stopping and all(child.poll() is None for child in children):
-                for extra in extras:
-                    if extra.poll() is not None and extra.pid not in reported:
-                        reported.add(extra.pid)
-                        self.stderr.write(f"{extra.args[2]} stopped (exit status {extra.returncode}); still serving.")
-                time.sleep(0.2)
+            watcher.start()
+            supervisor.run(stopping.is_set)
         finally:
-            for child in children + extras:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + STOP_SECONDS
-            for child in children + extras:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    self.stderr.write(f"{child.args[2]} did not stop within {STOP_SECONDS} s; killing it.")
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(child.pid, signal.SIGKILL)
-                    child.wait()
-        failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
-        if failed and not stopping:
-            raise SystemExit(f"stopped because a process exited: {', '.join(failed)}")
+            stopping.set()
+            listener.close()
+            watcher.join(timeout=2)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(directory)

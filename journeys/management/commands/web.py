@@ -1,18 +1,41 @@
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from journeys.supervisor import Child, Supervisor
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    return listener
+
+
+def daphne_children(listener: socket.socket, processes: int, *, new_session: bool) -> list[Child]:
+    """daphne processes serving a socket they inherit (--fd); the kernel spreads connections between them.
+
+    Whoever keeps the socket open and replaces a daphne that died keeps the site up: connections
+    arriving meanwhile wait in the backlog for the survivors.
+    """
+    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
+    return [
+        Child(f"daphne-{n}", command, pass_fds=(listener.fileno(),), new_session=new_session)
+        for n in range(max(1, processes))
+    ]
 
 
 class Command(BaseCommand):
     help = (
         "Run the ASGI server (HTTP + websockets) as several daphne processes sharing one listening socket, "
-        "so requests use every core."
+        "so requests use every core. A daphne process that dies is replaced; the others keep serving."
     )
 
     def add_arguments(self, parser):
@@ -21,34 +44,17 @@ class Command(BaseCommand):
         parser.add_argument("--processes", type=int, default=settings.WEB_PROCESSES)
 
     def handle(self, *args, host, port, processes, **options):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(1024)
-        # daphne serves a socket it inherits (--fd); the kernel spreads connections between them.
-        command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
-        children = [subprocess.Popen(command, pass_fds=[listener.fileno()]) for _ in range(max(1, processes))]
-        listener.close()
-
-        stopping = False
+        listener = listening_socket(host, port)
+        # In this process's group: whoever kills this process's group takes the daphnes with it.
+        children = daphne_children(listener, processes, new_session=False)
+        stopping = threading.Event()
 
         def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.2)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if not stopping:
-            raise SystemExit("a web server process exited; stopped the others")
+        try:
+            Supervisor(children, log=self.stderr.write, stop_seconds=10).run(stopping.is_set)
+        finally:
+            listener.close()
