@@ -262,6 +262,7 @@ def test_serve_survives_losing_any_process_and_ctrl_c_still_stops_everything(tmp
     database = connection.settings_dict
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
     env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url, "WEB_PROCESSES": "2", "Q_WORKERS": "2"}
+    env.pop("PORT", None)
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -286,6 +287,9 @@ def test_serve_survives_losing_any_process_and_ctrl_c_still_stops_everything(tmp
         parent = psutil.Process(serve.pid)
         assert eventually(lambda: _url_ok(login), within=60), "the server did not answer"
         assert task_runs(within=60), "the cluster should run tasks"
+        # Links made by the engine and delivery processes point where the server listens
+        # (--port, not a PORT the environment never had).
+        assert _child(parent, "deliver").environ().get("PORT") == str(port)
 
         # Every process the django-q2 sentinel started (pusher, idle workers, monitor): one of the
         # idle workers holds the task queue's read lock, which hangs the cluster for good.

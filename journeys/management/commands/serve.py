@@ -93,6 +93,9 @@ class Command(BaseCommand):
         # This process holds the listening socket and supervises the daphnes itself, so a web
         # process that dies is one daphne fewer for a moment, never the site down.
         listener = listening_socket(host, int(port))
+        # The children build links (unsubscribe, tracking) from HOST/PORT when PUBLIC_URL is unset:
+        # they must see where this server listens, also when it came from --host/--port.
+        os.environ["HOST"], os.environ["PORT"] = host, str(port)
         children = [
             *daphne_children(listener, settings.WEB_PROCESSES, new_session=True),
             Child(CLUSTER, [python, manage, "qcluster"]),
