@@ -18,7 +18,7 @@ export DEBUG ?= 1
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test setup chromium frontend static migrate lint format db-stop bench clean
+.PHONY: run test setup chromium frontend static migrate lint format db-stop bench clean api-types api-types-check
 
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
@@ -28,6 +28,7 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory api-types-check
 	cd frontend && npm run --silent lint && npm run --silent typecheck && npm test --silent
 	$(BIN)/pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$status
@@ -62,6 +63,24 @@ static: $(STATIC_MANIFEST)
 $(STATIC_MANIFEST): $(PY_STAMP) $(FRONTEND_BUILD)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	touch $@
+
+# The canvas's API types are generated from the schema drf-spectacular writes, so a serializer
+# change shows up as a TypeScript error instead of a wrong hand-copied type. `api-types`
+# rewrites the committed file; `api-types-check` (part of `make test`) fails when it is stale.
+API_TYPES := frontend/src/api/schema.d.ts
+# $(1): where to write the types; the schema passes through "$$schema", a temporary file
+# the recipe creates and removes.
+api_types_to = $(BIN)/python manage.py spectacular --format openapi-json --file "$$schema" && \
+  frontend/node_modules/.bin/openapi-typescript "$$schema" --output $(1) >/dev/null
+
+api-types: $(PY_STAMP) $(NPM_STAMP)
+	schema=$$(mktemp --suffix=.json) && trap 'rm -f "$$schema"' EXIT && \
+	  $(call api_types_to,$(API_TYPES))
+
+api-types-check: $(PY_STAMP) $(NPM_STAMP)
+	schema=$$(mktemp --suffix=.json) && fresh=$$(mktemp --suffix=.d.ts) && trap 'rm -f "$$schema" "$$fresh"' EXIT && \
+	  $(call api_types_to,"$$fresh") && \
+	  { diff -u $(API_TYPES) "$$fresh" || { echo "$(API_TYPES) is stale: run 'make api-types' and commit it"; exit 1; }; }
 
 migrate: $(PY_STAMP)
 	$(BIN)/python manage.py migrate --noinput

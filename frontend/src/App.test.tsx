@@ -3,7 +3,8 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import type { NodeKind } from './api/types';
-import { useJourneyStore } from './store/journeyStore';
+import { resetEditor, useGraphStore } from './store/graphStore';
+import { useSessionStore } from './store/sessionStore';
 
 // jsdom has no layout engine; React Flow only needs these to exist.
 class NoopResizeObserver {
@@ -20,6 +21,9 @@ const KINDS: NodeKind[] = [
     description: 'Enters on an event',
     ports: ['next'],
     dynamic_ports: false,
+    port_field: null,
+    extra_ports: [],
+    ports_when: {},
     waits: false,
     config: [{ name: 'event', type: 'string', required: true, label: 'Event', help: '', widget: 'event_name' }],
   },
@@ -30,6 +34,9 @@ const KINDS: NodeKind[] = [
     description: 'Waits',
     ports: ['next'],
     dynamic_ports: false,
+    port_field: null,
+    extra_ports: [],
+    ports_when: {},
     waits: true,
     config: [{ name: 'seconds', type: 'integer', required: true, label: 'Seconds', help: '', widget: 'duration' }],
   },
@@ -41,8 +48,8 @@ let root: Root;
 beforeEach(() => {
   vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
   vi.stubGlobal('ResizeObserver', NoopResizeObserver);
-  useJourneyStore.getState().reset();
-  useJourneyStore.getState().setCatalog(KINDS);
+  resetEditor();
+  useGraphStore.getState().setCatalog(KINDS);
   container = document.createElement('div');
   document.body.append(container);
   root = createRoot(container);
@@ -74,11 +81,11 @@ describe('App', () => {
   });
 
   it('shows counts on each node under the data-testid the bench reads', () => {
-    useJourneyStore.getState().loadJourney('9', {
+    useGraphStore.getState().loadJourney('9', {
       nodes: [{ id: 'w', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'wait', label: 'Hold', config: {} } }],
       edges: [],
     });
-    useJourneyStore.getState().setCounters({ w: { entered: 12, waiting: 5, 'passed:next': 7 } });
+    useSessionStore.getState().setCounters({ w: { entered: 12, waiting: 5, 'passed:next': 7 } });
     render();
 
     const node = container.querySelector('.react-flow__node[data-id="w"]');
@@ -87,12 +94,12 @@ describe('App', () => {
     expect(node?.querySelector('[data-testid="count-exited"]')?.textContent).toBe('0');
     expect(node?.querySelector('[data-testid="count-passed-next"]')?.textContent).toBe('7');
 
-    act(() => useJourneyStore.getState().setMetricMode('percent'));
+    act(() => useSessionStore.getState().setMetricMode('percent'));
     expect(node?.querySelector('[data-testid="count-waiting"]')?.textContent).toBe('42%');
   });
 
   it('opens the inspector with the kind form for the one selected node', () => {
-    useJourneyStore.getState().loadJourney('9', {
+    useGraphStore.getState().loadJourney('9', {
       nodes: [
         { id: 'w', type: 'journey', position: { x: 0, y: 0 }, selected: true, data: { kind: 'wait', label: 'Hold', config: { seconds: 7200 } } },
       ],
@@ -108,7 +115,7 @@ describe('App', () => {
   });
 
   it('hides the palette and disables the inspector for a read-only user', () => {
-    useJourneyStore.getState().loadJourney('9', {
+    useGraphStore.getState().loadJourney('9', {
       nodes: [{ id: 'w', type: 'journey', position: { x: 0, y: 0 }, selected: true, data: { kind: 'wait', label: 'Hold', config: {} } }],
       edges: [],
     });
@@ -120,7 +127,7 @@ describe('App', () => {
   });
 
   it('renders a label with markup as text', () => {
-    useJourneyStore.getState().loadJourney('9', {
+    useGraphStore.getState().loadJourney('9', {
       nodes: [
         { id: 'x', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'wait', label: '<img src=x onerror="alert(1)">', config: {} } },
       ],

@@ -9,8 +9,11 @@ import { ProblemsPanel } from './components/ProblemsPanel';
 import { Toolbar } from './components/Toolbar';
 import type { MountConfig } from './lib/mountConfig';
 import { loadEditor, type Notify } from './store/actions';
-import { useAutosave, useMetricsSocket, useShortcuts } from './store/hooks';
-import { useJourneyStore } from './store/journeyStore';
+import { useAutosave } from './hooks/useAutosave';
+import { useMetricsSocket } from './hooks/useMetricsSocket';
+import { useShortcuts } from './hooks/useShortcuts';
+import { useGraphStore } from './store/graphStore';
+import { useSessionStore } from './store/sessionStore';
 
 interface AppProps {
   config: MountConfig;
@@ -33,15 +36,15 @@ function Editor({ config, offline = false }: AppProps) {
   const [ready, setReady] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'error' } | null>(null);
-  const selected = useJourneyStore(useShallow((s) => s.nodes.filter((n) => n.selected)));
-  const viewingVersion = useJourneyStore((s) => s.viewingVersion);
+  const selected = useGraphStore(useShallow((s) => s.nodes.filter((n) => n.selected)));
+  const viewingVersion = useSessionStore((s) => s.viewingVersion);
 
   const notify: Notify = useCallback((text, tone = 'info') => setNotice({ text, tone }), []);
   const toggleHelp = useCallback(() => setHelpOpen((open) => !open), []);
   const closeHelp = useCallback(() => setHelpOpen(false), []);
 
   useEffect(() => {
-    useJourneyStore.getState().setCanEdit(config.canEdit);
+    useSessionStore.getState().setCanEdit(config.canEdit);
     if (offline || !config.journeyId) return;
     loadEditor(config.journeyId)
       .then(() => setLoaded(true))

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createApiClient } from './client';
 import { createEditorApi, optional } from './editorApi';
 import { ApiError } from './client';
-import { metricsSocketUrl } from '../store/hooks';
+import { metricsSocketUrl } from '../hooks/useMetricsSocket';
 
 function api(status: number, body: unknown) {
   const fetchMock = vi.fn<typeof fetch>().mockResolvedValue(

@@ -1,16 +1,19 @@
 import { ApiError, createApiClient, type ApiClient } from './client';
 import type {
-  Attribute,
-  Counters,
+  AttributeSuggestions,
+  CountersSnapshot,
   CustomerHistory,
-  Enrollment,
+  EnrollmentPage,
   Journey,
   JourneyVersion,
   MessageTemplate,
   NodeKind,
-  Page,
-  TemplateDetail,
+  PublishedJourney,
+  PublishOptions,
+  SendTestResult,
+  Suggestions,
   TemplateFields,
+  TemplatePage,
   TemplatePreview,
   ValidationResult,
 } from './types';
@@ -26,33 +29,32 @@ export function createEditorApi(client: ApiClient) {
     journey: (id: string) => client.get<Journey>(journey(id)),
     saveDraft: (id: string, body: { name?: string; graph?: JourneyGraph }) => client.patch<Journey>(journey(id), body),
     validate: (id: string) => client.post<ValidationResult>(journey(id, 'validate/')),
-    publish: (id: string, body: { migrate: boolean; mapping: Record<string, string> }) =>
-      client.post<Journey & { moved: number; removed: number }>(journey(id, 'publish/'), body),
+    publish: (id: string, body: PublishOptions) => client.post<PublishedJourney>(journey(id, 'publish/'), body),
     transition: (id: string, action: LifecycleAction) => client.post<Journey>(journey(id, `${action}/`)),
     versions: (id: string) => client.get<JourneyVersion[]>(journey(id, 'versions/')),
     version: (id: string, number: number) => client.get<JourneyVersion>(journey(id, `versions/${number}/`)),
     exportJourney: (id: string) => client.get<Record<string, unknown>>(journey(id, 'export/')),
     importJourney: (document: unknown) => client.post<Journey>('journeys/import/', document),
-    counters: (id: string) => client.get<{ nodes: Counters }>(journey(id, 'counters/')),
+    counters: (id: string) => client.get<CountersSnapshot>(journey(id, 'counters/')),
     enrollments: (id: string, nodeId: string, offset: number, limit: number) =>
-      client.get<Page<Enrollment>>(
+      client.get<EnrollmentPage>(
         journey(id, `enrollments/?node=${encodeURIComponent(nodeId)}&status=active&limit=${limit}&offset=${offset}`),
       ),
     customerHistory: (externalId: string) =>
       client.get<CustomerHistory>(`customers/${encodeURIComponent(externalId)}/journeys/`),
     eventNames: (prefix: string) =>
-      optional(client.get<{ results: string[] }>(`event-names/?q=${encodeURIComponent(prefix)}`)),
+      optional(client.get<Suggestions>(`event-names/?q=${encodeURIComponent(prefix)}`)),
     attributes: (prefix: string) =>
-      optional(client.get<{ results: Attribute[] }>(`attributes/?q=${encodeURIComponent(prefix)}`)),
+      optional(client.get<AttributeSuggestions>(`attributes/?q=${encodeURIComponent(prefix)}`)),
     templates: (channel: string) =>
-      optional(client.get<Page<MessageTemplate>>(`templates/?channel=${encodeURIComponent(channel)}&limit=200`)),
+      optional(client.get<TemplatePage>(`templates/?channel=${encodeURIComponent(channel)}&limit=200`)),
     templatePreview: (id: number, customerId: string | null = null) =>
       client.post<TemplatePreview>(`templates/${id}/preview/`, { customer_id: customerId }),
-    template: (id: number) => client.get<TemplateDetail>(`templates/${id}/`),
-    createTemplate: (fields: TemplateFields) => client.post<TemplateDetail>('templates/', fields),
-    updateTemplate: (id: number, fields: TemplateFields) => client.patch<TemplateDetail>(`templates/${id}/`, fields),
+    template: (id: number) => client.get<MessageTemplate>(`templates/${id}/`),
+    createTemplate: (fields: TemplateFields) => client.post<MessageTemplate>('templates/', fields),
+    updateTemplate: (id: number, fields: TemplateFields) => client.patch<MessageTemplate>(`templates/${id}/`, fields),
     sendTestTemplate: (id: number, to: string, customerId: string | null = null) =>
-      client.post<{ sent: boolean; to: string }>(`templates/${id}/send-test/`, { to, customer_id: customerId }),
+      client.post<SendTestResult>(`templates/${id}/send-test/`, { to, customer_id: customerId }),
   };
 }
 

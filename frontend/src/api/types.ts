@@ -1,115 +1,80 @@
-/** Shapes of the Django API's answers, as the editor uses them (see docs/api.md). */
-import type { JourneyGraph } from '../lib/journey';
+/**
+ * Shapes of the Django API's answers, as the editor uses them (see docs/api.md).
+ *
+ * The REST shapes are the ones generated from the OpenAPI schema into schema.d.ts
+ * (`make api-types`; `make test` fails when that file is stale), given the names the code uses.
+ * Written by hand here is only what the schema does not describe: the nesting of node config
+ * fields, answers the schema leaves as free-form objects, and the metrics websocket's messages.
+ */
+import type { components } from './schema';
 
-export type FieldType =
-  | 'condition'
-  | 'boolean'
-  | 'integer'
-  | 'number'
-  | 'url'
-  | 'string'
-  | 'choice'
-  | 'datetime'
-  | 'object'
-  | 'list'
-  | 'json';
+type Schemas = components['schemas'];
 
-export type Widget = 'textarea' | 'html' | 'event_name' | 'attribute' | 'duration' | 'template';
+export type FieldType = Schemas['NodeFieldTypeEnum'];
 
-/** One config field of a node kind, from `/api/node-types/`. */
-export interface FieldSpec {
-  name: string;
-  type: FieldType;
-  required: boolean;
-  label: string;
-  help: string;
-  default?: unknown;
-  choices?: string[];
+/**
+ * One config field of a node kind, from `/api/node-types/`. The schema gives an object's
+ * `fields` and a list's `item` as lists of free-form objects; they are fields again, nested.
+ */
+export type FieldSpec = Omit<Schemas['NodeField'], 'fields' | 'item'> & {
   fields?: FieldSpec[];
   item?: FieldSpec[];
-  widget?: Widget;
-  channel?: string;
-  /** Shown only while each named sibling field holds one of the listed values. */
-  when?: Record<string, unknown[]>;
-  min_value?: number;
-  max_value?: number;
-  max_length?: number;
-  min_length?: number;
-}
+};
 
-/** One node kind of the catalog. */
-export interface NodeKind {
-  kind: string;
-  label: string;
-  category: string;
-  description: string;
-  ports: string[];
-  dynamic_ports: boolean;
-  /** For dynamic ports: the list field whose entries' `key` name ports, and ports that follow them. */
-  port_field?: string | null;
-  extra_ports?: string[];
-  /** Ports present only while the named boolean config field is true. */
-  ports_when?: Record<string, string>;
-  waits: boolean;
-  config: FieldSpec[];
-}
+/** One node kind of the catalog, its config fields nested as above. */
+export type NodeKind = Omit<Schemas['NodeKind'], 'config'> & { config: FieldSpec[] };
 
-export type JourneyStatus = 'draft' | 'live' | 'paused' | 'closed' | 'stopped' | 'archived';
+export type JourneyStatus = Schemas['JourneyStatusEnum'];
+export type Journey = Schemas['Journey'];
+/** The journey after a publish, with how many customers moved or left. */
+export type PublishedJourney = Schemas['PublishedJourney'];
+export type PublishOptions = Schemas['Publish'];
+/** A 409 from publish: why not, with the validation that failed when that was the reason. */
+export type PublishConflict = Schemas['Conflict'];
+export type JourneyVersion = Schemas['JourneyVersion'];
+export type ValidationIssue = Schemas['ValidationIssue'];
+export type ValidationResult = Schemas['ValidationResult'];
 
-export interface Journey {
-  id: number;
-  name: string;
-  description: string;
-  status: JourneyStatus;
-  graph: JourneyGraph;
-  settings: Record<string, unknown>;
-  current_version: number | null;
-  entered_count: number;
-  updated_at: string;
-}
+export type Enrollment = Schemas['Enrollment'];
+export type EnrollmentPage = Schemas['PaginatedEnrollmentList'];
 
-export interface JourneyVersion {
-  number: number;
-  graph: JourneyGraph;
-  settings: Record<string, unknown>;
-  published_by: string | null;
-  published_at: string;
-}
+export type Suggestions = Schemas['Suggestions'];
+/** A customer attribute with the JSON type most often seen for it. */
+export type Attribute = Schemas['TypedName'];
+export type AttributeSuggestions = Schemas['TypedSuggestions'];
 
-export interface ValidationIssue {
-  code: string;
-  message: string;
-  node_id: string | null;
-  field: string | null;
-  edge_id: string | null;
-}
+export type Channel = Schemas['ChannelEnum'];
+/** A template as the templates API gives it: every channel's parts, used or not. */
+export type MessageTemplate = Schemas['MessageTemplate'];
+export type TemplatePage = Schemas['PaginatedMessageTemplateList'];
+/** The editable parts of a template, as sent to create or update one. */
+export type TemplateFields = Schemas['PatchedMessageTemplate'];
+/** What `POST /api/templates/<id>/preview/` renders. */
+export type TemplatePreview = Schemas['Parts'];
 
-export interface ValidationResult {
-  ok: boolean;
-  errors: ValidationIssue[];
-  warnings: ValidationIssue[];
+// Listed as a record so that a channel added to the schema is a type error here until it is.
+const CHANNELS: Record<Channel, true> = { email: true, sms: true, webhook: true, in_app: true };
+
+/** Whether a channel name (a node field names its template's channel as plain text) is one the API knows. */
+export function isChannel(name: string): name is Channel {
+  return Object.hasOwn(CHANNELS, name);
 }
 
 /** {node_id: {metric: value}}; metrics are entered, waiting, exited, converted, errored, `passed:<port>`. */
 export type Counters = Record<string, Record<string, number>>;
 
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+/**
+ * What the metrics websocket sends (canvas/consumers.py): websockets are outside the OpenAPI
+ * schema. A snapshot of every node's counters in the asked range, or why a request was refused.
+ */
+export type MetricsMessage =
+  | { type: 'snapshot'; journey: number; range: string; nodes: Counters; at: string }
+  | { type: 'error'; error: string };
 
-export interface Enrollment {
-  id: number;
-  customer_id: string | null;
-  customer_pk: number;
-  version: number;
-  node_id: string;
-  status: string;
-  due_at: string | null;
-  waiting_for: string | null;
-  entered_at: string;
+/** `GET /api/journeys/<id>/counters/`; the schema gives it as a free-form object. */
+export interface CountersSnapshot {
+  journey: number;
+  nodes: Counters;
 }
 
 export interface HistoryStep {
@@ -120,41 +85,15 @@ export interface HistoryStep {
   at: string;
 }
 
+/** `GET /api/customers/<id>/journeys/`; the schema gives it as a free-form object. */
 export interface CustomerHistory {
   customer: string;
   journeys: Array<{ journey: string; journey_id: number; status: string; version: number; steps: HistoryStep[] }>;
 }
 
-export interface Attribute {
-  name: string;
-  type: string;
-}
-
-export interface MessageTemplate {
-  id: number;
-  name: string;
-  channel: string;
-}
-
-/** A template as `GET /api/templates/<id>/` gives it: every channel's parts, used or not. */
-export interface TemplateDetail extends MessageTemplate {
-  description: string;
-  subject: string;
-  html: string;
-  text: string;
-  body: string;
-  webhook_body: unknown;
-}
-
-/** The editable parts of a template, as sent to create or update one. */
-export type TemplateFields = Partial<Omit<TemplateDetail, 'id'>>;
-
-/** What `POST /api/templates/<id>/preview/` renders. */
-export interface TemplatePreview {
-  subject?: string;
-  html?: string;
-  text?: string;
-  body?: string;
-  title?: string;
-  json?: unknown;
+/** `POST /api/templates/<id>/send-test/`; the schema declares no body for it. */
+export interface SendTestResult {
+  sent: boolean;
+  to: string;
+  provider_message_id?: string | null;
 }

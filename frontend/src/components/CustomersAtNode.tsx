@@ -1,16 +1,16 @@
 import { useEffect, useState } from 'react';
 import { editorApi } from '../api/editorApi';
-import type { CustomerHistory, Enrollment, Page } from '../api/types';
-import { useJourneyStore } from '../store/journeyStore';
+import type { CustomerHistory, EnrollmentPage } from '../api/types';
+import { useSessionStore } from '../store/sessionStore';
 
 const PAGE_SIZE = 20;
 
 /** The customers at a node right now (paged), each opening their journey history. */
 export function CustomersAtNode({ nodeId, initiallyOpen }: { nodeId: string; initiallyOpen: boolean }) {
-  const journeyId = useJourneyStore((s) => s.journeyId);
+  const journeyId = useSessionStore((s) => s.journeyId);
   const [open, setOpen] = useState(initiallyOpen);
   const [offset, setOffset] = useState(0);
-  const [page, setPage] = useState<Page<Enrollment> | null>(null);
+  const [page, setPage] = useState<EnrollmentPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<CustomerHistory | null>(null);
 

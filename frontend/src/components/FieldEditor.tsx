@@ -135,7 +135,8 @@ function ScalarInput({ id, field, value, onChange, disabled, invalid }: ScalarIn
       return (
         <select {...common} value={asText(value)} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}>
           {!field.required || value === undefined ? <option value="">—</option> : null}
-          {field.choices?.map((choice) => (
+          {/* The API gives choices as any JSON values; the select holds them, and sends them, as text. */}
+          {field.choices?.map(String).map((choice) => (
             <option key={choice} value={choice}>
               {choice}
             </option>

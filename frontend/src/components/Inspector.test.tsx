@@ -1,7 +1,8 @@
 import { act } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { NodeKind } from '../api/types';
-import { useJourneyStore } from '../store/journeyStore';
+import { useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
 import { inspectorHarness, setValue } from '../test/inspector';
 
 const WAIT: NodeKind = {
@@ -11,6 +12,9 @@ const WAIT: NodeKind = {
   description: '',
   ports: ['next'],
   dynamic_ports: false,
+  port_field: null,
+  extra_ports: [],
+  ports_when: {},
   waits: true,
   config: [
     { name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] },
@@ -27,6 +31,7 @@ const SPLIT: NodeKind = {
   dynamic_ports: true,
   port_field: 'variants',
   extra_ports: [],
+  ports_when: {},
   waits: false,
   config: [
     {
@@ -52,6 +57,7 @@ const BRANCH: NodeKind = {
   dynamic_ports: true,
   port_field: 'branches',
   extra_ports: ['else'],
+  ports_when: {},
   waits: false,
   config: [{ name: 'rule', type: 'condition', required: true, label: 'Rule', help: '' }],
 };
@@ -103,7 +109,7 @@ describe('Inspector', () => {
   });
 
   it('shows a server error under the field it names', () => {
-    useJourneyStore.getState().setValidation({
+    useSessionStore.getState().setValidation({
       ok: false,
       errors: [{ code: 'invalid_config', message: 'Required when mode is duration.', node_id: 'n', field: 'seconds', edge_id: null }],
       warnings: [],
@@ -115,12 +121,12 @@ describe('Inspector', () => {
 
   it('duplicates the step next to itself', () => {
     show('wait', { mode: 'duration', seconds: 60 });
-    useJourneyStore.getState().selectOnly('n');
+    useGraphStore.getState().selectOnly('n');
 
     const duplicate = [...container().querySelectorAll('button')].find((b) => b.textContent === 'Duplicate step');
     act(() => duplicate?.click());
 
-    const copy = useJourneyStore.getState().nodes.find((n) => n.id === 'n-2');
+    const copy = useGraphStore.getState().nodes.find((n) => n.id === 'n-2');
     expect(copy?.data.config).toEqual({ mode: 'duration', seconds: 60 });
     expect(copy?.position).toEqual({ x: 40, y: 40 });
   });

@@ -1,16 +1,18 @@
 import { useShallow } from 'zustand/react/shallow';
 import { isShown, withField } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
-import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { useReadOnly } from '../hooks/useReadOnly';
+import { useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
 import { CustomersAtNode } from './CustomersAtNode';
 import { FieldEditor } from './FieldEditor';
 
 /** The side panel for the one selected node: its label and a form generated from its kind's config fields. */
 export function Inspector({ node }: { node: JourneyNode }) {
-  const { kind, readOnly, validation, waiting, viewingVersion } = useJourneyStore(
+  const kind = useGraphStore((s) => s.catalog[node.data.kind]);
+  const readOnly = useReadOnly();
+  const { validation, waiting, viewingVersion } = useSessionStore(
     useShallow((s) => ({
-      kind: s.catalog[node.data.kind],
-      readOnly: isReadOnly(s),
       validation: s.validation,
       waiting: s.counters[node.id]?.waiting ?? 0,
       viewingVersion: s.viewingVersion,
@@ -19,7 +21,7 @@ export function Inspector({ node }: { node: JourneyNode }) {
   const issues = validation
     ? [...validation.errors, ...validation.warnings].filter((i) => i.node_id === node.id)
     : [];
-  const update = useJourneyStore((s) => s.updateNodeData);
+  const update = useGraphStore((s) => s.updateNodeData);
   const fieldNames = new Set(kind?.config.map((f) => f.name));
   const fieldErrors = new Map<string, string>();
   for (const issue of issues) {
@@ -90,14 +92,14 @@ export function Inspector({ node }: { node: JourneyNode }) {
             type="button"
             className="secondary"
             onClick={() => {
-              const store = useJourneyStore.getState();
+              const store = useGraphStore.getState();
               store.copySelection();
               store.paste();
             }}
           >
             Duplicate step
           </button>
-          <button type="button" className="danger" onClick={() => useJourneyStore.getState().deleteSelection()}>
+          <button type="button" className="danger" onClick={() => useGraphStore.getState().deleteSelection()}>
             Delete step
           </button>
         </div>

@@ -15,7 +15,9 @@ import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyEdge } from '../lib/journey';
 import { edgePort, edgeTraffic } from '../lib/metrics';
 import { nodeTypes } from '../nodes/nodeTypes';
-import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { useReadOnly } from '../hooks/useReadOnly';
+import { useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
 import { PALETTE_MIME } from './Palette';
 
 // Module constants: React Flow re-subscribes its key listeners whenever these change identity.
@@ -30,16 +32,16 @@ interface JourneyCanvasProps {
 }
 
 export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
-  const { nodes, edges, onNodesChange, onEdgesChange, onConnect, readOnly } = useJourneyStore(
+  const { nodes, edges, onNodesChange, onEdgesChange, onConnect } = useGraphStore(
     useShallow((s) => ({
       nodes: s.nodes,
       edges: s.edges,
       onNodesChange: s.onNodesChange,
       onEdgesChange: s.onEdgesChange,
       onConnect: s.onConnect,
-      readOnly: isReadOnly(s),
     })),
   );
+  const readOnly = useReadOnly();
   const displayEdges = useDisplayEdges(edges);
   const flow = useReactFlow();
   const measured = useNodesInitialized();
@@ -59,7 +61,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
 
   const isValidConnection: IsValidConnection = useCallback((connection: Connection | Edge) => {
     if (connection.source === connection.target) return false;
-    const state = useJourneyStore.getState();
+    const state = useGraphStore.getState();
     const target = state.nodes.find((n) => n.id === connection.target);
     // Customers enter a trigger only through its event or call, never along an edge.
     return !isTriggerCategory(target ? state.catalog[target.data.kind] : undefined);
@@ -77,7 +79,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
       if (!kind) return;
       event.preventDefault();
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      useJourneyStore.getState().addNodeOfKind(kind, { x: position.x - 110, y: position.y - 30 });
+      useGraphStore.getState().addNodeOfKind(kind, { x: position.x - 110, y: position.y - 30 });
     },
     [flow],
   );
@@ -116,13 +118,14 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
  * counters) and marked when the server reported a problem with it.
  */
 function useDisplayEdges(edges: JourneyEdge[]): JourneyEdge[] {
-  const { counters, mode, catalog, validation } = useJourneyStore(
-    useShallow((s) => ({ counters: s.counters, mode: s.metricMode, catalog: s.catalog, validation: s.validation })),
+  const catalog = useGraphStore((s) => s.catalog);
+  const { counters, mode, validation } = useSessionStore(
+    useShallow((s) => ({ counters: s.counters, mode: s.metricMode, validation: s.validation })),
   );
   return useMemo(() => {
     // Read without subscribing: ports only matter for edges with an empty handle, and those
     // are redrawn whenever edges or counters change anyway.
-    const nodes = new Map(useJourneyStore.getState().nodes.map((n) => [n.id, n]));
+    const nodes = new Map(useGraphStore.getState().nodes.map((n) => [n.id, n]));
     const broken = new Set(validation?.errors.map((e) => e.edge_id).filter(Boolean));
     return edges.map((edge) => {
       const source = nodes.get(edge.source);

@@ -1,15 +1,16 @@
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useState } from 'react';
 import { groupByCategory } from '../lib/catalog';
-import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { useReadOnly } from '../hooks/useReadOnly';
+import { useGraphStore } from '../store/graphStore';
 
 /** The drag payload type: the kind being dragged from the palette onto the canvas. */
 export const PALETTE_MIME = 'application/x-cjo-node-kind';
 
 /** Node kinds grouped by category, straight from the catalog; drag one onto the canvas, or click it. */
 export function Palette() {
-  const catalog = useJourneyStore((s) => s.catalog);
-  const readOnly = useJourneyStore(isReadOnly);
+  const catalog = useGraphStore((s) => s.catalog);
+  const readOnly = useReadOnly();
   const [filter, setFilter] = useState('');
   const flow = useReactFlow();
   const groups = useMemo(() => {
@@ -27,7 +28,7 @@ export function Palette() {
     const centre = canvas
       ? flow.screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 })
       : { x: 0, y: 0 };
-    useJourneyStore.getState().addNodeOfKind(kind, { x: centre.x - 110, y: centre.y - 40 });
+    useGraphStore.getState().addNodeOfKind(kind, { x: centre.x - 110, y: centre.y - 40 });
   };
 
   return (

@@ -1,11 +1,12 @@
 import { useReactFlow } from '@xyflow/react';
 import type { ValidationIssue } from '../api/types';
-import { useJourneyStore } from '../store/journeyStore';
+import { useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
 
 /** The server's validation as a list; clicking an item selects and centres its node. */
 export function ProblemsPanel() {
-  const validation = useJourneyStore((s) => s.validation);
-  const canEdit = useJourneyStore((s) => s.canEdit);
+  const validation = useSessionStore((s) => s.validation);
+  const canEdit = useSessionStore((s) => s.canEdit);
   const flow = useReactFlow();
   if (!canEdit) {
     return (
@@ -18,7 +19,7 @@ export function ProblemsPanel() {
   if (!validation) return <p className="muted problems">Checking the journey…</p>;
   const focus = (issue: ValidationIssue) => {
     if (!issue.node_id) return;
-    useJourneyStore.getState().selectOnly(issue.node_id);
+    useGraphStore.getState().selectOnly(issue.node_id);
     void flow.fitView({ nodes: [{ id: issue.node_id }], duration: 300, maxZoom: 1.2 });
   };
   const item = (issue: ValidationIssue, level: 'error' | 'warning', index: number) => (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useJourneyStore } from '../store/journeyStore';
+import { useGraphStore } from '../store/graphStore';
 
 interface PublishDialogProps {
   /** Node ids of the live version with customers waiting in them, and how many. */
@@ -13,7 +13,7 @@ interface PublishDialogProps {
  * or move them to the new one, choosing where customers of removed steps go.
  */
 export function PublishDialog({ occupied, onPublish, onCancel }: PublishDialogProps) {
-  const nodes = useJourneyStore((s) => s.nodes);
+  const nodes = useGraphStore((s) => s.nodes);
   const draftIds = new Set(nodes.map((n) => n.id));
   const [migrate, setMigrate] = useState(false);
   const [mapping, setMapping] = useState<Record<string, string>>({});

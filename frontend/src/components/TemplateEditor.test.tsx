@@ -1,7 +1,7 @@
 import { act } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { NodeKind } from '../api/types';
-import { useJourneyStore } from '../store/journeyStore';
+import { useSessionStore } from '../store/sessionStore';
 import { inspectorHarness, setValue } from '../test/inspector';
 
 const SEND_EMAIL: NodeKind = {
@@ -11,6 +11,9 @@ const SEND_EMAIL: NodeKind = {
   description: '',
   ports: ['next'],
   dynamic_ports: false,
+  port_field: null,
+  extra_ports: [],
+  ports_when: {},
   waits: false,
   config: [
     { name: 'template', type: 'integer', required: false, label: 'Template', help: '', widget: 'template', channel: 'email' },
@@ -223,7 +226,7 @@ describe('TemplateEditor in the inspector', () => {
       route('GET', '/api/templates/7/', { status: 200, body: WELCOME }),
       route('POST', '/api/templates/7/preview/', { status: 200, body: { subject: 'Hello', text: 'Hi' } }),
     );
-    useJourneyStore.getState().setCanEdit(false);
+    useSessionStore.getState().setCanEdit(false);
     await show({ template: 7 });
 
     expect(button('New template')).toBeUndefined();

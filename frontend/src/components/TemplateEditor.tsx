@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { ApiError } from '../api/client';
 import { editorApi } from '../api/editorApi';
-import type { TemplateDetail, TemplateFields, TemplatePreview } from '../api/types';
+import type { Channel, MessageTemplate, TemplateFields, TemplatePreview } from '../api/types';
 
 type PartName = 'subject' | 'html' | 'text' | 'body' | 'webhook_body';
 
@@ -14,7 +14,7 @@ interface PartSpec {
 }
 
 // The parts each channel sends (docs/delivery.md); limits as the API's serializer sets them.
-const CHANNEL_PARTS: Record<string, PartSpec[]> = {
+const CHANNEL_PARTS: Record<Channel, PartSpec[]> = {
   email: [
     { name: 'subject', label: 'Subject', multiline: false, maxLength: 300 },
     { name: 'html', label: 'HTML', multiline: true, maxLength: 200_000 },
@@ -28,7 +28,7 @@ const CHANNEL_PARTS: Record<string, PartSpec[]> = {
   webhook: [{ name: 'webhook_body', label: 'Webhook body (JSON)', multiline: true }],
 };
 
-const SEND_TEST_TARGET: Record<string, string> = {
+const SEND_TEST_TARGET: Record<Channel, string> = {
   email: 'Email address',
   sms: 'Phone number',
   in_app: 'Customer id',
@@ -37,7 +37,7 @@ const SEND_TEST_TARGET: Record<string, string> = {
 
 type Draft = Record<'name' | PartName, string>;
 
-function draftOf(template: TemplateDetail | null): Draft {
+function draftOf(template: MessageTemplate | null): Draft {
   return {
     name: template?.name ?? '',
     subject: template?.subject ?? '',
@@ -95,11 +95,11 @@ export function TemplatePreviewPane({ preview, onClose }: { preview: TemplatePre
 }
 
 interface TemplateEditorProps {
-  channel: string;
+  channel: Channel;
   /** The template to edit; `null` starts a new one for the channel, created on the first save. */
   templateId: number | null;
   readOnly: boolean;
-  onSaved: (template: TemplateDetail) => void;
+  onSaved: (template: MessageTemplate) => void;
   onClose: () => void;
 }
 
@@ -129,7 +129,7 @@ export function TemplateEditor({ channel, templateId, readOnly, onSaved, onClose
     };
   }, [templateId]);
 
-  const parts = CHANNEL_PARTS[channel] ?? [];
+  const parts = CHANNEL_PARTS[channel];
   const edit = (name: keyof Draft, value: string) => {
     setDraft((current) => (current ? { ...current, [name]: value } : current));
     setDirty(true);
@@ -271,7 +271,7 @@ function TemplateField({ name, label, value, multiline, maxLength, error, onChan
 
 interface TemplateTryOutProps {
   templateId: number;
-  channel: string;
+  channel: Channel;
   readOnly: boolean;
   unsaved: boolean;
 }
@@ -325,7 +325,7 @@ function TemplateTryOut({ templateId, channel, readOnly, unsaved }: TemplateTryO
       {!readOnly && (
         <div className="field">
           <label htmlFor={toInput} className="field__label">
-            Send a test to ({SEND_TEST_TARGET[channel] ?? 'address'})
+            Send a test to ({SEND_TEST_TARGET[channel]})
           </label>
           <input id={toInput} type="text" maxLength={2000} value={to} onChange={(e) => setTo(e.target.value)} />
           <button type="button" className="secondary" disabled={sending || !to.trim()} onClick={sendTest}>

@@ -14,7 +14,8 @@ import {
   validate,
   type Notify,
 } from '../store/actions';
-import { isReadOnly, useJourneyStore, type MetricRange } from '../store/journeyStore';
+import { useGraphStore } from '../store/graphStore';
+import { isReadOnly, useSessionStore, type MetricRange } from '../store/sessionStore';
 import { HelpPopover } from './HelpPopover';
 import { PublishDialog } from './PublishDialog';
 
@@ -22,7 +23,10 @@ const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Savin
 const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
 
 export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen: boolean; onHelp: (open: boolean) => void }) {
-  const s = useJourneyStore(
+  const history = useGraphStore(
+    useShallow((state) => ({ canUndo: state.past.length > 0, canRedo: state.future.length > 0 })),
+  );
+  const s = useSessionStore(
     useShallow((state) => ({
       journeyId: state.journeyId,
       meta: state.meta,
@@ -32,8 +36,6 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       saveState: state.saveState,
       saveError: state.saveError,
       errors: state.validation?.errors.length ?? null,
-      canUndo: state.past.length > 0,
-      canRedo: state.future.length > 0,
       metricMode: state.metricMode,
       range: state.range,
       connection: state.connection,
@@ -44,7 +46,8 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const [versions, setVersions] = useState<JourneyVersion[]>([]);
   const [publishing, setPublishing] = useState<Array<{ nodeId: string; waiting: number }> | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const store = useJourneyStore.getState;
+  const session = useSessionStore.getState;
+  const graph = useGraphStore.getState;
 
   useEffect(() => {
     if (!s.journeyId) return;
@@ -55,7 +58,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   }, [s.journeyId, s.meta.currentVersion]);
 
   const startPublish = () => {
-    const occupied = Object.entries(store().counters)
+    const occupied = Object.entries(session().counters)
       .map(([nodeId, c]) => ({ nodeId, waiting: c.waiting ?? 0 }))
       .filter((o) => o.waiting > 0);
     if (s.meta.currentVersion !== null && occupied.length > 0) setPublishing(occupied);
@@ -69,7 +72,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
     if (s.meta.status !== 'live' && s.meta.status !== 'paused') return false;
     const live = versions.find((v) => v.number === s.meta.currentVersion);
     if (!live) return false;
-    const state = useJourneyStore.getState();
+    const state = graph();
     return sameStoredGraph(live.graph, state.stashedDraft ?? state);
   }, [versions, s.meta.currentVersion, s.meta.status, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -88,7 +91,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
         value={s.meta.name}
         maxLength={200}
         disabled={s.readOnly}
-        onChange={(e) => store().rename(e.target.value)}
+        onChange={(e) => session().rename(e.target.value)}
       />
       <span className={`badge badge--${status}`} data-testid="status">
         {status}
@@ -115,10 +118,10 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       {!s.canEdit && <span className="badge badge--readonly">Read-only</span>}
 
       <span className="toolbar__group">
-        <button type="button" className="secondary" disabled={s.readOnly || !s.canUndo} onClick={() => store().undo()} title="Undo (Ctrl+Z)">
+        <button type="button" className="secondary" disabled={s.readOnly || !history.canUndo} onClick={() => graph().undo()} title="Undo (Ctrl+Z)">
           Undo
         </button>
-        <button type="button" className="secondary" disabled={s.readOnly || !s.canRedo} onClick={() => store().redo()} title="Redo (Ctrl+Shift+Z)">
+        <button type="button" className="secondary" disabled={s.readOnly || !history.canRedo} onClick={() => graph().redo()} title="Redo (Ctrl+Shift+Z)">
           Redo
         </button>
         <button
@@ -126,14 +129,14 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
           className="secondary"
           disabled={s.readOnly}
           onClick={() => {
-            store().autoLayout();
+            graph().autoLayout();
             window.setTimeout(() => void flow.fitView({ duration: 300 }), 0);
           }}
           title="Arrange automatically (Shift+L)"
         >
           Arrange
         </button>
-        <button type="button" className="secondary" disabled={s.readOnly} onClick={() => store().deleteSelection()} title="Delete the selection (Delete)">
+        <button type="button" className="secondary" disabled={s.readOnly} onClick={() => graph().deleteSelection()} title="Delete the selection (Delete)">
           Delete
         </button>
       </span>
@@ -211,11 +214,11 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       </span>
 
       <span className="toolbar__group toolbar__metrics">
-        <select aria-label="Show" value={s.metricMode} onChange={(e) => store().setMetricMode(e.target.value as 'counts' | 'percent')}>
+        <select aria-label="Show" value={s.metricMode} onChange={(e) => session().setMetricMode(e.target.value as 'counts' | 'percent')}>
           <option value="counts">Counts</option>
           <option value="percent">Percentages</option>
         </select>
-        <select aria-label="Time range" value={s.range} onChange={(e) => store().setRange(e.target.value as MetricRange)}>
+        <select aria-label="Time range" value={s.range} onChange={(e) => session().setRange(e.target.value as MetricRange)}>
           <option value="all">All time</option>
           <option value="24h">Last 24 hours</option>
           <option value="1h">Last hour</option>

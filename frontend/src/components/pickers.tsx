@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { editorApi } from '../api/editorApi';
-import type { MessageTemplate, TemplateDetail, TemplatePreview } from '../api/types';
-import { isReadOnly, useJourneyStore } from '../store/journeyStore';
+import { isChannel, type MessageTemplate, type TemplatePreview } from '../api/types';
+import { useReadOnly } from '../hooks/useReadOnly';
 import { TemplateEditor, TemplatePreviewPane } from './TemplateEditor';
 
 interface TextPickerProps {
@@ -109,7 +109,9 @@ interface TemplatePickerProps {
 
 /** A message template of one channel, with a preview; a plain id input where templates do not exist. */
 export function TemplatePicker({ channel, value, onChange, disabled, id, numeric }: TemplatePickerProps) {
-  const readOnly = useJourneyStore(isReadOnly);
+  const readOnly = useReadOnly();
+  // The field names its channel as plain text; templates can only be written for one the API knows.
+  const templateChannel = isChannel(channel) ? channel : null;
   const [templates, setTemplates] = useState<MessageTemplate[] | null | undefined>(undefined);
   const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
@@ -149,12 +151,10 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
       .then(setPreview)
       .catch((error: unknown) => setPreviewError(error instanceof Error ? error.message : 'Preview failed'));
   };
-  const saved = (template: TemplateDetail) => {
+  const saved = (template: MessageTemplate) => {
     setTemplates((current) => {
       const others = (current ?? []).filter((t) => t.id !== template.id);
-      return [...others, { id: template.id, name: template.name, channel: template.channel }].sort((a, b) =>
-        a.name.localeCompare(b.name),
-      );
+      return [...others, template].sort((a, b) => a.name.localeCompare(b.name));
     });
     setPreview(null);
     if (selected !== String(template.id)) choose(String(template.id));
@@ -183,7 +183,7 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
             <button type="button" className="secondary" disabled={!selected} onClick={() => setEditing(Number(selected))}>
               Edit
             </button>
-            <button type="button" className="secondary" disabled={!channel} onClick={() => setEditing(null)}>
+            <button type="button" className="secondary" disabled={!templateChannel} onClick={() => setEditing(null)}>
               New template
             </button>
           </>
@@ -204,9 +204,9 @@ export function TemplatePicker({ channel, value, onChange, disabled, id, numeric
       </div>
       {previewError && <p className="field__error">{previewError}</p>}
       {preview && <TemplatePreviewPane preview={preview} onClose={() => setPreview(null)} />}
-      {editing !== undefined && (
+      {editing !== undefined && templateChannel && (
         <TemplateEditor
-          channel={channel}
+          channel={templateChannel}
           templateId={editing}
           readOnly={readOnly}
           onSaved={saved}

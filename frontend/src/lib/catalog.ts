@@ -38,7 +38,7 @@ export function isTriggerCategory(kind: NodeKind | undefined): boolean {
 export function portsOf(kind: NodeKind | undefined, config: Record<string, unknown>): string[] {
   if (!kind) return [];
   if (!kind.dynamic_ports || !kind.port_field) {
-    const switches = kind.ports_when ?? {};
+    const switches = kind.ports_when;
     return kind.ports.filter((port) => {
       const field = switches[port];
       return field === undefined || config[field] === true;
@@ -54,7 +54,7 @@ export function portsOf(kind: NodeKind | undefined, config: Record<string, unkno
         return [];
       })
     : [];
-  return [...new Set([...keys, ...(kind.extra_ports ?? [])])];
+  return [...new Set([...keys, ...kind.extra_ports])];
 }
 
 /** A field's starting value in a new node: its default, or an empty value of its type. */

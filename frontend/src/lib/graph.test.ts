@@ -102,6 +102,17 @@ describe('graph helpers', () => {
     expect(graph.edges).toEqual([]);
   });
 
+  it('reads whatever JSON the API holds as a graph without throwing', () => {
+    expect(fromStoredGraph(null)).toEqual({ nodes: [], edges: [] });
+    expect(fromStoredGraph('graph')).toEqual({ nodes: [], edges: [] });
+    expect(fromStoredGraph({ nodes: 'none', edges: {} })).toEqual({ nodes: [], edges: [] });
+
+    const graph = fromStoredGraph({ nodes: [null, { id: 7, data: { config: [1] } }], edges: [{ id: 'e', sourceHandle: 3 }] });
+
+    expect(graph.nodes.map((n) => [n.id, n.position, n.data.config])).toEqual([['7', { x: 0, y: 0 }, {}]]);
+    expect(graph.edges[0]?.sourceHandle).toBeNull();
+  });
+
   it('clones a selection with new ids, keeping only the edges inside it', () => {
     const copy = cloneSubgraph(
       [node('a', 'wait'), node('b', 'exit')],

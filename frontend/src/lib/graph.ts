@@ -90,22 +90,39 @@ export function toStoredGraph(graph: JourneyGraph): JourneyGraph {
   };
 }
 
-/** Reads a stored graph into canvas nodes, tolerating missing labels or configs. */
-export function fromStoredGraph(graph: Partial<JourneyGraph> | null | undefined): JourneyGraph {
-  const nodes = (graph?.nodes ?? []).map((n) => ({
-    id: String(n.id),
-    type: 'journey',
-    position: { x: Number(n.position?.x) || 0, y: Number(n.position?.y) || 0 },
-    data: {
-      kind: String(n.data?.kind ?? ''),
-      label: typeof n.data?.label === 'string' ? n.data.label : '',
-      config: n.data?.config && typeof n.data.config === 'object' ? n.data.config : {},
-    },
-  }));
-  const edges = (graph?.edges ?? []).map((e) => ({
+/** The object inside a JSON value, or an empty one when it is something else. */
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The objects in a JSON list; anything else in it cannot be a node or an edge. */
+function objects(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((v) => record(v) === v).map(record) : [];
+}
+
+/**
+ * Reads a stored graph into canvas nodes, tolerating missing labels or configs. The API types
+ * a graph as any JSON (the server checks its shape only at validation), so nothing is assumed.
+ */
+export function fromStoredGraph(graph: unknown): JourneyGraph {
+  const nodes = objects(record(graph).nodes).map((n) => {
+    const position = record(n.position);
+    const data = record(n.data);
+    return {
+      id: String(n.id),
+      type: 'journey',
+      position: { x: Number(position.x) || 0, y: Number(position.y) || 0 },
+      data: {
+        kind: typeof data.kind === 'string' ? data.kind : '',
+        label: typeof data.label === 'string' ? data.label : '',
+        config: record(data.config),
+      },
+    };
+  });
+  const edges = objects(record(graph).edges).map((e) => ({
     id: String(e.id),
     source: String(e.source),
-    sourceHandle: e.sourceHandle ?? null,
+    sourceHandle: typeof e.sourceHandle === 'string' ? e.sourceHandle : null,
     target: String(e.target),
   }));
   return { nodes, edges };
@@ -163,6 +180,6 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Whether the draft on the canvas would publish the same graph as this stored (published) one. */
-export function sameStoredGraph(stored: Partial<JourneyGraph> | null | undefined, draft: JourneyGraph): boolean {
+export function sameStoredGraph(stored: unknown, draft: JourneyGraph): boolean {
   return sameJson(toStoredGraph(fromStoredGraph(stored)), toStoredGraph(draft));
 }

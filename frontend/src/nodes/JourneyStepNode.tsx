@@ -5,7 +5,8 @@ import type { ValidationIssue } from '../api/types';
 import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
 import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
-import { useJourneyStore } from '../store/journeyStore';
+import { useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
 
 const METRIC_TITLES: Record<string, string> = {
   entered: 'Entered',
@@ -24,11 +25,11 @@ function messagesFor(nodeId: string, issues: readonly ValidationIssue[] | undefi
  * label, category, ports) and the live counters; no kind is known here by name.
  */
 export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selected }: NodeProps<JourneyNode>) {
-  const kind = useJourneyStore((s) => s.catalog[data.kind]);
-  const counters = useJourneyStore((s) => s.counters[id]);
-  const mode = useJourneyStore((s) => s.metricMode);
-  const errors = useJourneyStore(useShallow((s) => messagesFor(id, s.validation?.errors)));
-  const warnings = useJourneyStore(useShallow((s) => messagesFor(id, s.validation?.warnings)));
+  const kind = useGraphStore((s) => s.catalog[data.kind]);
+  const counters = useSessionStore((s) => s.counters[id]);
+  const mode = useSessionStore((s) => s.metricMode);
+  const errors = useSessionStore(useShallow((s) => messagesFor(id, s.validation?.errors)));
+  const warnings = useSessionStore(useShallow((s) => messagesFor(id, s.validation?.warnings)));
   const issues = [...errors, ...warnings];
   const ports = portsOf(kind, data.config);
   const category = kind?.category ?? 'unknown';

@@ -1,12 +1,14 @@
 /** What the editor does with the server: load, save, validate, publish, lifecycle, import/export. */
 import { ApiError } from '../api/client';
 import { editorApi, type LifecycleAction } from '../api/editorApi';
-import type { Journey, ValidationResult } from '../api/types';
+import type { Journey, PublishConflict, ValidationResult } from '../api/types';
 import { fromStoredGraph, toStoredGraph } from '../lib/graph';
 import { layoutGraph, needsLayout } from '../lib/layout';
-import { isReadOnly, useJourneyStore, type JourneyMeta } from './journeyStore';
+import { useGraphStore } from './graphStore';
+import { isReadOnly, useSessionStore, type JourneyMeta } from './sessionStore';
 
-const store = () => useJourneyStore.getState();
+const session = () => useSessionStore.getState();
+const graph = () => useGraphStore.getState();
 
 export type Notify = (text: string, tone?: 'info' | 'error') => void;
 
@@ -25,26 +27,26 @@ function metaOf(journey: Journey): JourneyMeta {
 }
 
 function applyJourney(journey: Journey) {
-  store().setMeta(metaOf(journey));
+  session().setMeta(metaOf(journey));
 }
 
 export async function loadEditor(journeyId: string): Promise<void> {
   const api = editorApi();
   const [kinds, journey] = await Promise.all([api.nodeTypes(), api.journey(journeyId)]);
-  store().setCatalog(kinds);
-  const graph = fromStoredGraph(journey.graph);
+  graph().setCatalog(kinds);
+  const stored = fromStoredGraph(journey.graph);
   // Only what is shown is arranged; the stored draft changes when the marketer next edits.
-  store().loadJourney(journeyId, needsLayout(graph) ? layoutGraph(graph) : graph, metaOf(journey));
+  graph().loadJourney(journeyId, needsLayout(stored) ? layoutGraph(stored) : stored, metaOf(journey));
   void validate();
 }
 
 export async function validate(): Promise<ValidationResult | null> {
-  const id = store().journeyId;
+  const id = session().journeyId;
   // Validating is a POST, which the API keeps for those who may edit.
-  if (!id || !store().canEdit) return null;
+  if (!id || !session().canEdit) return null;
   try {
     const result = await editorApi().validate(id);
-    store().setValidation(result);
+    session().setValidation(result);
     return result;
   } catch {
     return null;
@@ -58,18 +60,18 @@ export async function saveDraft(): Promise<void> {
   if (inFlight) {
     await inFlight;
   }
-  const state = store();
+  const state = session();
   if (!state.journeyId || isReadOnly(state) || state.revision === state.savedRevision) return;
   const revision = state.markSaving();
-  const body = { name: state.meta.name, graph: toStoredGraph(state) };
+  const body = { name: state.meta.name, graph: toStoredGraph(graph()) };
   inFlight = (async () => {
     try {
       const journey = await editorApi().saveDraft(state.journeyId as string, body);
-      store().markSaved(revision);
+      session().markSaved(revision);
       applyJourney(journey);
       await validate();
     } catch (error) {
-      store().markSaveFailed(messageOf(error));
+      session().markSaveFailed(messageOf(error));
     } finally {
       inFlight = null;
     }
@@ -79,11 +81,11 @@ export async function saveDraft(): Promise<void> {
 
 export async function publish(options: { migrate: boolean; mapping: Record<string, string> }, notify: Notify) {
   await saveDraft();
-  const id = store().journeyId;
+  const id = session().journeyId;
   if (!id) return;
-  if (store().saveState === 'failed') {
+  if (session().saveState === 'failed') {
     // Publishing now would publish the server's older draft, not what is on screen.
-    notify(`Not published: the draft could not be saved (${store().saveError ?? 'unknown error'}).`, 'error');
+    notify(`Not published: the draft could not be saved (${session().saveError ?? 'unknown error'}).`, 'error');
     return;
   }
   try {
@@ -95,8 +97,8 @@ export async function publish(options: { migrate: boolean; mapping: Record<strin
     );
   } catch (error) {
     if (error instanceof ApiError && error.status === 409) {
-      const body = error.body as { validation?: ValidationResult; detail?: string };
-      if (body.validation) store().setValidation(body.validation);
+      const body = error.body as Partial<PublishConflict>;
+      if (body.validation) session().setValidation(body.validation);
       notify(body.detail ?? 'The journey could not be published.', 'error');
       return;
     }
@@ -105,7 +107,7 @@ export async function publish(options: { migrate: boolean; mapping: Record<strin
 }
 
 export async function transition(action: LifecycleAction, notify: Notify) {
-  const id = store().journeyId;
+  const id = session().journeyId;
   if (!id) return;
   try {
     applyJourney(await editorApi().transition(id, action));
@@ -115,22 +117,22 @@ export async function transition(action: LifecycleAction, notify: Notify) {
 }
 
 export async function showVersion(number: number | null, notify: Notify) {
-  const id = store().journeyId;
+  const id = session().journeyId;
   if (!id) return;
   if (number === null) {
-    store().backToDraft();
+    graph().backToDraft();
     return;
   }
   try {
     const version = await editorApi().version(id, number);
-    store().viewVersion(number, fromStoredGraph(version.graph));
+    graph().viewVersion(number, fromStoredGraph(version.graph));
   } catch (error) {
     notify(messageOf(error), 'error');
   }
 }
 
 export async function exportJourney(notify: Notify) {
-  const id = store().journeyId;
+  const id = session().journeyId;
   if (!id) return;
   try {
     await saveDraft();
@@ -138,7 +140,7 @@ export async function exportJourney(notify: Notify) {
     const blob = new Blob([JSON.stringify(document, null, 2)], { type: 'application/json' });
     const link = Object.assign(window.document.createElement('a'), {
       href: URL.createObjectURL(blob),
-      download: `${(store().meta.name || 'journey').replace(/[^\w-]+/g, '-')}.json`,
+      download: `${(session().meta.name || 'journey').replace(/[^\w-]+/g, '-')}.json`,
     });
     link.click();
     URL.revokeObjectURL(link.href);

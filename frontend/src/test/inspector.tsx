@@ -6,7 +6,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type { NodeKind } from '../api/types';
 import { Inspector } from '../components/Inspector';
-import { useJourneyStore } from '../store/journeyStore';
+import { resetEditor, useGraphStore } from '../store/graphStore';
 
 export interface InspectorView {
   /** Draws the inspector again from the store, as the app does after an edit. */
@@ -21,8 +21,8 @@ export function inspectorHarness(catalog: NodeKind[]) {
 
   beforeEach(() => {
     vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
-    useJourneyStore.getState().reset();
-    useJourneyStore.getState().setCatalog(catalog);
+    resetEditor();
+    useGraphStore.getState().setCatalog(catalog);
     container = document.createElement('div');
     document.body.append(container);
     root = createRoot(container);
@@ -34,12 +34,12 @@ export function inspectorHarness(catalog: NodeKind[]) {
   });
 
   function show(kind: string, config: Record<string, unknown>, id = 'n'): InspectorView {
-    useJourneyStore.getState().loadJourney('1', {
+    useGraphStore.getState().loadJourney('1', {
       nodes: [{ id, type: 'journey', position: { x: 0, y: 0 }, data: { kind, label: '', config } }],
       edges: [],
     });
     const render = () => {
-      const node = useJourneyStore.getState().nodes[0]!;
+      const node = useGraphStore.getState().nodes[0]!;
       root.render(
         <ReactFlowProvider>
           <Inspector node={node} />
@@ -47,7 +47,7 @@ export function inspectorHarness(catalog: NodeKind[]) {
       );
     };
     act(render);
-    return { rerender: () => act(render), config: () => useJourneyStore.getState().nodes[0]!.data.config };
+    return { rerender: () => act(render), config: () => useGraphStore.getState().nodes[0]!.data.config };
   }
 
   return { container: () => container, show };

@@ -1,43 +1,47 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JourneyNode } from '../lib/journey';
 import type { NodeKind } from '../api/types';
-import { isReadOnly, useJourneyStore } from './journeyStore';
+import { resetEditor, useGraphStore } from './graphStore';
+import { isReadOnly, useSessionStore } from './sessionStore';
 
-const store = () => useJourneyStore.getState();
+const store = () => useGraphStore.getState();
+const session = () => useSessionStore.getState();
 
 function node(id: string, kind = 'wait', x = 0): JourneyNode {
   return { id, type: 'journey', position: { x, y: 0 }, data: { kind, label: id, config: {} } };
 }
 
 beforeEach(() => {
-  store().reset();
+  resetEditor();
 });
 
 describe('journey store', () => {
   it('starts empty and unsaved', () => {
-    expect(store().journeyId).toBeNull();
+    expect(session().journeyId).toBeNull();
     expect(store().nodes).toEqual([]);
     expect(store().edges).toEqual([]);
   });
 
   it('loads a journey and resets it', () => {
     store().loadJourney('42', { nodes: [node('t', 'trigger')], edges: [] });
-    expect(store().journeyId).toBe('42');
+    expect(session().journeyId).toBe('42');
     expect(store().nodes.map((n) => n.id)).toEqual(['t']);
 
-    store().reset();
-    expect(store().journeyId).toBeNull();
+    resetEditor();
+    expect(session().journeyId).toBeNull();
     expect(store().nodes).toEqual([]);
   });
 
   it('starts a fresh session on load: nothing to undo, saved, the draft on screen', () => {
     store().loadJourney('1', { nodes: [node('a')], edges: [] });
-    store().rename('Edited');
+    store().updateNodeData('a', { label: 'Edited' });
+    session().rename('Edited');
     store().viewVersion(1, { nodes: [node('old')], edges: [] });
-    expect(store().past.length + store().revision).toBeGreaterThan(0);
+    expect(store().past.length + session().revision).toBeGreaterThan(0);
 
     store().loadJourney('2', { nodes: [node('b')], edges: [] });
-    expect(store()).toMatchObject({ past: [], future: [], revision: 0, saveState: 'saved', viewingVersion: null, stashedDraft: null });
+    expect(store()).toMatchObject({ past: [], future: [], stashedDraft: null });
+    expect(session()).toMatchObject({ journeyId: '2', revision: 0, saveState: 'saved', viewingVersion: null });
     expect(store().nodes.map((n) => n.id)).toEqual(['b']);
   });
 
@@ -96,6 +100,9 @@ const KINDS: NodeKind[] = [
     description: '',
     ports: ['next'],
     dynamic_ports: false,
+    port_field: null,
+    extra_ports: [],
+    ports_when: {},
     waits: true,
     config: [{ name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] }],
   },
@@ -116,7 +123,7 @@ describe('editing', () => {
     const added = store().nodes.find((n) => n.id === 'wait');
     expect(added?.data).toEqual({ kind: 'wait', label: 'Wait', config: { mode: 'duration' } });
     expect(store().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['wait']);
-    expect(store().saveState).toBe('unsaved');
+    expect(session().saveState).toBe('unsaved');
     expect(store().addNodeOfKind('no-such-kind', { x: 0, y: 0 })).toBeNull();
   });
 
@@ -160,8 +167,8 @@ describe('editing', () => {
     store().onNodesChange([{ type: 'select', id: 'a', selected: true }]);
     store().onNodesChange([{ type: 'dimensions', id: 'a', dimensions: { width: 200, height: 90 } }]);
 
-    expect(store().revision).toBe(0);
-    expect(store().saveState).toBe('saved');
+    expect(session().revision).toBe(0);
+    expect(session().saveState).toBe('saved');
   });
 
   it('moves an edge when its port is connected again: a port leads to one node', () => {
@@ -210,19 +217,6 @@ describe('editing', () => {
     store().undo();
     expect(store().nodes.find((n) => n.id === 'b')?.position).toEqual({ x: 300, y: 0 });
   });
-
-  it('tracks saving: a change made while a save is in flight stays unsaved', () => {
-    store().updateNodeData('a', { label: 'x' });
-    const sent = store().markSaving();
-    store().updateNodeData('b', { label: 'y' });
-
-    store().markSaved(sent);
-
-    expect(store().saveState).toBe('unsaved');
-    expect(store().savedRevision).toBe(sent);
-    store().markSaved(store().markSaving());
-    expect(store().saveState).toBe('saved');
-  });
 });
 
 describe('read-only', () => {
@@ -232,7 +226,7 @@ describe('read-only', () => {
   });
 
   it('refuses every change for a user who may not edit, but still selects', () => {
-    store().setCanEdit(false);
+    session().setCanEdit(false);
 
     store().addNodeOfKind('wait', { x: 0, y: 0 });
     store().onConnect({ source: 'a', sourceHandle: null, target: 'b', targetHandle: null });
@@ -248,18 +242,18 @@ describe('read-only', () => {
     ]);
     expect(store().nodes[0]?.selected).toBe(true);
     expect(store().edges).toEqual([]);
-    expect(store().revision).toBe(0);
+    expect(session().revision).toBe(0);
   });
 
   it('shows an older version read-only and gives the draft back untouched', () => {
     store().viewVersion(1, { nodes: [node('old')], edges: [] });
 
-    expect(isReadOnly(store())).toBe(true);
+    expect(isReadOnly(session())).toBe(true);
     store().updateNodeData('old', { label: 'nope' });
     expect(store().nodes.map((n) => n.data.label)).toEqual(['old']);
 
     store().backToDraft();
-    expect(isReadOnly(store())).toBe(false);
+    expect(isReadOnly(session())).toBe(false);
     expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
   });
 });
@@ -275,5 +269,63 @@ describe('keyboard delete', () => {
 
     expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b']);
     expect(store().edges.map((e) => e.id)).toEqual(['e-a-next-b']);
+  });
+});
+
+describe('what the session learns from graph edits', () => {
+  beforeEach(() => {
+    store().setCatalog(KINDS);
+    store().loadJourney('1', { nodes: [node('a'), node('b', 'wait', 300)], edges: [] }, { status: 'draft' });
+  });
+
+  it('counts every kind of edit, undo and redo among them, as a change to save', () => {
+    const edits = [
+      () => store().addNodeOfKind('wait', { x: 0, y: 0 }),
+      () => store().onConnect({ source: 'a', sourceHandle: 'next', target: 'b', targetHandle: null }),
+      () => store().updateNodeData('a', { label: 'x' }),
+      () => store().onNodesChange([{ type: 'position', id: 'a', position: { x: 1, y: 1 } }]),
+      () => store().autoLayout(),
+      () => store().undo(),
+      () => store().redo(),
+      () => store().selectOnly('b'),
+      () => store().deleteSelection(),
+    ];
+    // selectOnly is the one step here that is not an edit.
+    const expected = [1, 2, 3, 4, 5, 6, 7, 7, 8];
+    edits.forEach((edit, i) => {
+      edit();
+      expect(session().revision, `after edit ${i}`).toBe(expected[i]);
+    });
+    expect(session().saveState).toBe('unsaved');
+  });
+
+  it('keeps a save in flight as saving, and leaves the later edit unsaved when it lands', () => {
+    store().updateNodeData('a', { label: 'x' });
+    const sent = session().markSaving();
+    store().updateNodeData('b', { label: 'y' });
+    expect(session().saveState).toBe('saving');
+
+    session().markSaved(sent);
+
+    expect(session().saveState).toBe('unsaved');
+  });
+
+  it('takes read-only from the session: an archived journey cannot be edited', () => {
+    session().setMeta({ status: 'archived' });
+
+    store().updateNodeData('a', { label: 'changed' });
+    store().autoLayout();
+
+    expect(store().nodes.map((n) => n.data.label)).toEqual(['a', 'b']);
+    expect(session().revision).toBe(0);
+  });
+
+  it('puts the session on the shown version and back on the draft', () => {
+    store().viewVersion(3, { nodes: [node('old')], edges: [] });
+    expect(session().viewingVersion).toBe(3);
+
+    store().backToDraft();
+    expect(session().viewingVersion).toBeNull();
+    expect(store().stashedDraft).toBeNull();
   });
 });
