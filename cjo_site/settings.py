@@ -164,6 +164,9 @@ Q_CLUSTER = {
     "retry": 360,
     "max_attempts": 3,
     "catch_up": False,
+    # `serve` restarts the whole cluster when one of its processes disappears (a worker killed
+    # holding the task queue's lock stalls it for good), so workers are not recycled routinely.
+    "recycle": 100_000,
     "label": "Worker queue",
 }
 

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 # Waits before restarting a child that keeps dying soon after starting: quick at first, then
 # gentler, so a child that cannot start (a bad setting) does not spin a core.
 RESTART_DELAYS = (0.2, 1.0, 2.0, 5.0, 10.0)
@@ -244,3 +246,37 @@ class QuietHeartbeats:
 
     def filter(self, record) -> bool:
         return "journeys.tasks.cluster_heartbeat" not in record.getMessage()
+
+
+class ClusterWorkers:
+    """Notices when a process of the django-q2 cluster (sentinel, pusher, worker, monitor) dies.
+
+    django-q2 starts a replacement for a killed worker, but a worker killed while it held the
+    read lock of the cluster's task queue leaves that lock taken for good (django-q2 #23, #339):
+    no task runs again. The heartbeat finds that out after its timeout; this finds it within a
+    poll, so the supervisor restarts the whole cluster at once. Each call compares the cluster's
+    processes with those seen before; a new cluster process (a restart) starts afresh.
+    """
+
+    def __init__(self):
+        self.cluster_pid: int | None = None
+        self.seen: set[int] = set()
+
+    def lost(self, cluster_pid: int | None) -> int | None:
+        """The pid of a cluster process seen before and gone now, or None."""
+        if cluster_pid != self.cluster_pid:
+            self.cluster_pid, self.seen = cluster_pid, set()
+        if cluster_pid is None:
+            return None
+        try:
+            alive = {
+                process.pid
+                for process in psutil.Process(cluster_pid).children(recursive=True)
+                if process.status() != psutil.STATUS_ZOMBIE
+            }
+        except psutil.Error:  # the cluster itself is gone: the supervisor restarts it anyway
+            return None
+        gone = self.seen - alive
+        # A process the sentinel recycled normally is gone too; restarting then costs only a moment.
+        self.seen = alive if not gone else set()
+        return min(gone) if gone else None

@@ -14,7 +14,7 @@ import psutil
 import pytest
 from django.db import connection
 
-from journeys.supervisor import Child, ClusterHeartbeat, Supervisor
+from journeys.supervisor import Child, ClusterHeartbeat, ClusterWorkers, Supervisor
 from tests.loop_helpers import eventually
 from tests.test_web_command import free_port
 
@@ -220,6 +220,24 @@ def test_the_heartbeat_tasks_log_lines_are_dropped():
     quiet = QuietHeartbeats()
     assert not quiet.filter(record("Processed 'journeys.tasks.cluster_heartbeat' (solar-pasta)"))
     assert quiet.filter(record("Processed 'journeys.tasks.audiences_run_scheduled' (solar-pasta)"))
+
+
+def test_a_cluster_process_that_dies_is_noticed_at_once_and_a_new_cluster_starts_afresh():
+    cluster = subprocess.Popen(PARENT, stdout=subprocess.PIPE, text=True)
+    worker = int(cluster.stdout.readline())
+    try:
+        watch = ClusterWorkers()
+        assert watch.lost(cluster.pid) is None  # first look: its processes are noted
+        assert watch.lost(cluster.pid) is None  # nothing died
+        os.kill(worker, signal.SIGKILL)
+        assert eventually(lambda: not alive(worker), within=10)
+        assert watch.lost(cluster.pid) == worker
+        assert watch.lost(None) is None  # the cluster is being restarted
+    finally:
+        cluster.kill()
+        cluster.wait()
+        if alive(worker):
+            os.kill(worker, signal.SIGKILL)
 
 
 # --- the whole product under `manage.py serve`

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from journeys.management.commands.web import daphne_children, listening_socket
-from journeys.supervisor import Child, ClusterHeartbeat, Supervisor
+from journeys.supervisor import Child, ClusterHeartbeat, ClusterWorkers, Supervisor
 
 # A server bound to every interface is reached locally through loopback.
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
@@ -134,8 +134,17 @@ class Command(BaseCommand):
 
         supervisor = Supervisor(children, log=log, on_start=on_start, stop_seconds=STOP_SECONDS)
 
+        workers = ClusterWorkers()
+
         def watch_cluster() -> None:
             while not stopping.wait(0.5):
+                cluster = next(child for child in supervisor.children if child.name == CLUSTER)
+                lost = workers.lost(cluster.process.pid if cluster.process else None)
+                if lost:
+                    # Seen at once rather than after the heartbeat timeout: django-q2 replaces a
+                    # killed worker, but one that died holding the task queue's lock stalls it.
+                    supervisor.request_restart(CLUSTER, f"its process {lost} died")
+                    continue
                 try:
                     stalled = heartbeat.step()
                 except Exception as error:  # a watcher that died would leave a stalled cluster alone
