@@ -30,9 +30,15 @@ class _Identities:
     @classmethod
     def load(cls, cursor, user_ids: list[str], anon_ids: list[str]) -> "_Identities":
         found = cls()
+        # One index probe per identity, whatever the planner believes about the tables: with
+        # `= ANY(...)` it picked a sequential scan of every profile whenever its statistics were
+        # missing or stale (a young table, or a server without autovacuum), which cost more than
+        # the rest of the request. A LATERAL subquery with LIMIT is never flattened into a join,
+        # so each identity is looked up on its own; the ids are unique, so LIMIT 1 drops nothing.
         if user_ids:
             cursor.execute(
-                "SELECT id, external_id FROM journeys_customer WHERE external_id = ANY(%s)",
+                "SELECT c.id, c.external_id FROM unnest(%b::text[]) AS u(external_id) CROSS JOIN LATERAL"
+                " (SELECT id, external_id FROM journeys_customer c WHERE c.external_id = u.external_id LIMIT 1) c",
                 [user_ids],
             )
             for customer_id, external_id in cursor.fetchall():
@@ -40,8 +46,9 @@ class _Identities:
                 found.external_id_of[customer_id] = external_id
         if anon_ids:
             cursor.execute(
-                "SELECT a.anonymous_id, c.id, c.external_id FROM journeys_anonymousid a"
-                " JOIN journeys_customer c ON c.id = a.customer_id WHERE a.anonymous_id = ANY(%s)",
+                "SELECT u.anonymous_id, c.id, c.external_id FROM unnest(%b::text[]) AS u(anonymous_id)"
+                " CROSS JOIN LATERAL (SELECT c.id, c.external_id FROM journeys_anonymousid a"
+                " JOIN journeys_customer c ON c.id = a.customer_id WHERE a.anonymous_id = u.anonymous_id LIMIT 1) c",
                 [anon_ids],
             )
             for anonymous_id, customer_id, external_id in cursor.fetchall():
