@@ -15,6 +15,7 @@ the same way. Prints one JSON line.
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import time
@@ -131,25 +132,34 @@ def raw_sql_wake(journey_id: int, first_due: datetime, customers: int) -> dateti
     return last_commit
 
 
-def worker(seconds: float, results) -> None:
-    """The normal engine loop, with each tick's commit time noted."""
+class _AllFired(BaseException):
+    """Ends a worker's loop once no wait of the run is left (a BaseException: the loop keeps going on errors)."""
+
+
+def worker(seconds: float, journey_id: int, first_due: str, results) -> None:
+    """The normal engine loop, with each tick's commit time noted, until every wait has fired."""
     setup_django()
     from django.utils import timezone
 
     from journeys.engine import loop
     from journeys.engine import tick as tick_module
+    from journeys.models import Enrollment
 
     commits = {}
+    due_from = datetime.fromisoformat(first_due)
 
     def timed_tick(**kwargs):
         now = timezone.now()
         result = tick_module.tick(now=now, **kwargs)
         if result.claimed:
             commits[now.isoformat()] = timezone.now().isoformat()
+        elif now > due_from and not Enrollment.objects.filter(journey_id=journey_id, node_id="wait").exists():
+            raise _AllFired
         return result
 
     loop.tick = timed_tick
-    loop.run_engine(seconds=seconds)
+    with contextlib.suppress(_AllFired):
+        loop.run_engine(seconds=seconds)
     results.put(commits)
 
 
@@ -169,10 +179,13 @@ def main() -> None:
     analyze()
     due = dict(Enrollment.objects.filter(journey_id=journey_id).values_list("id", "due_at"))
     log(f"{args.customers} customers waiting, due from {first_due:%H:%M:%S.%f} over one second")
-    run_for = (first_due - timezone.now()).total_seconds() + 30
+    run_for = (first_due - timezone.now()).total_seconds() + 300  # an upper bound: workers stop when done
     spawn = multiprocessing.get_context("spawn")
     results = spawn.Queue()
-    processes = [spawn.Process(target=worker, args=(run_for, results)) for _ in range(args.workers)]
+    processes = [
+        spawn.Process(target=worker, args=(run_for, journey_id, first_due.isoformat(), results))
+        for _ in range(args.workers)
+    ]
     for process in processes:
         process.start()
     commits = {}
