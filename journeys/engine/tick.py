@@ -1,11 +1,12 @@
 """The tick: claim due enrollments in a batch, advance them in memory, write everything at once."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 
 from journeys.engine.batch import BatchWriter
 from journeys.engine.runner import Runner, load_customers
@@ -31,6 +32,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
     now = now or timezone.now()
     batch_size = batch_size or settings.ENGINE_BATCH_SIZE
     with transaction.atomic(), bulk_cursor() as cursor:
+        _load_timestamps_in_c(cursor)
         cursor.execute(
             claim_sql(
                 "e.status = 'active' AND e.due_at <= %s AND e.journey_id IN"
@@ -52,6 +54,19 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
 
             transaction.on_commit(deliveries_kick)
     return TickResult(claimed=len(states), deliveries=writer.delivery_count)
+
+
+def _load_timestamps_in_c(cursor) -> None:
+    """Decode this cursor's timestamptz columns with psycopg's C loader (three per claimed row).
+
+    Django's loader subclasses psycopg's pure-Python one to pin the tzinfo, which kept about a
+    tenth of a tick busy in Python. When both Django and the session use UTC, the C loader gives
+    equal values with the same tzinfo (datetime.UTC), so only the speed changes; otherwise
+    Django's stays.
+    """
+    session_zone = cursor.connection.pgconn.parameter_status(b"TimeZone")
+    if connection.timezone is UTC and session_zone == b"UTC":
+        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def next_due_at() -> datetime | None:
