@@ -2,11 +2,12 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 
 from journeys.engine.batch import BatchWriter
 from journeys.engine.runner import JourneyFailure, Runner, load_customers
@@ -34,6 +35,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
     now = now or timezone.now()
     batch_size = batch_size or settings.ENGINE_BATCH_SIZE
     with transaction.atomic(), bulk_cursor() as cursor:
+        _load_timestamps_in_c(cursor)
         cursor.execute(
             claim_sql(
                 "e.status = 'active' AND e.due_at <= %s AND e.journey_id IN"
@@ -74,6 +76,19 @@ def _advance_batch(rows: list, now: datetime, broken: dict[int, str]) -> BatchWr
     save_states(states, now)
     writer.flush()  # wakes the delivery loops when it queues deliveries
     return writer
+
+
+def _load_timestamps_in_c(cursor) -> None:
+    """Decode this cursor's timestamptz columns with psycopg's C loader (three per claimed row).
+
+    Django's loader subclasses psycopg's pure-Python one to pin the tzinfo, which kept about a
+    tenth of a tick busy in Python. When both Django and the session use UTC, the C loader gives
+    equal values with the same tzinfo (datetime.UTC), so only the speed changes; otherwise
+    Django's stays.
+    """
+    session_zone = cursor.connection.pgconn.parameter_status(b"TimeZone")
+    if connection.timezone is UTC and session_zone == b"UTC":
+        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def next_due_at() -> datetime | None:
