@@ -1,9 +1,37 @@
-"""How the rest of the project tells the engine that something happened."""
+"""The engine's one way out: what it tells the rest of the project, and how the rest tells it.
+
+The engine sits below the web, canvas and task code, so it never imports them. Packages that want
+to hear about engine events register a callable in their `AppConfig.ready()` (`on_counters_changed`,
+`on_deliveries_pending`); the engine calls the function here, which runs them in order. The lists
+stay plain lists of callables, read once per commit and never per row, so a hook costs next to
+nothing on the hot path.
+"""
+
+from collections.abc import Callable
 
 from django.db import connection
 
 # The channel engine loops LISTEN on; a NOTIFY wakes them at once instead of at their next poll.
 WAKE_CHANNEL = "cjo_engine"
+
+# Called with the ids of journeys whose counters moved, after the transaction that moved them committed.
+counters_changed_callbacks: list[Callable[[set[int]], None]] = []
+# Called with no argument after a transaction that queued outbox deliveries committed.
+deliveries_pending_callbacks: list[Callable[[], None]] = []
+
+
+def on_counters_changed(callback: Callable[[set[int]], None]) -> None:
+    _register(counters_changed_callbacks, callback)
+
+
+def on_deliveries_pending(callback: Callable[[], None]) -> None:
+    _register(deliveries_pending_callbacks, callback)
+
+
+def _register(callbacks: list, callback) -> None:
+    # Django may run an app's ready() more than once (some test set-ups do): register once only.
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def events_ingested(*, event_ids: list[int]) -> None:
@@ -13,10 +41,15 @@ def events_ingested(*, event_ids: list[int]) -> None:
 
 
 def counters_changed(journey_ids: set[int]) -> None:
-    """After a commit that moved counters: tell the canvases watching those journeys."""
-    from canvas.metrics import metrics_changed
+    """After a commit that moved counters: tell whoever watches those journeys (live canvases)."""
+    for callback in counters_changed_callbacks:
+        callback(journey_ids)
 
-    metrics_changed(journey_ids)
+
+def deliveries_pending() -> None:
+    """After a commit that queued deliveries: ask whoever sends them (the task queue) to start."""
+    for callback in deliveries_pending_callbacks:
+        callback()
 
 
 def engine_wake() -> None:

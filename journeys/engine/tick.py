@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from journeys.engine import hooks
 from journeys.engine.batch import BatchWriter
 from journeys.engine.runner import JourneyFailure, Runner, load_customers
 from journeys.engine.state import EnrollmentState, claim_sql, save_states
@@ -62,9 +63,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
                 )
                 broken[failure.journey_id] = failure.reason
         if writer.delivery_count:
-            from journeys.tasks import deliveries_kick
-
-            transaction.on_commit(deliveries_kick)
+            transaction.on_commit(hooks.deliveries_pending)
     return TickResult(claimed=len(rows), deliveries=writer.delivery_count)
 
 
