@@ -29,9 +29,8 @@ def test_running_ready_again_registers_nothing_twice():
 
 def test_counters_changed_hands_the_journey_ids_to_every_callback(monkeypatch):
     heard = []
-    monkeypatch.setattr(
-        hooks, "counters_changed_callbacks", [lambda ids: heard.append(("a", ids)), lambda ids: heard.append(("b", ids))]
-    )
+    first, second = (lambda ids: heard.append(("a", ids))), (lambda ids: heard.append(("b", ids)))
+    monkeypatch.setattr(hooks, "counters_changed_callbacks", [first, second])
 
     hooks.counters_changed({4, 5})
 
