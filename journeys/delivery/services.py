@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from journeys.delivery import channels
+from journeys.ingest.messages import IncomingMessage
+from journeys.ingest.services import events_ingest
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
@@ -36,9 +38,6 @@ def _callback_source_id() -> int:
 def customer_event_record(*, customer: Customer, name: str, properties: dict, message_id: str, at: datetime) -> bool:
     """Record an event on the customer as ingestion would, so journeys can react to it; False when
     the customer has no identity an event can name, or the same message id was recorded before."""
-    from journeys.ingest.messages import IncomingMessage
-    from journeys.ingest.services import events_ingest
-
     user_id = customer.external_id
     anonymous_id = None if user_id else customer.anonymous_ids.values_list("anonymous_id", flat=True).first()
     if not (user_id or anonymous_id):
