@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from journeys.engine.batch import BatchWriter
-from journeys.engine.state import from_json
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, from_json
 
 
 @dataclass

@@ -1,10 +1,9 @@
 """Enrollment rows as the engine handles them: claimed, changed in memory, written back set-based."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from journeys.sql import bulk_cursor, json_text
+from journeys.sql import bulk_cursor, from_json, json_text
 
 # Columns the engine reads and writes, in this order.
 COLUMNS = (
@@ -73,11 +72,6 @@ class EnrollmentState:
 
     def visits(self, node_id: str) -> int:
         return self.context.get("visits", {}).get(node_id, 0)
-
-
-def from_json(value):
-    """A jsonb value read with raw SQL. Django's psycopg setup hands jsonb over as text."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def claim_sql(where: str, *, limit: bool = True) -> str:

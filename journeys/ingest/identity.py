@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 import psycopg
 from django.utils import timezone
 
+from journeys.engine.batch import BatchWriter
+from journeys.engine.runner import Runner
+from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.ingest.messages import IncomingMessage
 from journeys.models import AnonymousId, Customer, Event
 from journeys.sql import bulk_cursor
@@ -264,10 +267,6 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
 
 def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
     """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
-    from journeys.engine.batch import BatchWriter
-    from journeys.engine.runner import Runner
-    from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
-
     now = timezone.now()
     with bulk_cursor() as cursor:
         cursor.execute(
