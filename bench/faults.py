@@ -329,7 +329,12 @@ def run(args, folder: Path, postgres: Postgres) -> None:
             record(f"django-q2 {role}{'s (all idle)' if role == 'worker' else ''}")
             tasks_recovery[role] = time_to_task(heartbeat_dir, within=60)
             time.sleep(args.settle)
-        qcluster = child(parent, "qcluster")
+        # The supervisor may be between a cluster's death and its restart just now: wait for one.
+        qcluster = None
+        deadline = time.monotonic() + 30
+        while qcluster is None and time.monotonic() < deadline:
+            qcluster = child(parent, "qcluster")
+            time.sleep(0.2)
         qcluster.kill()
         record("qcluster process")
         tasks_recovery["qcluster"] = time_to_task(heartbeat_dir, within=60)

@@ -103,7 +103,8 @@ class Supervisor:
                     self.log(f"{name}: {reason}; restarting it")
                     kill(child)
                     child.process.wait()
-                    self._schedule_restart(child, now)
+                    # Asked for, not a crash: at once, and without counting toward the crash-loop backoff.
+                    child.restart_at = now + RESTART_DELAYS[0]
         for child in self.children:
             process = child.process
             if process is not None and child.restart_at is None and process.poll() is not None:

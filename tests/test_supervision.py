@@ -99,6 +99,18 @@ def test_a_restart_request_kills_and_replaces_the_child():
         assert not alive(first)
 
 
+def test_requested_restarts_do_not_slow_the_restart_after_a_real_crash():
+    children = [Child("cluster", SLEEPER)]
+    with Running(children) as supervisor:
+        for restart in range(2, 6):
+            supervisor.request_restart("cluster", "a process of it died")
+            assert eventually(lambda n=restart: children[0].starts == n, within=10)
+        assert children[0].quick_deaths == 0
+        os.kill(children[0].process.pid, signal.SIGKILL)
+        assert eventually(lambda: children[0].starts == 6, within=10)
+        assert children[0].quick_deaths == 1  # the crash counts; it waited the shortest delay
+
+
 def test_stopping_ends_every_child_and_its_children():
     children = [Child("parent", PARENT), Child("a", SLEEPER)]
     with Running(children):
