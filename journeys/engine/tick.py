@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.engine.batch import BatchWriter
-from journeys.engine.runner import JourneyFailure, Runner, load_customers
-from journeys.engine.state import EnrollmentState, claim_sql, save_states
+from journeys.engine.changes import state_changes
+from journeys.engine.runner import JourneyFailure, load_customers
+from journeys.engine.state import EnrollmentState, claim_sql
 from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
@@ -67,13 +68,12 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
 def _advance_batch(rows: list, now: datetime, broken: dict[int, str]) -> BatchWriter:
     # States and customers are built afresh on every try: a failed try changed them in memory.
     states = [EnrollmentState.from_row(row) for row in rows]
-    writer = BatchWriter(now)
-    runner = Runner(writer, load_customers({s.customer_id for s in states}), broken=broken)
-    for state in states:
-        runner.advance(state)
-    save_states(states, now)
-    writer.flush()  # wakes the delivery loops when it queues deliveries
-    return writer
+    # Leaving the block saves the states and flushes the writer, which wakes the delivery
+    # loops when it queued deliveries.
+    with state_changes(now, customers=load_customers({s.customer_id for s in states}), broken=broken) as change:
+        for state in change.track(states):
+            change.runner.advance(state)
+    return change.writer
 
 
 def next_due_at() -> datetime | None:
