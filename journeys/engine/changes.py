@@ -17,9 +17,8 @@ from django.db import transaction
 from journeys.engine.batch import BatchWriter
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.runner import Runner
-from journeys.engine.state import COLUMNS, SELECT_COLUMNS, EnrollmentState, save_states
+from journeys.engine.state import COLUMNS, SELECT_COLUMNS, EnrollmentState, save_states, state_cursor
 from journeys.graph.cache import compiled_version
-from journeys.sql import bulk_cursor
 
 # Rows changed per transaction by the functions that walk a whole journey.
 CHUNK = 5000
@@ -54,7 +53,7 @@ class StateChange:
         sql = f"SELECT {columns} FROM journeys_enrollment e WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with bulk_cursor() as cursor:
+        with state_cursor() as cursor:
             cursor.execute(sql + " FOR UPDATE OF e", params)
             rows = cursor.fetchall()
         width = len(COLUMNS)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+import psycopg
+from psycopg.pq import Format
+
 from journeys.sql import bulk_cursor, json_text
 
 
@@ -101,6 +104,20 @@ if tuple(f.name for f in fields(EnrollmentState))[: len(COLUMNS)] != COLUMN_NAME
 def from_json(value):
     """A jsonb value read with raw SQL. Django's psycopg setup hands jsonb over as text."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+# psycopg's own timestamptz loader, in C with the binary package. Django registers a subclass of
+# the pure-Python one (to set its own tzinfo), which took a tenth of a tick decoding the claim.
+# Django sets the session's TimeZone to UTC, so this loader's values are UTC-aware just the same.
+_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+_FAST_TIMESTAMPTZ = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+
+
+def state_cursor() -> psycopg.Cursor:
+    """A bulk cursor for reading enrollment rows: timestamps decoded by psycopg's C loader."""
+    cursor = bulk_cursor()
+    cursor.adapters.register_loader(_TIMESTAMPTZ_OID, _FAST_TIMESTAMPTZ)
+    return cursor
 
 
 def claim_sql(where: str, *, limit: bool = True) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from journeys.engine.batch import BatchWriter
 from journeys.engine.changes import state_changes
 from journeys.engine.runner import JourneyFailure, load_customers
-from journeys.engine.state import EnrollmentState, claim_sql
+from journeys.engine.state import EnrollmentState, claim_sql, state_cursor
 from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.ENGINE_BATCH_SIZE
-    with transaction.atomic(), bulk_cursor() as cursor:
+    with transaction.atomic(), state_cursor() as cursor:
         cursor.execute(
             claim_sql(
                 "e.status = 'active' AND e.due_at <= %s AND e.journey_id IN"
