@@ -1,5 +1,6 @@
-"""Ingestion benchmark: committed events per second through POST /v1/batch, request latency, and
-the machine's raw PostgreSQL insert rate for the same rows as a yardstick.
+"""Ingestion benchmark: committed events per second through POST /v1/batch, for events of new
+profiles and of known ones, request latency, and the machine's raw PostgreSQL insert rate for the
+same rows as a yardstick.
 
     .venv/bin/python bench/ingest.py                      # own daphne on a free port, DEBUG=1
     .venv/bin/python bench/ingest.py --clients 16 --seconds 60
@@ -149,9 +150,12 @@ class BatchMaker:
     """Builds /v1/batch bodies cheaply: events are serialised once as templates, and each request
     only fills in userId, a fresh messageId and a timestamp, so the load generator stays light."""
 
-    def __init__(self, *, seed: int, users: int, templates: int = 1000):
+    def __init__(self, *, seed: int, users: int, templates: int = 1000, new_users_prefix: str | None = None):
         self.rng = random.Random(seed)
         self.users = user_pool(users)
+        # With a prefix, every event names a userId never seen before: the first event of a new profile.
+        self.new_users_prefix = new_users_prefix
+        self.new_users = 0
         self.templates = []
         for _ in range(templates):
             event = make_event(self.rng)
@@ -161,12 +165,18 @@ class BatchMaker:
                 text = text.replace(f'"{marker}"', f'"%({key})s"')
             self.templates.append(text)
 
+    def user_id(self) -> str:
+        if self.new_users_prefix is None:
+            return self.rng.choice(self.users)
+        self.new_users += 1
+        return f"{self.new_users_prefix}{self.new_users}"
+
     def body(self, size: int) -> bytes:
         rng, now = self.rng, datetime.now(UTC)
         messages = [
             rng.choice(self.templates)
             % {
-                "uid": rng.choice(self.users),
+                "uid": self.user_id(),
                 "mid": str(uuid.uuid4()),
                 "ts": iso_utc(now - timedelta(milliseconds=rng.randrange(5000))),
             }
@@ -186,10 +196,13 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-def client_main(index: int, url: str, write_key: str, batch_size: int, users: int, go, window, results) -> None:
+def client_main(
+    index: int, url: str, write_key: str, batch_size: int, users: int, new_users_prefix, go, window, results
+) -> None:
     """One SDK-like client on a keep-alive connection: post batches back to back until the window ends.
 
     Requests that *start* inside [window[0], window[1]) are measured; those in the warm-up are not.
+    With `new_users_prefix`, each event is for a profile nobody has seen yet.
     """
     parts = urlsplit(url)
     path = parts.path.rstrip("/") + "/v1/batch"
@@ -198,7 +211,11 @@ def client_main(index: int, url: str, write_key: str, batch_size: int, users: in
         "Content-Type": "application/json",
         "User-Agent": "cjo-bench/1.0",
     }
-    maker = BatchMaker(seed=1000 + index, users=users)
+    maker = BatchMaker(
+        seed=1000 + index,
+        users=users,
+        new_users_prefix=None if new_users_prefix is None else f"{new_users_prefix}{index}-",
+    )
 
     def connect():
         return http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=HTTP_TIMEOUT_SECONDS)
@@ -476,7 +493,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20, help="measured duration (default 20)")
     parser.add_argument("--warmup", type=float, default=3, help="warm-up before measuring, not counted (default 3)")
     parser.add_argument("--batch-size", type=int, default=100, help="events per /v1/batch request (default 100)")
-    parser.add_argument("--users", type=int, default=20_000, help="size of the userId pool (default 20000)")
+    parser.add_argument("--users", type=int, default=20_000, help="size of the known userId pool (default 20000)")
+    parser.add_argument(
+        "--phases",
+        default="new,known",
+        help="which loads to run, in order: new (every event from a profile not seen before), known (a pool of"
+        " existing profiles); default new,known",
+    )
     parser.add_argument("--raw-seconds", type=float, default=5, help="duration of the raw insert yardstick, 0 skips")
     parser.add_argument(
         "--server-env",
@@ -494,17 +517,30 @@ def parse_args() -> argparse.Namespace:
             parser.error("--url must point at 127.0.0.1 or localhost: this benchmark only loads the local machine")
     if args.clients < 1 or args.seconds <= 0 or args.warmup < 0 or not 1 <= args.batch_size <= 1000:
         parser.error("need --clients >= 1, --seconds > 0, --warmup >= 0 and 1 <= --batch-size <= 1000")
+    args.phases = [phase.strip() for phase in args.phases.split(",") if phase.strip()]
+    if not args.phases or set(args.phases) - {"new", "known"}:
+        parser.error("--phases takes new, known or both, separated by a comma")
     return args
 
 
-def run_load(args, url: str, write_key: str, source_id: int) -> dict:
+def ensure_known_users(users: int) -> None:
+    """Create the userId pool's profiles that do not exist yet, so the known phase only meets known people."""
+    execute(
+        "INSERT INTO journeys_customer (external_id, email, phone, timezone, attributes, consent, created_at,"
+        " updated_at) SELECT unnest(%s::text[]), '', '', '', '{}', '{}', now(), now()"
+        " ON CONFLICT (external_id) DO NOTHING",
+        [user_pool(users)],
+    )
+
+
+def run_load(args, url: str, write_key: str, source_id: int, new_users_prefix: str | None = None) -> dict:
     """Start the clients, measure committed events over the window, collect their latencies."""
     context = multiprocessing.get_context("spawn")  # a fork would copy Django's open connections
     go, window, results = context.Event(), context.Array("d", 2, lock=False), context.Queue()
     clients = [
         context.Process(
             target=client_main,
-            args=(index, url, write_key, args.batch_size, args.users, go, window, results),
+            args=(index, url, write_key, args.batch_size, args.users, new_users_prefix, go, window, results),
             daemon=True,
         )
         for index in range(args.clients)
@@ -588,6 +624,8 @@ def main() -> None:
     database = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded"
     server = None
     created_source = source_id = None
+    # The profiles the new phase creates are this run's own, removed at the end like its events.
+    new_users_prefix = f"bench-new-{datetime.now(UTC):%Y%m%d%H%M%S}-{os.getpid()}-"
     try:
         if args.url:
             url, write_key = args.url.rstrip("/"), args.write_key
@@ -613,17 +651,27 @@ def main() -> None:
             sys.exit("that write key is unknown to the database this bench reaches: is the server on the same one?")
         source_id = row[0]
         load_start = os.getloadavg()[0]
-        figures = run_load(args, url, write_key, source_id)
-        log(
-            f"HTTP: {figures['events_per_s']:,} events/s committed, p50 {figures['p50_ms']} ms,"
-            f" p99 {figures['p99_ms']} ms, {figures['requests']} requests, {figures['errors']} errors,"
-            f" {figures['throttled']} throttled"
-        )
-        for problem in figures["first_errors"]:
-            log(f"  first error seen by a client: {problem}")
-        if server and (figures["errors"] or figures["first_errors"]):
-            server.keep_log = True
-            log(f"server log tail ({server.log_file.name}):\n{server.log_tail()}")
+        if "known" in args.phases:
+            ensure_known_users(args.users)
+        figures = {}
+        for phase in args.phases:
+            log(f"phase {phase!r}: events of {'new profiles' if phase == 'new' else 'known profiles'}")
+            phase_figures = run_load(
+                args, url, write_key, source_id, new_users_prefix=new_users_prefix if phase == "new" else None
+            )
+            log(
+                f"HTTP ({phase}): {phase_figures['events_per_s']:,} events/s committed,"
+                f" p50 {phase_figures['p50_ms']} ms, p99 {phase_figures['p99_ms']} ms,"
+                f" {phase_figures['requests']} requests, {phase_figures['errors']} errors,"
+                f" {phase_figures['throttled']} throttled"
+            )
+            for problem in phase_figures["first_errors"]:
+                log(f"  first error seen by a client: {problem}")
+            if server and (phase_figures["errors"] or phase_figures["first_errors"]):
+                server.keep_log = True
+                log(f"server log tail ({server.log_file.name}):\n{server.log_tail()}")
+            figures[f"events_per_s_{phase}"] = phase_figures.pop("events_per_s")
+            figures[phase] = phase_figures
         if server:
             server.stop()  # frees the CPU for the yardstick
         raw = {"raw_insert_per_s": None}
@@ -666,7 +714,12 @@ def main() -> None:
                 )
             deleted = execute("DELETE FROM journeys_event WHERE source_id = %s", [source_id])
             execute("DELETE FROM journeys_source WHERE id = %s", [source_id])
-            log(f"deleted source {created_source!r} and its {deleted:,} events (--keep-data keeps them)")
+            # LIKE's wildcards: the prefix holds digits and dashes only.
+            profiles = execute("DELETE FROM journeys_customer WHERE external_id LIKE %s", [new_users_prefix + "%"])
+            log(
+                f"deleted source {created_source!r}, its {deleted:,} events and the {profiles:,} profiles"
+                " of the new phase (--keep-data keeps them)"
+            )
 
 
 if __name__ == "__main__":

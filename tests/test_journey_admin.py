@@ -452,11 +452,12 @@ def test_deliveries_can_be_filtered_by_channel_and_status(admin_client, crowd):
     index = admin_client.get(changelist(Delivery))
 
     channels = filter_choices(index, "channel")
-    email = admin_client.get(changelist(Delivery) + channels["email"])
-    sms = admin_client.get(changelist(Delivery) + channels["sms"])
+    email = admin_client.get(changelist(Delivery) + channels["Email"])
+    sms = admin_client.get(changelist(Delivery) + channels["SMS"])
     queued = admin_client.get(changelist(Delivery) + filter_choices(index, "status")["Queued"])
 
-    assert {"email", "sms", "webhook", "in_app"} <= set(channels)
+    # Every registered channel, by its label.
+    assert {"Email", "SMS", "Webhook", "In-App Message"} <= set(channels)
     assert email.context["cl"].result_count == FINISHED
     assert sms.context["cl"].result_count == 0
     assert queued.context["cl"].result_count == FINISHED

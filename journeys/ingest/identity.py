@@ -4,7 +4,8 @@ Segment messages name people by `userId` (our Customer.external_id) and by `anon
 (an AnonymousId row). A batch is resolved with two lookups when everyone is known. When a
 message names someone new, or links an anonymous profile to a user, the identities involved
 are locked (transaction-scoped advisory locks, in a fixed order), looked up again and the
-changes are written set-based: new profiles in one INSERT, anonymous ids in another. Merges
+changes are written set-based: new profiles in one INSERT, anonymous ids in another. The
+lock, the second look-up and the new ids go to PostgreSQL in one round trip (pipeline mode). Merges
 (an anonymous profile that turns out to be a known user) are rare and done one at a time.
 
 Everything here runs inside the caller's transaction.
@@ -12,11 +13,55 @@ Everything here runs inside the caller's transaction.
 
 from dataclasses import dataclass, field
 
+import psycopg
 from django.utils import timezone
 
 from journeys.ingest.messages import IncomingMessage
 from journeys.models import AnonymousId, Customer, Event
 from journeys.sql import bulk_cursor
+
+# One index probe per identity, whatever the planner believes about the tables: with
+# `= ANY(...)` it picked a sequential scan of every profile whenever its statistics were missing
+# or stale (a young table, or a server without autovacuum), which cost more than the rest of the
+# request. A LATERAL subquery with LIMIT is never flattened into a join, so each identity is
+# looked up on its own; the ids are unique, so LIMIT 1 drops nothing.
+LOOKUP_USERS = (
+    "SELECT c.id, c.external_id FROM unnest(%b::text[]) AS u(external_id) CROSS JOIN LATERAL"
+    " (SELECT id, external_id FROM journeys_customer c WHERE c.external_id = u.external_id LIMIT 1) c"
+)
+LOOKUP_ANONYMOUS_IDS = (
+    "SELECT u.anonymous_id, c.id, c.external_id FROM unnest(%b::text[]) AS u(anonymous_id)"
+    " CROSS JOIN LATERAL (SELECT c.id, c.external_id FROM journeys_anonymousid a"
+    " JOIN journeys_customer c ON c.id = a.customer_id WHERE a.anonymous_id = u.anonymous_id LIMIT 1) c"
+)
+# Transaction-scoped, taken in key order so two requests never wait on each other in a cycle.
+LOCK_IDENTITIES = (
+    "SELECT pg_advisory_xact_lock(k) FROM"
+    " (SELECT DISTINCT hashtextextended(x, 0) AS k FROM unnest(%b::text[]) AS x ORDER BY 1) AS keys"
+)
+NEW_CUSTOMER_IDS = "SELECT nextval(pg_get_serial_sequence('journeys_customer', 'id')) FROM generate_series(1, %s::int)"
+
+
+def _together(cursor, statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    """Run the statements in order and return each one's rows, sending them in one round trip.
+
+    Pipeline mode: PostgreSQL still runs them one after another, each with its own snapshot (so a
+    look-up sent after a lock sees what the lock's previous holder committed); only the waiting
+    between them goes. Under load each round trip costs a context switch on both sides.
+    """
+    if len(statements) == 1:
+        cursor.execute(*statements[0])
+        return [cursor.fetchall()]
+    connection = cursor.connection
+    cursors = [psycopg.Cursor(connection) for _ in statements]
+    try:
+        with connection.pipeline():
+            for statement_cursor, (sql, params) in zip(cursors, statements, strict=True):
+                statement_cursor.execute(sql, params)
+        return [statement_cursor.fetchall() for statement_cursor in cursors]
+    finally:
+        for statement_cursor in cursors:
+            statement_cursor.close()
 
 
 @dataclass
@@ -28,26 +73,30 @@ class _Identities:
     external_id_of: dict[int, str | None] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, cursor, user_ids: list[str], anon_ids: list[str]) -> "_Identities":
-        found = cls()
+    def load(cls, cursor, user_ids: list[str], anon_ids: list[str], *, first=None, then=None) -> tuple:
+        """What the database knows of these ids; returns (identities, rows of `first`, rows of `then`).
+
+        `first` and `then` are extra (sql, params) statements sent before and after the look-ups in
+        the same round trip (see _together).
+        """
+        statements = [first] if first else []
         if user_ids:
-            cursor.execute(
-                "SELECT id, external_id FROM journeys_customer WHERE external_id = ANY(%s)",
-                [user_ids],
-            )
-            for customer_id, external_id in cursor.fetchall():
-                found.by_user[external_id] = customer_id
-                found.external_id_of[customer_id] = external_id
+            statements.append((LOOKUP_USERS, [user_ids]))
         if anon_ids:
-            cursor.execute(
-                "SELECT a.anonymous_id, c.id, c.external_id FROM journeys_anonymousid a"
-                " JOIN journeys_customer c ON c.id = a.customer_id WHERE a.anonymous_id = ANY(%s)",
-                [anon_ids],
-            )
-            for anonymous_id, customer_id, external_id in cursor.fetchall():
-                found.by_anon[anonymous_id] = customer_id
-                found.external_id_of[customer_id] = external_id
-        return found
+            statements.append((LOOKUP_ANONYMOUS_IDS, [anon_ids]))
+        if then:
+            statements.append(then)
+        results = _together(cursor, statements)
+        first_rows = results.pop(0) if first else None
+        then_rows = results.pop() if then else None
+        found = cls()
+        for customer_id, external_id in results.pop(0) if user_ids else ():
+            found.by_user[external_id] = customer_id
+            found.external_id_of[customer_id] = external_id
+        for anonymous_id, customer_id, external_id in results.pop(0) if anon_ids else ():
+            found.by_anon[anonymous_id] = customer_id
+            found.external_id_of[customer_id] = external_id
+        return found, first_rows, then_rows
 
     def needs_no_change(self, messages: list[IncomingMessage]) -> bool:
         """True when every message maps to an existing profile and no profiles need linking."""
@@ -188,7 +237,7 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
         {m.anonymous_id for m in messages if m.anonymous_id} | {m.previous_id for m in messages if m.previous_id}
     )
     with bulk_cursor() as cursor:
-        identities = _Identities.load(cursor, user_ids, anon_ids)
+        identities, _, _ = _Identities.load(cursor, user_ids, anon_ids)
         if identities.needs_no_change(messages):
             return [
                 identities.by_user[m.user_id] if m.user_id else identities.by_anon[m.anonymous_id] for m in messages
@@ -197,17 +246,14 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
         # Someone new or a link to make: serialise with every other request naming the same
         # identities, then decide on what is committed now.
         lock_keys = sorted({f"user:{u}" for u in user_ids} | {f"anon:{a}" for a in anon_ids})
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM"
-            " (SELECT DISTINCT hashtextextended(x, 0) AS k FROM unnest(%b::text[]) AS x ORDER BY 1) AS keys",
-            [lock_keys],
+        identities, _, new_ids = _Identities.load(
+            cursor,
+            user_ids,
+            anon_ids,
+            first=(LOCK_IDENTITIES, [lock_keys]),
+            then=(NEW_CUSTOMER_IDS, [len(user_ids) + len(anon_ids)]),
         )
-        identities = _Identities.load(cursor, user_ids, anon_ids)
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('journeys_customer', 'id')) FROM generate_series(1, %s::int)",
-            [len(user_ids) + len(anon_ids)],
-        )
-        plan = _Plan(identities, [row[0] for row in cursor.fetchall()])
+        plan = _Plan(identities, [row[0] for row in new_ids])
         resolved = [
             plan.alias(m.previous_id, m.user_id) if m.type == "alias" else plan.resolve(m.user_id, m.anonymous_id)
             for m in messages

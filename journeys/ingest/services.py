@@ -41,7 +41,6 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
                 _apply_traits(messages, customer_ids, now=received_at)
                 event_ids = _insert_events(source_id, messages, customer_ids, received_at)
                 _record_event_names(messages, received_at)
-                _hand_to_engine(event_ids)
                 transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
             break
         except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError) as error:
@@ -58,14 +57,21 @@ def _is_retryable(error: Exception) -> bool:
 
 
 def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids: list[int], received_at) -> list[int]:
+    """Store the events that are not duplicates and queue them for the engine; return their ids.
+
+    The engine inbox row is written in this transaction, so no event is lost if this process dies,
+    and by the same statement: one round trip fewer per request.
+    """
     with bulk_cursor() as cursor:
         cursor.execute(
-            "INSERT INTO journeys_event"
+            "WITH stored AS (INSERT INTO journeys_event"
             " (source_id, customer_id, type, name, properties, context, message_id, timestamp, received_at)"
             " SELECT %s, c, t, n, p::jsonb, x::jsonb, m, ts, %s"
             " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[])"
             " AS v(c, t, n, p, x, m, ts)"
-            " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id",
+            " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id),"
+            " queued AS (INSERT INTO journeys_engineinbox (event_id) SELECT id FROM stored)"
+            " SELECT id FROM stored",
             [
                 source_id,
                 received_at,
@@ -101,13 +107,6 @@ def _record_event_names(messages: list[IncomingMessage], received_at) -> None:
         _known_event_names.clear()
     # Only once committed: a rolled-back request must not make the name look stored.
     transaction.on_commit(lambda: _known_event_names.update(names))
-
-
-def _hand_to_engine(event_ids: list[int]) -> None:
-    """Queue the events for the engine in this transaction, so none is lost if this process dies."""
-    if event_ids:
-        with bulk_cursor() as cursor:
-            cursor.execute("INSERT INTO journeys_engineinbox (event_id) SELECT unnest(%b::bigint[])", [event_ids])
 
 
 def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, now: datetime) -> None:

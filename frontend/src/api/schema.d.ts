@@ -510,12 +510,12 @@ export interface components {
     schemas: {
         /**
          * @description * `email` - Email
+         *     * `in_app` - In-App Message
          *     * `sms` - SMS
          *     * `webhook` - Webhook
-         *     * `in_app` - In-app
          * @enum {string}
          */
-        ChannelEnum: "email" | "sms" | "webhook" | "in_app";
+        ChannelEnum: "email" | "in_app" | "sms" | "webhook";
         Conflict: {
             detail: string;
             validation?: components["schemas"]["ValidationResult"];
