@@ -27,6 +27,7 @@ run: setup migrate
 test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory api-types-check
 	cd frontend && npm run --silent lint && npm run --silent typecheck && npm test --silent

@@ -48,7 +48,7 @@ def generate(journey, version_id: int, enrollments: int, days: int) -> None:
     """One row per enrollment in a scratch table, then every report table filled from it."""
     from django.db import connection, transaction
 
-    from journeys.reports.counters import dwell_metric
+    from journeys.metrics import dwell_metric
 
     wait_bucket = dwell_metric(86400)
     j = journey.pk

@@ -6,6 +6,8 @@ class JourneysConfig(AppConfig):
     verbose_name = "Journeys"
 
     def ready(self):
+        # Imported here, not at the top: Django imports this module while it is still loading apps,
+        # and these modules import models, which only works once the app registry is ready.
         from journeys import nodes
         from journeys.delivery import channels, checks  # noqa: F401  (checks registers the delivery settings checks)
 

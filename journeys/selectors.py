@@ -7,9 +7,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
-from journeys.engine.batch import GAUGE_HOUR
+from journeys.metrics import DWELL_PREFIX, EXIT_PREFIX, GAUGE_HOUR
 from journeys.models import Enrollment, EventName, Journey, Step
-from journeys.reports.counters import DWELL_PREFIX, EXIT_PREFIX
 
 SEARCH_MAX_LENGTH = 100
 # PostgreSQL text cannot hold NUL, so a search containing one matches nothing (and psycopg

@@ -12,8 +12,11 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from journeys.engine import changes
+from journeys.engine.audience import audience_customer_ids
 from journeys.engine.entry import Entrant
+from journeys.engine.events import enter_matching_audiences
 from journeys.engine.hooks import engine_wake
+from journeys.engine.journeys_by_event import load_catalog
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.graph.cache import compiled_version
 from journeys.input import InputError, check_value
@@ -224,9 +227,6 @@ def enrollment_create_from_api(
 
 def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -> None:
     """Profiles changed outside events (an import, an admin edit): re-check on-change audiences."""
-    from journeys.engine.events import enter_matching_audiences
-    from journeys.engine.journeys_by_event import load_catalog
-
     now = now or timezone.now()
     for start in range(0, len(customer_ids), CHUNK):
         with transaction.atomic():
@@ -238,8 +238,6 @@ def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -
 
 def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
     """Enter everyone who matches the journey's audience triggers now (at publish, or on schedule)."""
-    from journeys.engine.audience import audience_customer_ids
-
     now = now or timezone.now()
     journey = Journey.objects.select_related("current_version").get(pk=journey_id)
     if journey.status != Status.LIVE:

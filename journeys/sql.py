@@ -1,4 +1,4 @@
-"""A cursor for the hot paths' set-based statements."""
+"""The hot paths' raw SQL helpers: a cursor for set-based statements, and jsonb in and out."""
 
 import json
 
@@ -17,6 +17,11 @@ def json_text(value) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, separators=(",", ":"))
+
+
+def from_json(value):
+    """A jsonb value read with raw SQL: Django's psycopg setup hands jsonb over as text."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def bulk_cursor() -> psycopg.Cursor:

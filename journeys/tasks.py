@@ -19,13 +19,6 @@ def cluster_heartbeat(directory: str, token: str) -> None:
         (folder / token).touch()
 
 
-def deliveries_kick() -> None:
-    """Wake the delivery loops now (after queueing deliveries outside the engine, e.g. a retry in the admin)."""
-    from journeys.engine.hooks import deliveries_queued
-
-    deliveries_queued()
-
-
 def audiences_run_scheduled() -> int:
     from journeys.services import audiences_run_due
 

@@ -1,8 +1,10 @@
 """Plain keyword-only builders for test data."""
 
 import itertools
+from urllib.parse import quote
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
 
 from journeys.models import AnonymousId, Customer, Event, Source
@@ -77,3 +79,11 @@ def make_journey(*, graph: dict, settings: dict | None = None, name: str | None 
         services.journey_publish(journey=journey)
         journey.refresh_from_db()
     return journey
+
+
+def database_url() -> str:
+    """DATABASE_URL for a child process to reach the test database, also over a socket directory."""
+    db = connection.settings_dict
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    # The embedded server is reached through a socket directory, a path: percent-encoded as the host.
+    return f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}{port}/{db['NAME']}"

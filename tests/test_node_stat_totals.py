@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from journeys import selectors, services
-from journeys.engine.batch import GAUGE_HOUR
+from journeys.metrics import GAUGE_HOUR
 from journeys.models import Journey, NodeStat, NodeStatTotal
 
 pytestmark = pytest.mark.django_db

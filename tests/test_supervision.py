@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from django.db import connection
 
 from journeys.supervisor import Child, ClusterHeartbeat, ClusterWorkers, Supervisor
+from tests.factories import database_url
 from tests.loop_helpers import eventually
 from tests.test_web_command import free_port
 
@@ -277,9 +277,7 @@ def test_serve_survives_losing_any_process_and_ctrl_c_still_stops_everything(tmp
     from django_q.tasks import async_task
 
     port = free_port()
-    database = connection.settings_dict
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url, "WEB_PROCESSES": "2", "Q_WORKERS": "2"}
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "WEB_PROCESSES": "2", "Q_WORKERS": "2"}
     env.pop("PORT", None)
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],

@@ -95,10 +95,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, f"Queued {count} deliveries again.", messages.SUCCESS)
         if skipped > 0:
             self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)
-        if count:
-            from journeys.tasks import deliveries_kick
-
-            deliveries_kick()
 
 
 @admin.register(MessageTemplate)

@@ -3,11 +3,11 @@
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from journeys.delivery.policy import current_policy
+
 
 @checks.register(checks.Tags.compatibility)
 def delivery_settings_check(app_configs=None, **kwargs):
-    from journeys.delivery.policy import current_policy
-
     try:
         current_policy()
     except ImproperlyConfigured as error:

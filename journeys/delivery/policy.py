@@ -13,6 +13,8 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from journeys.models.customers import timezone_names
+
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -97,8 +99,6 @@ class Policy:
     retry_seconds: int
 
     def customer_timezone(self, name: str) -> str:
-        from journeys.models.customers import timezone_names
-
         return name if name and name in timezone_names() else self.default_timezone
 
     def retry_delay(self, attempts: int, retry_after: float | None = None) -> timedelta:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from journeys.delivery import net
+from journeys.models import InAppMessage
 
 logger = logging.getLogger("journeys.delivery")
 
@@ -219,8 +220,6 @@ class InAppProvider(Provider):
     channel = "in_app"
 
     def send(self, message: OutgoingMessage) -> str:
-        from journeys.models import InAppMessage
-
         parts = message.parts
         try:
             with transaction.atomic():

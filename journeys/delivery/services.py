@@ -8,6 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from journeys.delivery import channels
+from journeys.engine import hooks
+from journeys.ingest.messages import IncomingMessage
+from journeys.ingest.services import events_ingest
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
 
 logger = logging.getLogger("journeys.delivery")
@@ -36,9 +39,6 @@ def _callback_source_id() -> int:
 def customer_event_record(*, customer: Customer, name: str, properties: dict, message_id: str, at: datetime) -> bool:
     """Record an event on the customer as ingestion would, so journeys can react to it; False when
     the customer has no identity an event can name, or the same message id was recorded before."""
-    from journeys.ingest.messages import IncomingMessage
-    from journeys.ingest.services import events_ingest
-
     user_id = customer.external_id
     anonymous_id = None if user_id else customer.anonymous_ids.values_list("anonymous_id", flat=True).first()
     if not (user_id or anonymous_id):
@@ -156,9 +156,13 @@ def _detail(details: dict, default: str) -> str:
 
 def deliveries_retry(*, delivery_ids: list[int]) -> int:
     """Queue failed deliveries again, now, with a fresh set of attempts; return how many."""
-    return Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.FAILED).update(
-        status=Delivery.Status.QUEUED, not_before=timezone.now(), attempts=0, error="", finished_at=None
-    )
+    with transaction.atomic():
+        count = Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.QUEUED, not_before=timezone.now(), attempts=0, error="", finished_at=None
+        )
+        if count:
+            hooks.deliveries_queued()  # delivered to the loops when this commits
+    return count
 
 
 def in_app_mark(*, message: InAppMessage, read: bool = False, dismissed: bool = False) -> InAppMessage:

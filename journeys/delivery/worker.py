@@ -44,11 +44,11 @@ from journeys.delivery.policy import Policy, current_policy
 from journeys.delivery.providers import OutgoingMessage, PermanentFailure, TemporaryFailure, provider_for
 from journeys.delivery.rendering import RenderError
 from journeys.engine.batch import BatchWriter
-from journeys.engine.state import from_json
+from journeys.engine.hooks import engine_wake
 from journeys.models import MessageTemplate
 from journeys.models.delivery import idempotency_key
 from journeys.nodes.base import describe_duration
-from journeys.sql import bulk_cursor, json_text
+from journeys.sql import bulk_cursor, from_json, json_text
 
 logger = logging.getLogger("journeys.delivery")
 
@@ -677,6 +677,4 @@ def _release_held(cursor, finished: list[tuple[Row, str]], now: datetime) -> Non
         [now, *_columns([(row.enrollment_id, row.node_id, row.visit, port) for row, port in held])],
     )
     if cursor.rowcount:
-        from journeys.engine.hooks import engine_wake
-
         transaction.on_commit(engine_wake)

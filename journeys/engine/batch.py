@@ -11,7 +11,9 @@ from datetime import datetime
 
 from django.db import transaction
 
+from journeys.engine import hooks
 from journeys.experiments.capture import write_exposures
+from journeys.metrics import GAUGE_HOUR
 from journeys.nodes.base import UpdateAttributes
 from journeys.sql import bulk_cursor, json_text
 
@@ -20,7 +22,6 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-GAUGE_HOUR = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 SHARDS = 8
 
 
@@ -83,9 +84,7 @@ class BatchWriter:
         """Write everything, in the caller's transaction; once it commits, live canvases hear of it."""
         changed = {journey_id for (journey_id, _, _, _), delta in self.counters.items() if delta}
         if changed:
-            from journeys.engine.hooks import counters_changed
-
-            transaction.on_commit(lambda: counters_changed(changed))
+            transaction.on_commit(lambda: hooks.counters_changed(changed))
         with bulk_cursor() as cursor:
             self._write_steps(cursor)
             self._write_deliveries(cursor)
@@ -119,9 +118,7 @@ class BatchWriter:
             [self.now, *columns],
         )
         if cursor.rowcount:
-            from journeys.engine.hooks import deliveries_queued
-
-            deliveries_queued()
+            hooks.deliveries_queued()
         self.delivery_count += cursor.rowcount
 
     def _write_assignments(self, cursor):

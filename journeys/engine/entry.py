@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from journeys.engine.batch import BatchWriter
-from journeys.engine.state import ENTRY_COLUMNS, from_json
-from journeys.sql import bulk_cursor
+from journeys.engine.state import ENTRY_COLUMNS
+from journeys.sql import bulk_cursor, from_json
 
 # What a new enrollment holds, per column of the engine's list (state.COLUMNS): it waits at the
 # trigger, due at once, to leave through `next`. `t` is one entrant of the unnest below.

@@ -21,15 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.conditions import filters_match
+from journeys.engine.audience import audience_customer_ids
 from journeys.engine.batch import BatchWriter
 from journeys.engine.changes import StateChange, state_changes
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.journeys_by_event import Catalog, load_catalog
 from journeys.engine.runner import JourneyFailure, Runner
-from journeys.engine.state import EnrollmentState, from_json
+from journeys.engine.state import EnrollmentState
 from journeys.experiments.capture import record_conversions
 from journeys.graph.cache import compiled_version
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, from_json
 
 logger = logging.getLogger(__name__)
 
@@ -289,8 +290,6 @@ def enter_matching_audiences(
     """Enter these customers into live journeys whose on-change audience they now match."""
     if not catalog.audience_on_change or not customer_ids:
         return
-    from journeys.engine.audience import audience_customer_ids
-
     broken = broken if broken is not None else {}
     for journey_id, node_id, condition in catalog.audience_on_change:
         if journey_id in broken:

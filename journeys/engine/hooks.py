@@ -1,4 +1,13 @@
-"""How the rest of the project tells the engine that something happened."""
+"""The engine's one way out: what it tells the rest of the project, and how the rest tells it.
+
+The engine sits below the web, canvas and task code, so it never imports them. Packages that want
+to hear about engine events register a callable in their `AppConfig.ready()` (`on_counters_changed`);
+the engine calls the function here, which runs them in order. The list stays a plain list of
+callables, read once per commit and never per row, so a hook costs next to nothing on the hot
+path. Processes that only need waking (engine and delivery loops) LISTEN on a channel instead.
+"""
+
+from collections.abc import Callable
 
 from django.db import connection
 
@@ -6,6 +15,19 @@ from django.db import connection
 WAKE_CHANNEL = "cjo_engine"
 # The channel delivery loops LISTEN on: NOTIFYed in the transaction that queues deliveries.
 DELIVERY_CHANNEL = "cjo_deliveries"
+
+# Called with the ids of journeys whose counters moved, after the transaction that moved them committed.
+counters_changed_callbacks: list[Callable[[set[int]], None]] = []
+
+
+def on_counters_changed(callback: Callable[[set[int]], None]) -> None:
+    _register(counters_changed_callbacks, callback)
+
+
+def _register(callbacks: list, callback) -> None:
+    # Django may run an app's ready() more than once (some test set-ups do): register once only.
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def events_ingested(*, event_ids: list[int]) -> None:
@@ -15,10 +37,9 @@ def events_ingested(*, event_ids: list[int]) -> None:
 
 
 def counters_changed(journey_ids: set[int]) -> None:
-    """After a commit that moved counters: tell the canvases watching those journeys."""
-    from canvas.metrics import metrics_changed
-
-    metrics_changed(journey_ids)
+    """After a commit that moved counters: tell whoever watches those journeys (live canvases)."""
+    for callback in counters_changed_callbacks:
+        callback(journey_ids)
 
 
 def engine_wake() -> None:

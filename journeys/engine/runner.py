@@ -14,9 +14,10 @@ from django.db import DatabaseError
 from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
-from journeys.engine.state import EnrollmentState, from_json
+from journeys.engine.state import EnrollmentState
 from journeys.experiments.routing import load_overrides
 from journeys.graph.cache import compiled_version
+from journeys.metrics import dwell_metric, exit_metric
 from journeys.nodes.base import (
     AssignVariant,
     CustomerView,
@@ -29,8 +30,7 @@ from journeys.nodes.base import (
     UpdateAttributes,
     describe_duration,
 )
-from journeys.reports.counters import dwell_metric, exit_metric
-from journeys.sql import bulk_cursor
+from journeys.sql import bulk_cursor, from_json
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ write-back in `save_states` and the entry INSERT (journeys/engine/entry.py) are 
 from it, so a column added here reaches all three or fails at import.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import psycopg
 from django.db import connection
 from psycopg.types.datetime import TimestamptzLoader
 
-from journeys.sql import bulk_cursor, json_text
+from journeys.sql import bulk_cursor, from_json, json_text
 
 
 @dataclass(frozen=True)
@@ -100,11 +99,6 @@ class EnrollmentState:
 # from_row fills the fields by position from a row of COLUMNS.
 if tuple(f.name for f in fields(EnrollmentState))[: len(COLUMNS)] != COLUMN_NAMES:
     raise ImportError("EnrollmentState's first fields must be COLUMNS, in order")
-
-
-def from_json(value):
-    """A jsonb value read with raw SQL. Django's psycopg setup hands jsonb over as text."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def state_cursor() -> psycopg.Cursor:

@@ -9,8 +9,8 @@ routing and the split node itself never reads the database. A decision takes eff
 
 from django.db import connection
 
-from journeys.engine.state import from_json
 from journeys.nodes.base import ExperimentOverride
+from journeys.sql import from_json
 
 
 def load_overrides() -> dict[tuple[int, str], ExperimentOverride]:

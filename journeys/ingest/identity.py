@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import psycopg
 from django.utils import timezone
 
+from journeys.engine.changes import exit_merged_duplicates
 from journeys.ingest.messages import IncomingMessage
 from journeys.models import AnonymousId, Customer, Event
 from journeys.sql import bulk_cursor
@@ -264,8 +265,6 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
 
 def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
     """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
-    from journeys.engine.changes import exit_merged_duplicates
-
     # Exited the engine's way, so the counters and the step log stay true.
     exit_merged_duplicates(merged_away_id=merged_away_id, kept_id=kept_id, now=timezone.now())
     with bulk_cursor() as cursor:

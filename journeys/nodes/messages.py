@@ -9,6 +9,7 @@ from datetime import timedelta
 from rest_framework import serializers
 
 from journeys.delivery import channels
+from journeys.models import MessageTemplate
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome, SendMessage
 
@@ -36,8 +37,6 @@ class MessageConfig(serializers.Serializer):
     )
 
     def validate_template(self, value):
-        from journeys.models import MessageTemplate
-
         if value is None:
             return None
         channel = MessageTemplate.objects.filter(id=value).values_list("channel", flat=True).first()

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from django.db import connection
 
 from journeys import nodes as registry
-from journeys.engine.batch import GAUGE_HOUR
 from journeys.experiments.selectors import journey_graph
+from journeys.metrics import DWELL_PREFIX, EXIT_PREFIX, GAUGE_HOUR, bucket_bounds
 from journeys.models import Journey
-from journeys.reports.counters import DWELL_PREFIX, EXIT_PREFIX, bucket_bounds
 
 FAR_PAST = datetime(1970, 1, 1, 1, tzinfo=UTC)  # after GAUGE_HOUR, so the gauge row is never summed
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)

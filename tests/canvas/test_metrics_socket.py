@@ -20,7 +20,8 @@ from canvas import metrics
 from canvas.metrics import metrics_changed
 from cjo_site.asgi import application
 from journeys import roles
-from journeys.engine.batch import GAUGE_HOUR
+from journeys.engine import hooks
+from journeys.metrics import GAUGE_HOUR
 from journeys.models import NodeStat
 from tests.engine.helpers import run, send
 from tests.factories import make_graph, make_journey, make_source, make_user, node
@@ -284,7 +285,7 @@ def test_long_lists_of_journeys_are_split_into_payloads_postgresql_accepts():
 
 def test_the_engine_announces_counter_changes_once_its_transaction_commits(monkeypatch):
     announced = []
-    monkeypatch.setattr("canvas.metrics.metrics_changed", lambda ids: announced.append(set(ids)))
+    monkeypatch.setattr(hooks, "counters_changed_callbacks", [lambda ids: announced.append(set(ids))])
     journey = make_journey(
         graph=make_graph([node("t", "event_trigger", {"event": "Go"}), node("x", "exit")], [("t", "next", "x")])
     )

@@ -24,7 +24,7 @@ from journeys.models import Customer, Delivery, InAppMessage, NodeStat
 from tests.delivery.helpers import enter, message_journey
 from tests.delivery.peers import HttpPeer, SmtpPeer
 from tests.engine.helpers import run, send
-from tests.factories import make_customer
+from tests.factories import database_url, make_customer
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 400
@@ -41,12 +41,6 @@ print("FINISHED", flush=True)
 def slow_ok(body: bytes) -> bytes:
     time.sleep(0.01)  # a provider taking its time, so the kill lands mid-batch
     return b'{"ok": true}'
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}{port}/{db['NAME']}"
 
 
 @pytest.mark.slow

@@ -60,6 +60,26 @@ def test_nothing_is_notified_when_the_queueing_transaction_rolls_back(source):
     connection.close()
 
 
+def test_retrying_failed_deliveries_wakes_the_loops(source):
+    from django.db import connection
+
+    from journeys.delivery.services import deliveries_retry
+    from journeys.engine.loop import listen_connection, wait_for_notify
+
+    make_customer(external_id="ada")
+    message_journey("send_webhook", {"url": "http://127.0.0.1:9/"})
+    enter(source, "ada")
+    delivery = delivery_of("ada")
+    Delivery.objects.filter(id=delivery.id).update(status="failed")
+    with listen_connection() as listener:
+        listener.execute(f"LISTEN {DELIVERY_CHANNEL}")
+        assert deliveries_retry(delivery_ids=[delivery.id]) == 1
+        assert wait_for_notify(listener, 5), "a retried delivery should wake the delivery loops"
+        assert deliveries_retry(delivery_ids=[delivery.id]) == 0  # queued already: nothing to wake
+        assert not wait_for_notify(listener, 0.3)
+    connection.close()
+
+
 def test_a_held_delivery_goes_out_when_it_falls_due_without_a_notify(source, slow_poll):
     make_customer(external_id="ada")
     with HttpPeer() as receiver:

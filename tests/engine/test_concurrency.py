@@ -5,7 +5,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -14,7 +13,7 @@ from django.utils import timezone
 from journeys.engine.tick import tick
 from journeys.models import Customer, Delivery, Enrollment, Step
 from tests.engine.test_robustness import enroll_customers
-from tests.factories import make_graph, make_journey, node
+from tests.factories import database_url, make_graph, make_journey, node
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,12 +90,10 @@ tick(batch_size=300)
 def test_a_worker_killed_mid_batch_leaves_no_duplicate_delivery_and_loses_no_customer():
     journey = two_step_journey()
     enroll_customers(journey, Customer.objects.bulk_create([Customer(external_id=f"c{n}") for n in range(500)]))
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cjo_site.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}"
-        f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "DEBUG": "1",
     }
     worker = subprocess.Popen(

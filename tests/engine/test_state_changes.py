@@ -10,8 +10,8 @@ from django.utils import timezone
 from journeys.engine import changes
 from journeys.engine.entry import ENTRY_SQL
 from journeys.engine.state import COLUMNS, SAVE_SQL
+from journeys.metrics import exit_metric
 from journeys.models import Enrollment, NodeStat
-from journeys.reports.counters import exit_metric
 from journeys.selectors import node_counters
 from tests.engine.helpers import enrollment_of, path_of, run, send
 from tests.engine.test_flow import basket_journey

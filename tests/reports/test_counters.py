@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from journeys.reports.counters import bucket_bounds, dwell_bucket, exit_metric
+from journeys.metrics import bucket_bounds, dwell_bucket, exit_metric
 from journeys.reports.selectors import _percentile
 from journeys.selectors import node_counters
 from tests.reports.helpers import populated_journey

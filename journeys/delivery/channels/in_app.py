@@ -7,6 +7,7 @@ from journeys.delivery import views
 from journeys.delivery.channels import register
 from journeys.delivery.channels.base import Channel, require
 from journeys.delivery.rendering import render_string
+from journeys.models import InAppMessage
 
 
 @register
@@ -34,8 +35,6 @@ class InApp(Channel):
         return {"title": title[:300], "body": body[:5000], "url": render_string(source.get("url", ""), context)}
 
     def send_test(self, *, template_id: int, parts: dict, to: str, customer) -> str:
-        from journeys.models import InAppMessage
-
         # Straight into the customer's inbox: there is no address to send to and no delivery row.
         if customer is None:
             raise ValueError("in-app test messages go to a customer: give customer_id")

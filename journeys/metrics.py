@@ -1,4 +1,9 @@
-"""Names of the report counters the engine keeps in NodeStat besides the flow counters.
+"""Names and time buckets of the NodeStat counters: the engine writes them, reports and canvases read them.
+
+Both sides import this module, which imports nothing of the project, so neither depends on the other.
+
+- The gauges (`waiting` and the like) are kept in one row per node at `GAUGE_HOUR`, an hour before any
+  flow counter; flow counters (`entered`, port names) have a row per node and hour.
 
 - `exit:<reason>`: exits by reason, the reason cut at its first colon ("exit criteria: did X" counts as
   "exit criteria"), so the set of names stays small while free-text details stay in the step log.
@@ -8,7 +13,9 @@
 """
 
 import math
+from datetime import UTC, datetime
 
+GAUGE_HOUR = datetime(1970, 1, 1, tzinfo=UTC)
 EXIT_PREFIX = "exit:"
 DWELL_PREFIX = "dwell:"
 MAX_DWELL_BUCKET = 60  # 2^30 s is 34 years: nothing waits longer
