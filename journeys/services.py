@@ -11,14 +11,12 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from journeys.engine import changes
 from journeys.engine.audience import audience_customer_ids
-from journeys.engine.batch import BatchWriter
-from journeys.engine.entry import Entrant, enroll
+from journeys.engine.entry import Entrant
 from journeys.engine.events import enter_matching_audiences
 from journeys.engine.hooks import engine_wake
 from journeys.engine.journeys_by_event import load_catalog
-from journeys.engine.runner import Runner
-from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.graph.cache import compiled_version
 from journeys.input import InputError, check_value
@@ -142,62 +140,14 @@ def journey_publish(
             raise JourneyError(f"the node mapping points at nodes that do not exist: {', '.join(sorted(unknown))}")
         moved = removed = 0
         if migrate:
-            moved, removed = _move_enrollments(journey, version, mapping, now)
+            moved, removed = changes.migrate_to_version(
+                journey_id=journey.pk, version_id=version.pk, version_number=version.number, mapping=mapping, now=now
+            )
         if _has_audience_entry_at_publish(version):
             from django_q.tasks import async_task
 
             transaction.on_commit(lambda: async_task("journeys.services.audience_enroll", journey.pk))
     return PublishResult(version=version, moved=moved, removed=removed)
-
-
-def _move_enrollments(journey: Journey, version: JourneyVersion, mapping: dict, now: datetime) -> tuple[int, int]:
-    new_graph = compiled_version(version.id)
-    moved = removed = 0
-    last_id = 0
-    while True:
-        states = _lock_active(
-            "e.journey_id = %s AND e.version_id <> %s AND e.id > %s", [journey.pk, version.pk, last_id]
-        )
-        if not states:
-            return moved, removed
-        last_id = states[-1].id
-        writer = BatchWriter(now)
-        runner = Runner(writer, customers={})
-        for state in states:
-            old_kind = compiled_version(state.version_id).nodes[state.node_id].kind
-            target = mapping.get(state.node_id, state.node_id)
-            new_node = new_graph.nodes.get(target)
-            if new_node is None:
-                runner.exit(state, "removed")
-                removed += 1
-                continue
-            if state.is_waiting and (new_node.kind != old_kind or target != state.node_id):
-                # A different node: run it afresh rather than keep a wait it did not set.
-                writer.gauge(journey.pk, state.node_id, "waiting", -1)
-                state.clear_wait()
-                state.due_at = now
-            state.node_id, state.version_id, state.changed = target, version.pk, True
-            writer.step(
-                enrollment_id=state.id,
-                journey_id=journey.pk,
-                customer_id=state.customer_id,
-                node_id=target,
-                action="migrated",
-                reason=f"moved to version {version.number}",
-            )
-            moved += 1
-        save_states(states, now)
-        writer.flush()
-
-
-def _lock_active(where: str, params: list) -> list[EnrollmentState]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {SELECT_COLUMNS} FROM journeys_enrollment e WHERE e.status = 'active' AND {where}"
-            f" ORDER BY e.id LIMIT {CHUNK} FOR UPDATE OF e",
-            params,
-        )
-        return [EnrollmentState.from_row(row) for row in cursor.fetchall()]
 
 
 # How customers enter is each trigger kind's to say (journeys/nodes/base.py, TriggerNode); these
@@ -244,26 +194,10 @@ def journey_transition(*, journey: Journey, action: str, now: datetime | None = 
     if new_status in (Status.STOPPED, Status.ARCHIVED):
         # After the status commits, no tick claims this journey's customers and no one enters,
         # so everyone still inside can be exited in batches without holding the journey row.
-        _exit_everyone(journey, reason="stopped", now=now)
+        changes.exit_everyone(journey_id=journey.pk, reason="stopped", now=now)
     if action == "resume":
         transaction.on_commit(engine_wake)
     return journey
-
-
-def _exit_everyone(journey: Journey, *, reason: str, now: datetime) -> int:
-    exited = 0
-    while True:
-        with transaction.atomic():
-            states = _lock_active("e.journey_id = %s", [journey.pk])
-            if not states:
-                return exited
-            writer = BatchWriter(now)
-            runner = Runner(writer, customers={})
-            for state in states:
-                runner.exit(state, reason)
-            save_states(states, now)
-            writer.flush()
-            exited += len(states)
 
 
 # --- entering through the API and audiences
@@ -285,10 +219,8 @@ def enrollment_create_from_api(
         raise JourneyError("this journey has no API trigger")
     with transaction.atomic():
         customer, _ = Customer.objects.get_or_create(external_id=external_id)
-        writer = BatchWriter(now)
         entrant = Entrant(customer.pk, reason="entered through the API", context={"api": context or {}})
-        created = enroll(writer=writer, journey_id=journey.pk, node_id=trigger, entrants=[entrant])
-        writer.flush()
+        created = changes.enter(journey_id=journey.pk, node_id=trigger, entrants=[entrant], now=now)
         transaction.on_commit(engine_wake)
     return created[0] if created else None
 
@@ -298,10 +230,9 @@ def customers_changed(*, customer_ids: list[int], now: datetime | None = None) -
     now = now or timezone.now()
     for start in range(0, len(customer_ids), CHUNK):
         with transaction.atomic():
-            writer = BatchWriter(now)
             chunk = sorted(customer_ids[start : start + CHUNK])
-            enter_matching_audiences(chunk, catalog=load_catalog(), writer=writer, now=now)
-            writer.flush()
+            with changes.state_changes(now) as change:
+                enter_matching_audiences(chunk, catalog=load_catalog(), writer=change.writer, now=now)
             transaction.on_commit(engine_wake)
 
 
@@ -321,10 +252,8 @@ def audience_enroll(journey_id: int, now: datetime | None = None) -> int:
         while matching := audience_customer_ids(audience.condition, now=now, after_id=after_id, limit=CHUNK):
             after_id = matching[-1]
             with transaction.atomic():
-                writer = BatchWriter(now)
                 entrants = [Entrant(c, reason="matched the audience") for c in matching]
-                total += len(enroll(writer=writer, journey_id=journey_id, node_id=node_id, entrants=entrants))
-                writer.flush()
+                total += len(changes.enter(journey_id=journey_id, node_id=node_id, entrants=entrants, now=now))
     engine_wake()
     return total
 

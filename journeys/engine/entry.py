@@ -5,7 +5,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from journeys.engine.batch import BatchWriter
+from journeys.engine.state import ENTRY_COLUMNS
 from journeys.sql import bulk_cursor, from_json
+
+# What a new enrollment holds, per column of the engine's list (state.COLUMNS): it waits at the
+# trigger, due at once, to leave through `next`. `t` is one entrant of the unnest below.
+ENTRY_VALUES = {
+    "journey_id": "%(journey_id)s",
+    "version_id": "%(version_id)s",
+    "customer_id": "t.c",
+    "node_id": "%(node_id)s",
+    "status": "'active'",
+    "due_at": "t.at",
+    "due_port": "'next'",
+    "waiting_for": "''",
+    "event_port": "''",
+    "wake_port": "''",
+    "context": "t.ctx::jsonb",
+    "exit_reason": "''",
+    "error": "''",
+    "entered_at": "t.at",
+}
+if set(ENTRY_VALUES) != set(ENTRY_COLUMNS):
+    raise ImportError(f"entry values and state.COLUMNS differ: {sorted(set(ENTRY_VALUES) ^ set(ENTRY_COLUMNS))}")
+ENTRY_SQL = (
+    f"INSERT INTO journeys_enrollment ({', '.join(ENTRY_COLUMNS)}, exclusive, updated_at)"
+    f" SELECT {', '.join(ENTRY_VALUES[name] for name in ENTRY_COLUMNS)}, %(exclusive)s, %(now)s"
+    " FROM unnest(%(customer_ids)b::bigint[], %(contexts)b::text[], %(entered)b::timestamptz[]) AS t(c, ctx, at)"
+    " ON CONFLICT DO NOTHING RETURNING id, customer_id"
+)
 
 
 @dataclass
@@ -67,13 +95,17 @@ def enroll(*, writer: BatchWriter, journey_id: int, node_id: str, entrants: list
         contexts = [json.dumps({**unique[c].context, "visits": {node_id: 1}}) for c in customer_ids]
         entered = [unique[c].entered_at or now for c in customer_ids]
         cursor.execute(
-            "INSERT INTO journeys_enrollment (journey_id, version_id, customer_id, node_id, status, exclusive,"
-            " due_at, due_port, waiting_for, event_port, wake_port, context, exit_reason, error, entered_at,"
-            " updated_at)"
-            " SELECT %s, %s, c, %s, 'active', %s, at, 'next', '', '', '', ctx::jsonb, '', '', at, %s"
-            " FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[]) AS t(c, ctx, at)"
-            " ON CONFLICT DO NOTHING RETURNING id, customer_id",
-            [journey_id, version_id, node_id, mode != "any_time", now, customer_ids, contexts, entered],
+            ENTRY_SQL,
+            {
+                "journey_id": journey_id,
+                "version_id": version_id,
+                "node_id": node_id,
+                "exclusive": mode != "any_time",
+                "now": now,
+                "customer_ids": customer_ids,
+                "contexts": contexts,
+                "entered": entered,
+            },
         )
         created = cursor.fetchall()
         if created:

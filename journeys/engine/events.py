@@ -23,10 +23,11 @@ from django.utils import timezone
 from journeys.conditions import filters_match
 from journeys.engine.audience import audience_customer_ids
 from journeys.engine.batch import BatchWriter
+from journeys.engine.changes import StateChange, state_changes
 from journeys.engine.entry import Entrant, enroll
 from journeys.engine.journeys_by_event import Catalog, load_catalog
 from journeys.engine.runner import JourneyFailure, Runner
-from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
+from journeys.engine.state import EnrollmentState
 from journeys.experiments.capture import record_conversions
 from journeys.graph.cache import compiled_version
 from journeys.sql import bulk_cursor, from_json
@@ -97,19 +98,17 @@ def apply_events(
     and calls again with the journey added to `broken`.
     """
     broken = broken if broken is not None else {}
-    writer = BatchWriter(now)
-    runner = Runner(writer, customers={}, broken=broken)
-    # Entries first, so an exit or goal event later in the same batch applies to them too.
-    _enter_by_event(events, catalog, writer, broken)
-    _enter_by_audience(events, catalog, writer, now, broken)
-    states = _lock_enrollments(events, catalog, now)
-    _error_broken(states, runner)
-    _wake_waiting(events, states, now)
-    _exit_on_criteria(events, states, catalog, runner)
-    _record_goals(events, states, catalog, runner)
-    record_conversions(events, catalog)
-    save_states(list(states.values()), now)
-    writer.flush()
+    with state_changes(now, broken=broken) as change:
+        writer, runner = change.writer, change.runner
+        # Entries first, so an exit or goal event later in the same batch applies to them too.
+        _enter_by_event(events, catalog, writer, broken)
+        _enter_by_audience(events, catalog, writer, now, broken)
+        states = _lock_enrollments(change, events, catalog, now)
+        _error_broken(states, runner)
+        _wake_waiting(events, states, now)
+        _exit_on_criteria(events, states, catalog, runner)
+        _record_goals(events, states, catalog, runner)
+        record_conversions(events, catalog)
 
 
 def _error_broken(states: dict[int, EnrollmentState], runner: Runner) -> None:
@@ -121,23 +120,21 @@ def _error_broken(states: dict[int, EnrollmentState], runner: Runner) -> None:
             runner.fail(state, f"the journey could not handle an event: {runner.broken[state.journey_id]}")
 
 
-def _lock_enrollments(events, catalog: Catalog, now) -> dict[int, EnrollmentState]:
+def _lock_enrollments(change: StateChange, events, catalog: Catalog, now) -> dict[int, EnrollmentState]:
     """Every enrollment this batch may change, locked once (in id order, so passes never deadlock)."""
     customer_ids = sorted({e.customer_id for e in events})
     goal_journeys = sorted({journey_id for goals in catalog.goals.values() for journey_id, _, _ in goals})
-    with bulk_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {SELECT_COLUMNS}, e.converted_at FROM journeys_enrollment e WHERE e.customer_id = ANY(%s)"
-            " AND (e.status = 'active' OR (e.converted_at IS NULL AND e.journey_id = ANY(%s)"
-            " AND e.entered_at >= %s)) ORDER BY e.id FOR UPDATE OF e",
-            [customer_ids, goal_journeys, now - MAX_GOAL_WINDOW],
-        )
-        states = {}
-        for row in cursor.fetchall():
-            state = EnrollmentState.from_row(row[:-1])
-            state.converted_at = row[-1]
-            states[state.id] = state
-        return states
+    locked = change.lock(
+        "e.customer_id = ANY(%s) AND (e.status = 'active' OR (e.converted_at IS NULL AND e.journey_id = ANY(%s)"
+        " AND e.entered_at >= %s))",
+        [customer_ids, goal_journeys, now - MAX_GOAL_WINDOW],
+        extra="e.converted_at",
+    )
+    states = {}
+    for state, (converted_at,) in locked:
+        state.converted_at = converted_at
+        states[state.id] = state
+    return states
 
 
 def _after_entry(state: EnrollmentState, event: EventRow) -> bool:

@@ -2,16 +2,16 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from psycopg.types.datetime import TimestamptzLoader
 
 from journeys.engine.batch import BatchWriter
-from journeys.engine.runner import JourneyFailure, Runner, load_customers
-from journeys.engine.state import EnrollmentState, claim_sql, save_states
+from journeys.engine.changes import state_changes
+from journeys.engine.runner import JourneyFailure, load_customers
+from journeys.engine.state import EnrollmentState, claim_sql, state_cursor
 from journeys.sql import bulk_cursor
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,7 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.ENGINE_BATCH_SIZE
-    with transaction.atomic(), bulk_cursor() as cursor:
-        _load_timestamps_in_c(cursor)
+    with transaction.atomic(), state_cursor() as cursor:
         cursor.execute(
             claim_sql(
                 "e.status = 'active' AND e.due_at <= %s AND e.journey_id IN"
@@ -69,26 +68,12 @@ def tick(*, now: datetime | None = None, batch_size: int | None = None) -> TickR
 def _advance_batch(rows: list, now: datetime, broken: dict[int, str]) -> BatchWriter:
     # States and customers are built afresh on every try: a failed try changed them in memory.
     states = [EnrollmentState.from_row(row) for row in rows]
-    writer = BatchWriter(now)
-    runner = Runner(writer, load_customers({s.customer_id for s in states}), broken=broken)
-    for state in states:
-        runner.advance(state)
-    save_states(states, now)
-    writer.flush()  # wakes the delivery loops when it queues deliveries
-    return writer
-
-
-def _load_timestamps_in_c(cursor) -> None:
-    """Decode this cursor's timestamptz columns with psycopg's C loader (three per claimed row).
-
-    Django's loader subclasses psycopg's pure-Python one to pin the tzinfo, which kept about a
-    tenth of a tick busy in Python. When both Django and the session use UTC, the C loader gives
-    equal values with the same tzinfo (datetime.UTC), so only the speed changes; otherwise
-    Django's stays.
-    """
-    session_zone = cursor.connection.pgconn.parameter_status(b"TimeZone")
-    if connection.timezone is UTC and session_zone == b"UTC":
-        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+    # Leaving the block saves the states and flushes the writer, which wakes the delivery
+    # loops when it queued deliveries.
+    with state_changes(now, customers=load_customers({s.customer_id for s in states}), broken=broken) as change:
+        for state in change.track(states):
+            change.runner.advance(state)
+    return change.writer
 
 
 def next_due_at() -> datetime | None:

@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 import psycopg
 from django.utils import timezone
 
-from journeys.engine.batch import BatchWriter
-from journeys.engine.runner import Runner
-from journeys.engine.state import SELECT_COLUMNS, EnrollmentState, save_states
+from journeys.engine.changes import exit_merged_duplicates
 from journeys.ingest.messages import IncomingMessage
 from journeys.models import AnonymousId, Customer, Event
 from journeys.sql import bulk_cursor
@@ -267,23 +265,9 @@ def customers_resolve(messages: list[IncomingMessage]) -> list[int]:
 
 def _move_journey_history(merged_away_id: int, kept_id: int) -> None:
     """Journeys follow the person. Where both profiles are inside the same journey, the kept one stays."""
-    now = timezone.now()
+    # Exited the engine's way, so the counters and the step log stay true.
+    exit_merged_duplicates(merged_away_id=merged_away_id, kept_id=kept_id, now=timezone.now())
     with bulk_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {SELECT_COLUMNS} FROM journeys_enrollment e WHERE e.customer_id = %s AND e.status = 'active'"
-            " AND e.exclusive AND e.journey_id IN (SELECT journey_id FROM journeys_enrollment"
-            " WHERE customer_id = %s AND status = 'active' AND exclusive) ORDER BY e.id FOR UPDATE OF e",
-            [merged_away_id, kept_id],
-        )
-        duplicates = [EnrollmentState.from_row(row) for row in cursor.fetchall()]
-        if duplicates:
-            # Exited the engine's way, so the counters and the step log stay true.
-            writer = BatchWriter(now)
-            runner = Runner(writer, customers={})
-            for state in duplicates:
-                runner.exit(state, "merged into another profile")
-            save_states(duplicates, now)
-            writer.flush()
         for table in (
             "journeys_enrollment",
             "journeys_delivery",

@@ -1,4 +1,4 @@
-"""The tick's claim decodes timestamps with psycopg's C loader, to the values Django's gives."""
+"""Engine reads of enrollment rows (the claim, the locks) decode timestamps in C, to the values Django gives."""
 
 from datetime import UTC, datetime
 
@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.pq import Format
 
-from journeys.engine.tick import _load_timestamps_in_c
+from journeys.engine.state import state_cursor
 from journeys.sql import bulk_cursor
 
 TIMESTAMPS = "SELECT %s::timestamptz, '2026-03-29 01:30:00.000123+02'::timestamptz, NULL::timestamptz"
@@ -20,8 +20,7 @@ def test_the_claim_cursor_loads_timestamps_in_c_with_the_values_and_zone_django_
         django_cursor.execute(TIMESTAMPS, [moment])
         expected = django_cursor.fetchone()
 
-    with bulk_cursor() as cursor:
-        _load_timestamps_in_c(cursor)
+    with state_cursor() as cursor:
         cursor.execute(TIMESTAMPS, [moment])
         loaded = cursor.fetchone()
         loader = cursor.adapters.get_loader(connection.connection.adapters.types["timestamptz"].oid, Format.TEXT)
