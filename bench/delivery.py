@@ -131,7 +131,7 @@ def measure_queue_latency(sink_url: str, port: int, rate: int, seconds: float, e
     from django.db.models import Count
 
     from journeys.models import Delivery
-    from journeys.models.journeys import idempotency_key
+    from journeys.models.delivery import idempotency_key
 
     event, journey_id, source_id = live_webhook_journey(sink_url, "queue latency")
     manage = str(ROOT / "manage.py")
