@@ -2,7 +2,7 @@
 profiles and of known ones, request latency, and the machine's raw PostgreSQL insert rate for the
 same rows as a yardstick.
 
-    .venv/bin/python bench/ingest.py                      # own daphne on a free port, DEBUG=1
+    .venv/bin/python bench/ingest.py                      # own daphne on a free port, DEBUG=0
     .venv/bin/python bench/ingest.py --clients 16 --seconds 60
     .venv/bin/python bench/ingest.py --url http://127.0.0.1:8000 --write-key=KEY   # "=": keys may start with "-"
 
@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import platform
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -617,7 +618,16 @@ def main() -> None:
     # `timeout` and kill send SIGTERM: unwind through the finally blocks, which stop our server.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     os.chdir(BASE_DIR)
-    server_env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
+    # The server runs as in production (DEBUG off: no query log, no debug checks), on plain HTTP
+    # over loopback; --server-env DEBUG=1 measures the development set-up instead.
+    server_env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     for item in args.server_env:
         name, _, value = item.partition("=")
         server_env[name] = value
