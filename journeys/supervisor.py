@@ -281,3 +281,15 @@ class ClusterWorkers:
         # A process the sentinel recycled normally is gone too; restarting then costs only a moment.
         self.seen = alive if not gone else set()
         return min(gone) if gone else None
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM: a loop that checks it finishes its batch, then returns."""
+    stopping = threading.Event()
+
+    def stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return stopping

@@ -17,12 +17,10 @@ from journeys.delivery.worker import deliveries_send
 from journeys.engine.hooks import DELIVERY_CHANNEL
 from journeys.engine.loop import (
     CONNECTION_ERRORS,
-    RECONNECT_DELAYS,
     listen_connection,
     never,
-    pause,
-    reset_django_connection,
     wait_for_notify,
+    wait_to_reconnect,
 )
 
 logger = logging.getLogger("journeys.delivery")
@@ -57,14 +55,9 @@ def run_deliveries(
                 _run(listener, stats, deadline, idle_exit, stop)
             break
         except CONNECTION_ERRORS as error:
-            stats.reconnects += 1
-            stats.errors.append(repr(error))
-            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-            failures += 1
-            if failures == 1:
-                logger.warning("delivery loop lost its database connection (%s); reconnecting", error)
-            reset_django_connection()
-            pause(min(delay, max(0.0, deadline - time.monotonic())), stop)
+            failures = wait_to_reconnect(
+                error, stats=stats, failures=failures, what="delivery loop", deadline=deadline, stop=stop
+            )
     stats.seconds = time.monotonic() - started
     return stats
 

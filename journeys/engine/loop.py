@@ -79,6 +79,21 @@ def wait_for_notify(listener: psycopg.Connection, timeout: float) -> bool:
     return woken
 
 
+def wait_to_reconnect(
+    error: Exception, *, stats, failures: int, what: str, deadline: float, stop: Callable[[], bool]
+) -> int:
+    """After a lost connection: count it, log the first of a run, forget Django's connection and
+    wait a little longer each time before the caller reconnects. Returns the failures so far."""
+    stats.reconnects += 1
+    stats.errors.append(repr(error))
+    if failures == 0:
+        logger.warning("%s lost its database connection (%s); reconnecting", what, error)
+    reset_django_connection()
+    delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+    pause(min(delay, max(0.0, deadline - time.monotonic())), stop)
+    return failures + 1
+
+
 def pause(seconds: float, stop: Callable[[], bool]) -> None:
     """Sleep, in short steps so that a stop request is seen promptly."""
     end = time.monotonic() + seconds
@@ -127,14 +142,9 @@ def run_engine(
             if not standby_for:
                 break
         except CONNECTION_ERRORS as error:
-            stats.reconnects += 1
-            stats.errors.append(repr(error))
-            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-            failures += 1
-            if failures == 1:
-                logger.warning("engine lost its database connection (%s); reconnecting", error)
-            reset_django_connection()
-            pause(min(delay, max(0.0, deadline - time.monotonic())), stop)
+            failures = wait_to_reconnect(
+                error, stats=stats, failures=failures, what="engine", deadline=deadline, stop=stop
+            )
     stats.seconds = time.monotonic() - started
     return stats
 

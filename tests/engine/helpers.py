@@ -7,6 +7,7 @@ from journeys.engine.tick import tick
 from journeys.ingest.messages import parse_messages
 from journeys.ingest.services import events_ingest
 from journeys.models import Customer, Enrollment
+from tests.factories import make_graph, make_journey, node
 
 
 def send(source, *messages: dict) -> None:
@@ -35,3 +36,25 @@ def enrollment_of(journey, external_id: str) -> Enrollment:
 
 def path_of(enrollment: Enrollment) -> list[tuple[str, str, str]]:
     return list(enrollment.steps.order_by("id").values_list("node_id", "action", "port"))
+
+
+def quick_journey(**settings):
+    """Signed Up -> exit at once."""
+    return make_journey(
+        graph=make_graph([node("t", "event_trigger", {"event": "Signed Up"}), node("x", "exit")], [("t", "next", "x")]),
+        settings=settings,
+    )
+
+
+def waiting_journey(**settings):
+    """Signed Up -> wait a day (so customers stay inside)."""
+    return make_journey(
+        graph=make_graph(
+            [
+                node("t", "event_trigger", {"event": "Signed Up"}),
+                node("w", "wait", {"mode": "duration", "seconds": 86400}),
+            ],
+            [("t", "next", "w")],
+        ),
+        settings=settings,
+    )

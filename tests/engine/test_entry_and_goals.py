@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from journeys.models import Enrollment, Step
 from journeys.selectors import node_counters
-from tests.engine.helpers import enrollment_of, run, send
+from tests.engine.helpers import enrollment_of, quick_journey, run, send, waiting_journey
 from tests.engine.test_flow import basket_journey
-from tests.factories import make_graph, make_journey, make_source, node
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -15,28 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def source():
     return make_source()
-
-
-def quick_journey(**settings):
-    """Signed Up -> exit at once."""
-    return make_journey(
-        graph=make_graph([node("t", "event_trigger", {"event": "Signed Up"}), node("x", "exit")], [("t", "next", "x")]),
-        settings=settings,
-    )
-
-
-def waiting_journey(**settings):
-    """Signed Up -> wait a day."""
-    return make_journey(
-        graph=make_graph(
-            [
-                node("t", "event_trigger", {"event": "Signed Up"}),
-                node("w", "wait", {"mode": "duration", "seconds": 86400}),
-            ],
-            [("t", "next", "w")],
-        ),
-        settings=settings,
-    )
 
 
 def entries(journey, external_id="ada"):

@@ -7,8 +7,8 @@ from journeys.engine import events as event_pass
 from journeys.models import Enrollment, JourneyVersion, NodeStat
 from journeys.nodes.exit import Exit
 from journeys.sql import bulk_cursor
-from tests.engine.helpers import run, send
-from tests.factories import make_graph, make_journey, make_source, node
+from tests.engine.helpers import quick_journey, run, send, waiting_journey
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -18,28 +18,6 @@ PEOPLE = ["ada", "bob", "cy"]
 @pytest.fixture
 def source():
     return make_source()
-
-
-def signed_up_then_exit(**settings):
-    """Signed Up -> exit."""
-    return make_journey(
-        graph=make_graph([node("t", "event_trigger", {"event": "Signed Up"}), node("x", "exit")], [("t", "next", "x")]),
-        settings=settings,
-    )
-
-
-def signed_up_then_wait(**settings):
-    """Signed Up -> wait a day (so customers stay inside)."""
-    return make_journey(
-        graph=make_graph(
-            [
-                node("t", "event_trigger", {"event": "Signed Up"}),
-                node("w", "wait", {"mode": "duration", "seconds": 86400}),
-            ],
-            [("t", "next", "w")],
-        ),
-        settings=settings,
-    )
 
 
 def counted(journey, node_id: str | None, metric: str) -> int:
@@ -66,8 +44,8 @@ def spoil_the_transaction():
 
 
 def test_a_published_re_entry_gap_that_overflows_does_not_stop_a_healthy_journey(source):
-    healthy = signed_up_then_exit()
-    broken = signed_up_then_exit(re_entry={"mode": "any_time", "min_gap_seconds": 60})
+    healthy = quick_journey()
+    broken = quick_journey(re_entry={"mode": "any_time", "min_gap_seconds": 60})
     # Published before settings had bounds: the stored version carries the bad gap.
     JourneyVersion.objects.filter(journey=broken).update(
         settings={"re_entry": {"mode": "any_time", "min_gap_seconds": 10**15}}
@@ -87,8 +65,8 @@ def test_a_published_re_entry_gap_that_overflows_does_not_stop_a_healthy_journey
 
 
 def test_a_database_error_while_entering_one_journey_leaves_the_others_entering(source, monkeypatch):
-    healthy = signed_up_then_wait()
-    broken = signed_up_then_wait()
+    healthy = waiting_journey()
+    broken = waiting_journey()
     real_enroll = event_pass.enroll
 
     def enroll(*, journey_id, **kwargs):
@@ -108,8 +86,8 @@ def test_a_database_error_while_entering_one_journey_leaves_the_others_entering(
 
 def test_a_failing_exit_criterion_errors_its_own_customers_and_others_still_exit(source, monkeypatch):
     unsubscribed = [{"event": "Unsubscribed", "filters": [{"property": "list", "op": "eq", "value": "news"}]}]
-    healthy = signed_up_then_wait(exit_criteria=unsubscribed)
-    broken = signed_up_then_wait(
+    healthy = waiting_journey(exit_criteria=unsubscribed)
+    broken = waiting_journey(
         exit_criteria=[{"event": "Unsubscribed", "filters": [{"property": "list", "op": "eq", "value": "boom"}]}]
     )
     sign_up(source, *PEOPLE)
@@ -134,8 +112,8 @@ def test_a_failing_exit_criterion_errors_its_own_customers_and_others_still_exit
 
 
 def test_a_database_error_in_one_journeys_node_does_not_stop_the_tick_for_the_others(source, monkeypatch):
-    healthy = signed_up_then_exit()
-    broken = signed_up_then_exit()
+    healthy = quick_journey()
+    broken = quick_journey()
     real_run = Exit.run
 
     def run_exit(self, ctx):
@@ -158,8 +136,8 @@ def test_a_database_error_in_one_journeys_node_does_not_stop_the_tick_for_the_ot
 
 
 def test_a_python_error_in_one_journeys_node_errors_only_its_customers(source, monkeypatch):
-    healthy = signed_up_then_exit()
-    broken = signed_up_then_exit()
+    healthy = quick_journey()
+    broken = quick_journey()
     real_run = Exit.run
 
     def run_exit(self, ctx):

@@ -1,9 +1,7 @@
-import signal
-import threading
-
 from django.core.management.base import BaseCommand
 
 from journeys.delivery.loop import run_deliveries
+from journeys.supervisor import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -13,11 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        stopping = threading.Event()
-
-        def stop(signum, frame):
-            stopping.set()
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        stopping = stop_on_signals()
         run_deliveries(stop=stopping.is_set)

@@ -1,10 +1,8 @@
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from journeys.engine.loop import run_engine_forever
+from journeys.supervisor import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -14,11 +12,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        stopping = threading.Event()
-
-        def stop(signum, frame):
-            stopping.set()
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        stopping = stop_on_signals()
         run_engine_forever(stop=stopping.is_set, slots=settings.ENGINE_LOOPS)
