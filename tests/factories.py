@@ -1,6 +1,7 @@
 """Plain keyword-only builders for test data."""
 
 import itertools
+import socket
 from urllib.parse import quote
 
 from django.contrib.auth.models import Group, User
@@ -87,3 +88,10 @@ def database_url() -> str:
     port = f":{db['PORT']}" if db["PORT"] else ""
     # The embedded server is reached through a socket directory, a path: percent-encoded as the host.
     return f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}{port}/{db['NAME']}"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

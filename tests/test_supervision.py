@@ -14,9 +14,8 @@ import psutil
 import pytest
 
 from journeys.supervisor import Child, ClusterHeartbeat, ClusterWorkers, Supervisor
-from tests.factories import database_url
+from tests.factories import database_url, free_port
 from tests.loop_helpers import eventually
-from tests.test_web_command import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]

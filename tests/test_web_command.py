@@ -1,6 +1,5 @@
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -9,13 +8,9 @@ from pathlib import Path
 
 import psutil
 
+from tests.factories import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_web_runs_several_daphne_processes_on_one_port_and_stops_them_all():

