@@ -29,6 +29,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -271,7 +272,12 @@ def run(args, folder: Path, postgres: Postgres) -> None:
     base_env = {
         **os.environ,
         "DATABASE_URL": postgres.url,
-        "DEBUG": "1",
+        # As deployed: DEBUG off, served over plain HTTP on loopback (TLS would be the proxy's).
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "WEBHOOK_SIGNING_SECRET": secrets.token_urlsafe(32),  # with DEBUG off webhooks are never sent unsigned
         "WEBHOOK_ALLOWLIST": "127.0.0.1",
         "DELIVERY_RATE_LIMITS": "",
         "DELIVERY_QUIET_HOURS": "",
