@@ -20,6 +20,8 @@ export PORT ?= 8000
 
 .PHONY: run test setup chromium frontend static migrate lint format db-stop bench clean api-types api-types-check
 
+# The terminal shows a banner and the product's own lines; every line goes to LOG_FILE.
+run: export LOG_FILE ?= $(CURDIR)/.data/logs/journeys.log
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
 	exec $(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --demo-traffic
@@ -84,7 +86,7 @@ api-types-check: $(PY_STAMP) $(NPM_STAMP)
 	  { diff -u $(API_TYPES) "$$fresh" || { echo "$(API_TYPES) is stale: run 'make api-types' and commit it"; exit 1; }; }
 
 migrate: $(PY_STAMP)
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

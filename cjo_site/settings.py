@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cjo_site.embedded_db import embedded_database_settings
 from cjo_site.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from cjo_site.log_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -271,21 +272,19 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # would turn their POSTs into GETs.
 SECURE_REDIRECT_EXEMPT = [r"^v1/"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # The supervisor's heartbeat task runs every few seconds: its lines would drown the rest.
-    "filters": {"quiet_heartbeats": {"()": "journeys.supervisor.QuietHeartbeats"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_heartbeats"]}},
-    "root": {
-        "handlers": ["console"],
-        "level": env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
-    },
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# The terminal gets warnings and the product's own one-line INFO messages; LOG_FILE, when set
+# (`make run` sets it to .data/logs/journeys.log), gets every line at LOG_LEVEL (docs/operations.md).
+LOG_FILE = env_str("LOG_FILE")
+if LOG_FILE:
+    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
+LOGGING = logging_config(
+    level=env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")), log_file=LOG_FILE
+)
 
 # --- Delivery (docs/delivery.md). Channels are provider classes; email goes through EMAIL_BACKEND.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Unset, messages are written to the log (one line each in the terminal, whole in LOG_FILE): nothing
+# leaves the machine. A deploy check warns when that is still so with DEBUG off.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "journeys.delivery.outbox.LogEmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

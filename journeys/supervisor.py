@@ -42,6 +42,8 @@ class Child:
     new_session: bool = True
     env: dict = field(default_factory=dict)
     pass_fds: tuple = ()
+    # How long it gets to stop after SIGTERM before it is killed; None: the supervisor's default.
+    stop_seconds: float | None = None
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     quick_deaths: int = 0
@@ -57,11 +59,13 @@ class Supervisor:
         log: Callable[[str], None] = print,
         on_start: Callable[[Child], None] | None = None,
         stop_seconds: float = 8.0,
+        quiet_log: Callable[[str], None] | None = None,
     ):
         self.children = children
         self.log = log
         self.on_start = on_start
         self.stop_seconds = stop_seconds
+        self.quiet_log = quiet_log or log  # for what only a log file needs to keep
         self._restart_requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
@@ -130,19 +134,21 @@ class Supervisor:
     # --- stopping
 
     def stop_all(self) -> None:
-        """SIGTERM every child's group, wait up to `stop_seconds` for all, then SIGKILL what is left."""
+        """SIGTERM every child's group at once, give each its `stop_seconds`, then SIGKILL what is left."""
+        started = time.monotonic()
         for child in self.children:
             if child.process is not None and child.process.poll() is None:
                 send(child, signal.SIGTERM)
-        deadline = time.monotonic() + self.stop_seconds
         for child in self.children:
             process = child.process
             if process is None:
                 continue
+            allowed = self.stop_seconds if child.stop_seconds is None else child.stop_seconds
             try:
-                process.wait(timeout=max(0.05, deadline - time.monotonic()))
+                process.wait(timeout=max(0.05, started + allowed - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.log(f"{child.name} did not stop within {self.stop_seconds:g} s; killing it")
+                # Expected at a Ctrl-C (a busy cluster is not worth waiting for), so not a warning.
+                self.quiet_log(f"{child.name} did not stop within {allowed:g} s; killing it")
             kill(child)
             process.wait()
 

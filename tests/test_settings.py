@@ -25,6 +25,7 @@ PRODUCTION = {
     "SECURE_HSTS_PRELOAD": "1",
     "DATABASE_URL": DATABASE_URL,
     "IN_APP_IDENTITY_SECRET": "in-app-identity-secret-for-the-tests",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -213,6 +214,13 @@ def test_check_deploy_warns_when_in_app_messages_trust_the_write_key_alone():
     result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], IN_APP_IDENTITY_SECRET=None)
     assert result.returncode != 0
     assert "journeys.W102" in result.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_when_email_only_goes_to_the_log():
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], EMAIL_BACKEND=None)
+    assert result.returncode != 0
+    assert "journeys.W103" in result.stderr
 
 
 # --- manage.py names the variable on one line instead of a traceback

@@ -87,6 +87,9 @@ class PartsSerializer(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.CharField()
     json = serializers.JSONField(allow_null=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="Variables the template reads that rendered empty in this preview."
+    )
 
 
 def _customer(external_id: str | None) -> Customer | None:

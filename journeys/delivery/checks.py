@@ -29,3 +29,18 @@ def in_app_identity_check(app_configs=None, **kwargs):
             id="journeys.W102",
         )
     ]
+
+
+@checks.register(checks.Tags.compatibility, deploy=True)
+def email_backend_check(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    if settings.EMAIL_BACKEND != "journeys.delivery.outbox.LogEmailBackend":
+        return []
+    return [
+        checks.Warning(
+            "EMAIL_BACKEND is unset: email is written to the log and never sent.",
+            hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST (docs/operations.md).",
+            id="journeys.W103",
+        )
+    ]

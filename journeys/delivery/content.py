@@ -18,8 +18,8 @@ def render_context(*, customer: dict, enrollment_context: dict | None = None, jo
 
     `customer` holds the profile (id is the external id) with attributes at the top level, so
     `{{ customer.first_name }}` reads the first_name trait; `event` is the trigger event
-    (`event.name`, `event.properties.total`); `context` is the rest of the journey context,
-    such as an API entry's payload; `journey` is {id, name}.
+    (`event.name`, `event.properties.total`); `context` is the rest of the journey context with
+    an API entry's payload at its top level (`context.order_id`); `journey` is {id, name}.
     """
     enrollment_context = enrollment_context or {}
     attributes = customer.get("attributes") or {}
@@ -34,6 +34,11 @@ def render_context(*, customer: dict, enrollment_context: dict | None = None, jo
     trigger = enrollment_context.get("trigger") or {}
     event = {"name": trigger.get("event", ""), "properties": trigger.get("properties") or {}}
     context = {k: v for k, v in enrollment_context.items() if k not in _INTERNAL_CONTEXT and k != "trigger"}
+    api = context.get("api")
+    if isinstance(api, dict):
+        # An API entry's payload is read as `context.order_id` (docs/delivery.md); `context.api.order_id`
+        # keeps working for templates written before. Journey keys win a clash with payload keys.
+        context = {**api, **context}
     return {
         "customer": sandboxed(profile),
         "event": sandboxed(event),

@@ -1,6 +1,6 @@
 """Previews and test sends of a template, for a chosen customer or a sample one."""
 
-from journeys.delivery import content
+from journeys.delivery import content, rendering
 from journeys.models import Customer, Event, MessageTemplate
 
 SAMPLE_CUSTOMER = {
@@ -49,7 +49,29 @@ def template_preview(*, template: MessageTemplate, customer: Customer | None) ->
         node_id="preview",
         unsubscribe_url=unsubscribe,
     )
-    return {**EMPTY_PARTS, **parts}
+    render_context = content.render_context(
+        customer=data, enrollment_context=context, journey={"id": 0, "name": "Preview"}
+    )
+    return {**EMPTY_PARTS, **parts, "warnings": _warnings(template, render_context)}
+
+
+def _warnings(template: MessageTemplate, render_context: dict) -> list[str]:
+    """Variables the template reads that rendered empty here: a typo, or data this customer lacks."""
+    sources = [template.subject, template.html, template.text, template.body, *_strings(template.webhook_body)]
+    missing: list[str] = []
+    for source in sources:
+        missing += [name for name in rendering.missing_variables(source, render_context) if name not in missing]
+    return [f"{name} is not in this preview's data, so it renders empty" for name in missing]
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    return []
 
 
 def template_send_test(*, template: MessageTemplate, to: str, customer: Customer | None) -> str:

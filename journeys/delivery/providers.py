@@ -122,9 +122,12 @@ class ConsoleSmsProvider(Provider):
     channel = "sms"
 
     def send(self, message: OutgoingMessage) -> str:
-        # Texts carry one-time codes and reset links: the body is logged only in development.
-        body = message.parts["body"][:160] if settings.DEBUG else f"({len(message.parts['body'])} characters)"
-        logger.info("[console sms] to %s: %s", message.to, body)
+        body = message.parts["body"]
+        logger.info("[console sms] to %s: %d characters (the text is in the log file)", message.to, len(body))
+        # Texts carry one-time codes and reset links: the text is logged only in development, and
+        # never to the terminal.
+        if settings.DEBUG:
+            logger.info("[console sms] to %s: %s", message.to, body[:160], extra={"terminal": False})
         return f"console-{message.idempotency_key}"
 
 

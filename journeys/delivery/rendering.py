@@ -13,6 +13,7 @@ write keys, so rendering is kept to what a message needs:
 - sources and outputs are size-limited; any failure is a RenderError for that one message.
 """
 
+import re
 from html import unescape
 
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
@@ -168,3 +169,37 @@ def text_from_html(html: str) -> str:
     text = html.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n").replace("</p>", "\n\n")
     lines = [line.strip() for line in strip_tags(text).splitlines()]
     return unescape("\n".join(lines)).strip()
+
+
+# A dotted name from one of the render context's roots, inside {{ }} or {% %}.
+_TAG = re.compile(r"{{(.*?)}}|{%(.*?)%}", re.DOTALL)
+# A name given a |default filter is allowed to be missing.
+_ROOTED_NAME = re.compile(r"(?<![\w.'\"])((?:customer|event|context|journey)(?:\.\w+)+)(?![\w.]|\s*\|\s*default)")
+
+
+def missing_variables(source: str, context: dict) -> list[str]:
+    """Dotted names the template reads that this context does not hold, in the order written.
+
+    Django renders a missing variable as an empty string without a word; a preview uses this to
+    say so ("context.order_id is not in this preview's data"). Loop variables are not checked:
+    only names starting at a root of the render context (customer, event, context, journey).
+    """
+    missing: list[str] = []
+    for match in _TAG.finditer(source or ""):
+        inside = match.group(1) if match.group(1) is not None else match.group(2)
+        for name in _ROOTED_NAME.findall(inside):
+            if name not in missing and not _resolves(name, context):
+                missing.append(name)
+    return missing
+
+
+def _resolves(name: str, context: dict) -> bool:
+    value = context
+    for part in name.split("."):
+        if isinstance(value, dict | Record) and part in value:
+            value = value[part]
+        elif isinstance(value, Items) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return True

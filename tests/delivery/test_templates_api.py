@@ -74,6 +74,24 @@ def test_preview_renders_for_a_sample_customer_or_a_chosen_one():
     assert missing.status_code == 400
 
 
+def test_preview_warns_about_each_variable_that_renders_empty():
+    template = MessageTemplate.objects.create(
+        name="Order",
+        channel="email",
+        subject="Order {{ context.order_id }} for {{ customer.first_name }}",
+        html="<p>{{ customer.first_name|default:'there' }} in {{ customer.city }}, {{ context.order_id }}</p>",
+    )
+    make_customer(external_id="bob", attributes={"first_name": "Bob"})
+
+    preview = api(MARKETERS).post(f"/api/templates/{template.id}/preview/", {"customer_id": "bob"}, format="json")
+
+    assert preview.status_code == 200
+    assert preview.json()["warnings"] == [
+        "context.order_id is not in this preview's data, so it renders empty",
+        "customer.city is not in this preview's data, so it renders empty",
+    ]
+
+
 def test_send_test_delivers_a_real_email_to_the_given_address(settings):
     template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
     with SmtpPeer() as smtp:

@@ -761,6 +761,8 @@ export interface components {
             title: string;
             url: string;
             json: unknown;
+            /** @description Variables the template reads that rendered empty in this preview. */
+            warnings: string[];
         };
         PatchedJourney: {
             readonly id?: number;

@@ -190,7 +190,10 @@ describe('TemplateEditor in the inspector', () => {
     mockFetch(
       listWith(WELCOME),
       route('GET', '/api/templates/7/', { status: 200, body: WELCOME }),
-      route('POST', '/api/templates/7/preview/', { status: 200, body: { subject: 'Hello Ada', html: '<b>Hi Ada</b>', text: 'Hi Ada' } }),
+      route('POST', '/api/templates/7/preview/', {
+        status: 200,
+        body: { subject: 'Hello Ada', html: '<b>Hi Ada</b>', text: 'Hi Ada', warnings: ['context.order_id is not in this preview’s data'] },
+      }),
       route('POST', '/api/templates/7/send-test/', (call) =>
         sendStatus === 200
           ? { status: 200, body: { sent: true, to: (call.body as { to: string }).to, provider_message_id: 'x' } }
@@ -207,6 +210,7 @@ describe('TemplateEditor in the inspector', () => {
     expect(frame?.getAttribute('sandbox')).toBe('');
     expect(frame?.getAttribute('srcdoc')).toBe('<b>Hi Ada</b>');
     expect(dialog()?.querySelector('b')).toBeNull();
+    expect(dialog()?.querySelector('[data-testid="template-warnings"]')?.textContent).toBe('context.order_id is not in this preview’s data');
 
     const to = dialog()?.querySelectorAll('.template-tryout input')[1];
     setValue(to, 'qa@example.com');
@@ -224,7 +228,7 @@ describe('TemplateEditor in the inspector', () => {
     mockFetch(
       listWith(WELCOME),
       route('GET', '/api/templates/7/', { status: 200, body: WELCOME }),
-      route('POST', '/api/templates/7/preview/', { status: 200, body: { subject: 'Hello', text: 'Hi' } }),
+      route('POST', '/api/templates/7/preview/', { status: 200, body: { subject: 'Hello', text: 'Hi', warnings: [] } }),
     );
     useSessionStore.getState().setCanEdit(false);
     await show({ template: 7 });

@@ -80,6 +80,13 @@ export function TemplatePreviewPane({ preview, onClose }: { preview: TemplatePre
     preview.text || preview.body || (preview.json !== undefined && preview.json !== null ? JSON.stringify(preview.json, null, 2) : '');
   return (
     <div className="template-preview" data-testid="template-preview">
+      {preview.warnings.length > 0 && (
+        <ul className="field__warning" data-testid="template-warnings">
+          {preview.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      )}
       {heading && <p className="template-preview__subject">{heading}</p>}
       {preview.html ? (
         // sandbox="" gives the preview no scripts, no forms and no access to this page.

@@ -162,10 +162,16 @@ class Command(BaseCommand):
         parser.add_argument("--write-key", default=DEMO_WRITE_KEY, help="The source's write key (the demo one).")
         parser.add_argument("--seed", type=int, default=None, help="Seed the randomness, to repeat a run.")
         parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="Print nothing while running (`serve --demo-traffic` uses it: its status line counts the events).",
+        )
+        parser.add_argument(
             "--allow-remote", action="store_true", help="Allow a URL whose host is not a loopback address."
         )
 
-    def handle(self, *args, url, rate, seconds, write_key, seed, allow_remote, **options):
+    def handle(self, *args, url, rate, seconds, write_key, seed, allow_remote, quiet, **options):
+        self.quiet = quiet
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise CommandError(f"--url must be an http(s) URL such as http://127.0.0.1:8000, not {url!r}")
@@ -193,7 +199,7 @@ class Command(BaseCommand):
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
-        self.stdout.write(f"Demo traffic stopped: sent {sent} events to {self.endpoint}.")
+        self._say(f"Demo traffic stopped: sent {sent} events to {self.endpoint}.")
 
     def _run(self, shoppers: Shoppers, *, interval: float, seconds: float | None) -> int:
         started = time.monotonic()
@@ -203,7 +209,7 @@ class Command(BaseCommand):
         sent = 0
         unsent: list[dict] = []
         waiting_for_server = False
-        self.stdout.write(f"Sending demo events to {self.endpoint}, {1 / interval:g} batches a second. Ctrl-C stops.")
+        self._say(f"Sending demo events to {self.endpoint}, {1 / interval:g} batches a second. Ctrl-C stops.")
         while not self.stopping:
             clock = time.monotonic()
             if deadline is not None and clock >= deadline:
@@ -218,19 +224,23 @@ class Command(BaseCommand):
                 sent += len(batch)
                 unsent = []
                 if waiting_for_server:
-                    self.stdout.write("The server answers; sending.")
+                    self._say("The server answers; sending.")
                     waiting_for_server = False
                 next_batch = max(next_batch + interval, clock)
             else:
                 if not waiting_for_server:
-                    self.stdout.write(f"Waiting for {self.endpoint} ...")
+                    self._say(f"Waiting for {self.endpoint} ...")
                     waiting_for_server = True
                 unsent = batch
                 next_batch = clock + delay
             if clock >= next_report:
-                self.stdout.write(f"Sent {sent} events so far.")
+                self._say(f"Sent {sent} events so far.")
                 next_report = clock + REPORT_EVERY
         return sent
+
+    def _say(self, line: str) -> None:
+        if not self.quiet:
+            self.stdout.write(line)
 
     def _post(self, batch: list[dict]) -> float | None:
         """Send one batch; None when it was taken, else how long to wait before trying it again."""

@@ -11,7 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from journeys.management.commands.web import daphne_children, listening_socket
+from journeys.activity import ActivitySummary, describe
+from journeys.management.commands.seed_demo import DEMO_USERS
+from journeys.management.commands.web import access_log_file, daphne_children, listening_socket
 from journeys.supervisor import Child, ClusterHeartbeat, ClusterWorkers, Supervisor
 
 # A server bound to every interface is reached locally through loopback.
@@ -22,6 +24,11 @@ STOP_SECONDS = 4.0
 HEARTBEAT_EVERY = 3.0
 HEARTBEAT_TIMEOUT = 10.0
 CLUSTER = "qcluster"
+# These hold nothing that needs finishing (the cluster's scheduled tasks are idempotent and run
+# again), so a Ctrl-C is not kept waiting for them.
+QUICK_STOPS = {"daphne": 2.0, CLUSTER: 1.0, "demo_traffic": 1.0}
+STATUS_EVERY = 60.0  # seconds between the terminal's status lines
+logger = logging.getLogger("journeys.serve")
 
 
 def local_url(host: str, port) -> str:
@@ -105,8 +112,14 @@ class Command(BaseCommand):
         if demo_traffic:
             # An extra: if it stops (say the demo write key is gone), the product keeps running.
             children.append(
-                Child("demo_traffic", [python, manage, "demo_traffic", "--url", local_url(host, port)], restart=False)
+                Child(
+                    "demo_traffic",
+                    [python, manage, "demo_traffic", "--url", local_url(host, port), "--quiet"],
+                    restart=False,
+                )
             )
+        for child in children:
+            child.stop_seconds = QUICK_STOPS.get(child.name.split("-")[0])
         stopping = threading.Event()
 
         def stop(signum, frame):
@@ -126,13 +139,16 @@ class Command(BaseCommand):
         )
 
         def log(message: str) -> None:
-            self.stderr.write(message)
+            logger.warning(message)
+
+        def quiet_log(message: str) -> None:
+            logger.info(message, extra={"terminal": False})
 
         def on_start(child: Child) -> None:
             if child.name == CLUSTER:
                 heartbeat.cluster_started()
 
-        supervisor = Supervisor(children, log=log, on_start=on_start, stop_seconds=STOP_SECONDS)
+        supervisor = Supervisor(children, log=log, quiet_log=quiet_log, on_start=on_start, stop_seconds=STOP_SECONDS)
 
         workers = ClusterWorkers()
 
@@ -153,14 +169,28 @@ class Command(BaseCommand):
                 if stalled:
                     supervisor.request_restart(CLUSTER, f"no task done for {HEARTBEAT_TIMEOUT:g} s")
 
+        def report_status() -> None:
+            # One line a minute that repeats the address, so it never scrolls out of reach.
+            summary = ActivitySummary()
+            url = local_url(host, port)
+            wait = 0.0  # the first pass only sets the mark the next minute is counted from
+            while not stopping.wait(wait):
+                wait = STATUS_EVERY
+                try:
+                    activity = summary.since_last()
+                except Exception as error:  # the database may be away for a moment; say so and go on
+                    logger.warning("status: could not read activity (%s)", error.__class__.__name__)
+                    continue
+                if activity is not None:
+                    logger.info("%s  last minute: %s", url, describe(activity))
+
         watcher = threading.Thread(target=watch_cluster, name="cluster-heartbeat", daemon=True)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\n  Open http://{host}:{port}/  (demo logins: see README.md, e.g. marketer / marketer-demo)\n"
-            )
-        )
+        status = threading.Thread(target=report_status, name="status-line", daemon=True)
+        self.stdout.write(self.style.SUCCESS(banner(local_url(host, port), demo=demo_traffic)))
+        self.stdout.flush()
         try:
             watcher.start()
+            status.start()
             supervisor.run(stopping.is_set)
         finally:
             stopping.set()
@@ -168,3 +198,19 @@ class Command(BaseCommand):
             watcher.join(timeout=2)
             with contextlib.suppress(OSError):
                 shutil.rmtree(directory)
+
+
+def banner(url: str, *, demo: bool) -> str:
+    """What someone who typed `make run` needs: where to go, how to log in, where the logs are."""
+    lines = ["", f"  Journeys is running at {url}/"]
+    if demo:
+        logins = ", ".join(f"{username} / {password}" for username, password, _, _ in DEMO_USERS)
+        lines.append(f"  Demo logins (user / password): {logins}")
+    else:
+        lines.append("  Log in with a user made by `manage.py createsuperuser`.")
+    if settings.LOG_FILE:
+        lines.append(f"  Full logs: {settings.LOG_FILE}  (web requests: {access_log_file()})")
+    else:
+        lines.append("  Logs: this terminal only (set LOG_FILE to keep every line in a file).")
+    lines += ["  Ctrl-C stops everything.", ""]
+    return "\n".join(lines)

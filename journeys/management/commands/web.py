@@ -3,6 +3,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -19,13 +20,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
+def access_log_file() -> Path | None:
+    """Where daphne writes its access log: beside LOG_FILE when that is set, else daphne's default (stdout)."""
+    return Path(settings.LOG_FILE).with_name("access.log") if settings.LOG_FILE else None
+
+
 def daphne_children(listener: socket.socket, processes: int, *, new_session: bool) -> list[Child]:
     """daphne processes serving a socket they inherit (--fd); the kernel spreads connections between them.
 
     Whoever keeps the socket open and replaces a daphne that died keeps the site up: connections
     arriving meanwhile wait in the backlog for the survivors.
     """
-    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "cjo_site.asgi:application"]
+    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno())]
+    access_log = access_log_file()
+    if access_log:
+        # One line per request is a file's job; the terminal keeps the product's own lines.
+        command += ["--access-log", str(access_log)]
+    command.append("cjo_site.asgi:application")
     return [
         Child(f"daphne-{n}", command, pass_fds=(listener.fileno(),), new_session=new_session)
         for n in range(max(1, processes))
