@@ -476,3 +476,4 @@ class NodeStatAdmin(ReadOnlyAdmin):
 
 # Delivery log, templates, suppressions and in-app messages.
 from journeys.delivery import admin as _delivery_admin  # noqa: E402, F401
+from journeys.privacy import admin as _privacy_admin  # noqa: E402, F401

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.models.customers import CHANNELS, timezone_names
+from journeys.privacy import suppression
 from journeys.services import customers_changed
 from journeys.sql import bulk_cursor
 
@@ -88,6 +89,25 @@ def parse_customer_row(row: dict) -> CustomerRow:
     return parsed
 
 
+def _not_suppressed(rows: list[CustomerRow]) -> list[CustomerRow]:
+    """Rows that name no deleted customer's external id, email or phone (docs/privacy.md)."""
+    Kind = suppression.Kind
+    gone = (
+        suppression.suppressed_digests(Kind.USER_ID, [r.external_id for r in rows])
+        | suppression.suppressed_digests(Kind.EMAIL, [r.email for r in rows if r.email])
+        | suppression.suppressed_digests(Kind.PHONE, [r.phone for r in rows if r.phone])
+    )
+    if not gone:
+        return rows
+    return [
+        row
+        for row in rows
+        if suppression.digest(Kind.USER_ID, row.external_id) not in gone
+        and not (row.email and suppression.digest(Kind.EMAIL, row.email) in gone)
+        and not (row.phone and suppression.digest(Kind.PHONE, row.phone) in gone)
+    ]
+
+
 def customers_upsert(*, rows: list[CustomerRow]) -> int:
     """Create or update customers by external id in one statement; empty cells leave fields as they are.
 
@@ -108,7 +128,9 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
             )
         by_id[row.external_id] = row
     now = timezone.now()
-    unique_rows = list(by_id.values())
+    unique_rows = _not_suppressed(list(by_id.values()))
+    if not unique_rows:
+        return 0
     with transaction.atomic(), bulk_cursor() as cursor:
         cursor.execute(
             "INSERT INTO journeys_customer AS c"

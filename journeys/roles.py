@@ -24,3 +24,8 @@ def can_read_journeys(user) -> bool:
 
 def can_declare_winners(user) -> bool:
     return bool(user_roles(user) & {REVIEWERS, ADMINS})
+
+
+def can_handle_privacy_requests(user) -> bool:
+    # Exports hold everything about a person, and deletions cannot be undone: Admins only.
+    return ADMINS in user_roles(user)

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from journeys.api import views
 from journeys.delivery.api import MessageTemplateViewSet
+from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.reports import api as reports_api
 
 # No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`
@@ -11,6 +12,7 @@ router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("journeys", views.JourneyViewSet, basename="journey")
 router.register("templates", MessageTemplateViewSet, basename="template")
+router.register("privacy-requests", PrivacyRequestViewSet, basename="privacy-request")
 
 urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),

@@ -11,6 +11,7 @@ from journeys.engine import hooks as engine_hooks
 from journeys.ingest.identity import customers_resolve
 from journeys.ingest.messages import IncomingMessage
 from journeys.models.customers import timezone_names
+from journeys.privacy.suppression import drop_suppressed
 from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class IngestResult:
     accepted: int
     duplicates: int
     event_ids: list[int]
+    suppressed: int = 0  # dropped: they name an identifier of a deleted customer (docs/privacy.md)
 
 
 def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_at: datetime) -> IngestResult:
@@ -32,8 +34,9 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
 
     Events whose (source, messageId) is already stored are dropped as duplicates.
     """
+    messages, suppressed = drop_suppressed(messages)
     if not messages:
-        return IngestResult(accepted=0, duplicates=0, event_ids=[])
+        return IngestResult(accepted=0, duplicates=0, event_ids=[], suppressed=suppressed)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
@@ -47,7 +50,12 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
             if attempt == ATTEMPTS or not _is_retryable(error):
                 raise
             logger.info("ingest attempt %s failed (%s); retrying", attempt, error.__class__.__name__)
-    return IngestResult(accepted=len(event_ids), duplicates=len(messages) - len(event_ids), event_ids=event_ids)
+    return IngestResult(
+        accepted=len(event_ids),
+        duplicates=len(messages) - len(event_ids),
+        event_ids=event_ids,
+        suppressed=suppressed,
+    )
 
 
 def _is_retryable(error: Exception) -> bool:

@@ -18,6 +18,7 @@ from journeys.models.journeys import (
     SplitAssignment,
     Step,
 )
+from journeys.models.privacy import InstallKey, PrivacyExport, PrivacyRequest, SuppressedIdentity
 
 __all__ = [
     "AnonymousId",
@@ -35,13 +36,17 @@ __all__ = [
     "ExperimentExposure",
     "ExperimentMetric",
     "InAppMessage",
+    "InstallKey",
     "Journey",
     "JourneyVersion",
     "MessageTemplate",
     "NodeStat",
     "NodeStatTotal",
+    "PrivacyExport",
+    "PrivacyRequest",
     "Source",
     "SplitAssignment",
     "Step",
+    "SuppressedIdentity",
     "Suppression",
 ]

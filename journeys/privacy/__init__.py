@@ -1,0 +1,1 @@
+"""Privacy requests: export, delete and suppress, anonymise (docs/privacy.md)."""
