@@ -31,7 +31,7 @@ def test_a_marketer_creates_and_edits_a_template_from_the_inspector(page, live_s
     expect(dialog.get_by_role("heading")).to_have_text("New email template")
     dialog.get_by_label("Name").fill("Spring welcome")
     dialog.get_by_label("Subject").fill("Hello")
-    dialog.get_by_label("HTML").fill("<p>Hi {{ customer.first_name }}</p>")
+    dialog.get_by_label("HTML").fill("<p>Hi {{ customer.first_name }}, order {{ context.order_id }}</p>")
     dialog.get_by_role("button", name="Create template").click()
     expect(dialog.get_by_text("Saved.")).to_be_visible()
 
@@ -51,6 +51,8 @@ def test_a_marketer_creates_and_edits_a_template_from_the_inspector(page, live_s
     frame = dialog.locator("iframe[title='Template preview']")
     expect(frame).to_have_attribute("sandbox", "")
     expect(dialog.locator(".template-preview__subject")).to_contain_text("Welcome,")
+    # The sample customer entered no API payload: the preview says the order id renders empty.
+    expect(dialog.get_by_test_id("template-warnings")).to_contain_text("context.order_id is not in this preview")
     page.screenshot(path=str(artifact_path("template-editor.png")))
 
     dialog.get_by_role("button", name="Close", exact=True).click()
