@@ -18,12 +18,14 @@ from journeys.models.journeys import (
     SplitAssignment,
     Step,
 )
+from journeys.models.profiles import CustomerMerge
 
 __all__ = [
     "AnonymousId",
     "BanditAllocation",
     "ChannelThrottle",
     "Customer",
+    "CustomerMerge",
     "Delivery",
     "EngineInbox",
     "Enrollment",
