@@ -71,7 +71,8 @@ def audience_estimate(condition: dict, *, now: datetime, exact_up_to: int = EXAC
                 )
                 return Estimate(int(count), True)
             except OperationalError:  # statement timeout: fall through to the sample
-                rows = max(rows, exact_up_to)
+                if rows < 0:  # never analysed: the sample is scaled to a real count
+                    (rows,) = _timed(cursor, SAMPLE_TIMEOUT_MS, "SELECT count(*) FROM journeys_customer", [])
         percent = min(100.0, 100.0 * SAMPLE_ROWS / max(rows, 1))
         try:
             matched, sampled = _timed(
