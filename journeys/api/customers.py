@@ -1,7 +1,7 @@
 """The JSON API of customer profiles, audience estimates and manual removal from journeys."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
@@ -228,8 +228,13 @@ def journey_remove_customers(request, journey_id: int):
     return Response({"removed": removed})
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class ConditionField(ConditionSerializer):
+    """The condition tree (see journeys.conditions), as a free-form object in the OpenAPI schema."""
+
+
 class EstimateRequestSerializer(serializers.Serializer):
-    condition = ConditionSerializer()
+    condition = ConditionField()
 
 
 class EstimateSerializer(serializers.Serializer):
