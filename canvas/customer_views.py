@@ -1,5 +1,7 @@
 """Customer pages: find a customer, read their profile, take them out of a journey."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,6 +50,9 @@ def profile(request, customer_id: int):
     except profiles.ProfileError as error:
         messages.error(request, f"Timeline: {error}")
         context["events"] = profiles.customer_events(customer.pk)
+    for event in context["events"].events:
+        # JSON, as it was sent, rather than Python's repr of the dict.
+        event.properties_json = json.dumps(event.properties, indent=1, ensure_ascii=False, sort_keys=True)[:4000]
     context["can_remove"] = can_edit_journeys(request.user)
     context["reason_max"] = profiles.REASON_MAX_LENGTH
     return render(request, "customers/profile.html", context)
