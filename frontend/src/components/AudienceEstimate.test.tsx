@@ -67,8 +67,8 @@ describe('AudienceEstimate', () => {
   });
 
   it('asks to finish an incomplete condition when the server refuses it', async () => {
-    fetchMock.mockImplementation(() =>
-      Promise.resolve(new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } })),
+    fetchMock.mockResolvedValue(
+      new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } }),
     );
     act(() => root.render(<AudienceEstimate condition={{ type: 'attribute' }} />));
     await act(async () => {
