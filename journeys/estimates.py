@@ -7,7 +7,8 @@ SQL compiler (`journeys.conditions.condition_sql`), so the figure means what the
 - Up to EXACT_UP_TO customers (by the planner's row count), count them all, under a statement
   timeout; a condition heavy on event history can still be too slow, and then we sample.
 - Above that, or when the exact count ran out of time, count a random sample of table blocks
-  (TABLESAMPLE SYSTEM, about SAMPLE_ROWS rows) and scale it to the table's row count.
+  (TABLESAMPLE SYSTEM, about SAMPLE_ROWS rows) and scale it to the table's row count. When the
+  sample holds only a few matches, an exact count is tried after all (under the same timeout).
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ EXACT_UP_TO = 200_000
 SAMPLE_ROWS = 20_000
 EXACT_TIMEOUT_MS = 1500
 SAMPLE_TIMEOUT_MS = 3000
+# Fewer matches than this in the sample: the audience is rare, and counted exactly if that is quick.
+FEW_MATCHES = 30
 # Counts from a sample are rounded to two significant figures: more would claim a precision the
 # sample does not have.
 SIGNIFICANT = 2
@@ -64,11 +67,11 @@ def audience_estimate(condition: dict, *, now: datetime, exact_up_to: int = EXAC
     where, params = condition_sql(condition, now)
     with connection.cursor() as cursor:
         rows = _table_rows(cursor)
-        if rows < exact_up_to:  # includes -1: a young table is small
+        exact_sql = f"SELECT count(*) FROM journeys_customer c WHERE {where}"
+        tried_exact = rows < exact_up_to  # includes -1: a young table is small
+        if tried_exact:
             try:
-                (count,) = _timed(
-                    cursor, EXACT_TIMEOUT_MS, f"SELECT count(*) FROM journeys_customer c WHERE {where}", params
-                )
+                (count,) = _timed(cursor, EXACT_TIMEOUT_MS, exact_sql, params)
                 return Estimate(int(count), True)
             except OperationalError:  # statement timeout: fall through to the sample
                 if rows < 0:  # never analysed: the sample is scaled to a real count
@@ -84,6 +87,14 @@ def audience_estimate(condition: dict, *, now: datetime, exact_up_to: int = EXAC
             )
         except OperationalError as error:
             raise EstimateTimeout("the condition is too slow to estimate; narrow it") from error
+        if matched < FEW_MATCHES and not tried_exact:
+            # A rare audience scales badly from a sample (0 of 20,000 says little of a million),
+            # and its exact count is worth a second: try it, keep the estimate if it is too slow.
+            try:
+                (count,) = _timed(cursor, EXACT_TIMEOUT_MS, exact_sql, params)
+                return Estimate(int(count), True)
+            except OperationalError:
+                pass
         if not sampled:
             return Estimate(0, False, 0)
         return Estimate(_round(matched / sampled * rows), False, int(sampled))

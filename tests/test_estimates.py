@@ -55,5 +55,14 @@ def test_an_exact_count_that_runs_out_of_time_falls_back_to_a_sample(monkeypatch
     assert estimate.count == 750  # the sample is the whole (small) table, still said as an estimate
 
 
+def test_a_rare_audience_on_a_large_table_is_counted_exactly_after_the_sample(monkeypatch):
+    customers(8000, every=4000)  # two on the pro plan
+    monkeypatch.setattr(estimates, "SAMPLE_ROWS", 2000)
+
+    estimate = estimates.audience_estimate(PRO, now=timezone.now(), exact_up_to=1000)
+
+    assert (estimate.count, estimate.exact) == (2, True)
+
+
 def test_rounding_keeps_two_significant_figures():
     assert [estimates._round(v) for v in (3.4, 57.2, 1234.0, 1_249_999.0)] == [3, 57, 1200, 1200000]
