@@ -96,6 +96,9 @@ export function CustomersAtNode({ nodeId, initiallyOpen }: { nodeId: string; ini
                     ) : (
                       <span className="muted">anonymous #{e.customer_pk}</span>
                     )}
+                    <a className="customers__profile" href={`/customers/${e.customer_pk}/`} target="_blank" rel="noopener">
+                      profile
+                    </a>
                     <span className="muted"> · v{e.version}</span>
                     {e.waiting_for && <span className="muted"> · waiting for {e.waiting_for}</span>}
                     {e.due_at && <span className="muted"> · until {new Date(e.due_at).toLocaleString()}</span>}
