@@ -54,12 +54,20 @@ def _round(value: float) -> int:
 
 
 def _timed(cursor, milliseconds: int, sql: str, params: list):
-    # SET LOCAL lasts until the savepoint's transaction ends; the savepoint lets a cancelled
-    # statement roll back alone, leaving the caller's transaction usable.
+    """Run `sql` under a statement timeout; the first row.
+
+    In a savepoint, so a cancelled statement rolls back alone (and takes the timeout with it),
+    leaving the caller's transaction usable. A released savepoint keeps a SET LOCAL until the
+    outer transaction ends, so on success the previous timeout is put back.
+    """
     with transaction.atomic():
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        (previous,) = cursor.fetchone()
         cursor.execute(f"SET LOCAL statement_timeout = {int(milliseconds)}")
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        row = cursor.fetchone()
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+        return row
 
 
 def audience_estimate(condition: dict, *, now: datetime, exact_up_to: int = EXACT_UP_TO) -> Estimate:

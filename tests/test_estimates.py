@@ -64,5 +64,16 @@ def test_a_rare_audience_on_a_large_table_is_counted_exactly_after_the_sample(mo
     assert (estimate.count, estimate.exact) == (2, True)
 
 
+def test_the_callers_statement_timeout_is_left_as_it_was():
+    customers(50)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 7000")
+
+        estimates.audience_estimate(PRO, now=timezone.now())
+
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "7s"
+
+
 def test_rounding_keeps_two_significant_figures():
     assert [estimates._round(v) for v in (3.4, 57.2, 1234.0, 1_249_999.0)] == [3, 57, 1200, 1200000]
