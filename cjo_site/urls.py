@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("reports/", include("journeys.reports.urls")),
+    path("customers/", include("canvas.customer_urls")),
     path("", include("canvas.urls")),
 ]

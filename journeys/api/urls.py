@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from journeys.api import views
+from journeys.api import customers, views
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.reports import api as reports_api
@@ -18,6 +18,11 @@ urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),
     path("event-names/", views.event_names, name="event-names"),
     path("attributes/", views.attributes, name="attributes"),
+    path("customers/", customers.customer_search, name="customer-search"),
+    path("customers/<int:customer_id>/", customers.customer_profile, name="customer-profile"),
+    path("customers/<int:customer_id>/events/", customers.customer_events, name="customer-events"),
+    path("journeys/<int:journey_id>/remove-customers/", customers.journey_remove_customers, name="remove-customers"),
+    path("audience-estimate/", customers.audience_estimate, name="audience-estimate"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),
     path("journeys/<int:journey_id>/report/", reports_api.journey_report_api, name="journey-report"),
     path("journeys/<int:journey_id>/experiments/", reports_api.experiments_api, name="experiments"),

@@ -156,25 +156,36 @@ def exit_everyone(*, journey_id: int, reason: str, now: datetime) -> int:
         exited += len(states)
 
 
-def remove_customers(*, journey_id: int, customer_ids: list[int], reason: str, now: datetime) -> int:
-    """Take these customers out of the journey by hand; how many were inside and now exited.
+def remove_customers(
+    *,
+    journey_id: int,
+    customer_ids: list[int] = (),
+    enrollment_ids: list[int] = (),
+    reason: str,
+    now: datetime,
+) -> int:
+    """Take these customers (or these enrollments) out of the journey by hand; how many exited.
 
     Each exits like any other exit: counted as exited at the node they were at (and under
-    `reason` in the exit report), their wait ended, a step with `reason` in their path.
+    `reason`, up to its first colon, in the exit report), their wait ended, a step with
+    `reason` in their path. The rows are locked as the tick locks them (FOR UPDATE, id order),
+    so a worker advancing the same enrollment either finishes first (and the removal sees where
+    it left them) or finds them exited.
     """
     reason = reason.strip()
     if not reason:
         raise ValueError("a manual removal needs a reason")
-    ids = sorted(set(customer_ids))
     removed = 0
-    for start in range(0, len(ids), CHUNK):
-        with transaction.atomic(), state_changes(now) as change:
-            states = change.lock_active(
-                "e.journey_id = %s AND e.customer_id = ANY(%s)", [journey_id, ids[start : start + CHUNK]]
-            )
-            for state in states:
-                change.runner.exit(state, reason)
-            removed += len(states)
+    for column, values in (("customer_id", customer_ids), ("id", enrollment_ids)):
+        ids = sorted(set(values))
+        for start in range(0, len(ids), CHUNK):
+            with transaction.atomic(), state_changes(now) as change:
+                states = change.lock_active(
+                    f"e.journey_id = %s AND e.{column} = ANY(%s)", [journey_id, ids[start : start + CHUNK]]
+                )
+                for state in states:
+                    change.runner.exit(state, reason)
+                removed += len(states)
     return removed
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from journeys.engine.changes import exit_merged_duplicates
 from journeys.ingest.messages import IncomingMessage
-from journeys.models import AnonymousId, Customer, Event
+from journeys.models import AnonymousId, Customer, CustomerMerge, Event
 from journeys.sql import bulk_cursor
 
 # One index probe per identity, whatever the planner believes about the tables: with
@@ -309,8 +309,17 @@ def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
     kept.consent = {**older.consent, **newer.consent}
     for field_name in ("email", "phone", "timezone"):
         setattr(kept, field_name, getattr(newer, field_name) or getattr(older, field_name))
+    moved_anonymous_ids = list(AnonymousId.objects.filter(customer_id=merged_away_id).values_list("pk", flat=True))
     Event.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     AnonymousId.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
+    # The merged-away row is deleted below; the kept profile's page shows what it was.
+    CustomerMerge.objects.create(
+        kept=kept,
+        merged_away_id=merged_away_id,
+        merged_away_external_id=merged_away.external_id or "",
+        anonymous_ids=moved_anonymous_ids[:100],
+        merged_at=timezone.now(),
+    )
     _move_journey_history(merged_away_id, kept_id)
     merged_away.delete()
     kept.save(update_fields=["attributes", "consent", "email", "phone", "timezone", "updated_at"])

@@ -19,12 +19,14 @@ from journeys.models.journeys import (
     Step,
 )
 from journeys.models.privacy import InstallKey, PrivacyExport, PrivacyRequest, SuppressedIdentity
+from journeys.models.profiles import CustomerMerge
 
 __all__ = [
     "AnonymousId",
     "BanditAllocation",
     "ChannelThrottle",
     "Customer",
+    "CustomerMerge",
     "Delivery",
     "EngineInbox",
     "Enrollment",

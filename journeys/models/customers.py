@@ -7,6 +7,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 CHANNELS = ("email", "sms", "push", "in_app")
 
@@ -88,6 +89,11 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            # The profile search finds customers by email in any case and by phone.
+            models.Index(Upper("email"), name="customer_email_upper"),
+            models.Index(fields=["phone"], name="customer_phone"),
+        ]
 
     def __str__(self):
         return self.external_id or self.email or f"anonymous #{self.pk}"

@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from journeys import roles, services
 from journeys.engine.tick import tick
-from journeys.models import MessageTemplate
+from journeys.models import Customer, MessageTemplate
 from tests.factories import logged_in, make_customer, make_graph, make_journey, node
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def concrete(path: str, world: dict) -> str:
         "node_id": "split",
         "number": 1,
         "external_id": "ada",
+        "customer_id": Customer.objects.get(external_id="ada").pk,
         "id": world["template"].pk if path.startswith("/api/templates/") else journey,
     }
     return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), path)

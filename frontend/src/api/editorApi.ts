@@ -1,6 +1,7 @@
 import { ApiError, createApiClient, type ApiClient } from './client';
 import type {
   AttributeSuggestions,
+  AudienceEstimate,
   CountersSnapshot,
   CustomerHistory,
   EnrollmentPage,
@@ -10,6 +11,7 @@ import type {
   NodeKind,
   PublishedJourney,
   PublishOptions,
+  RemovedCustomers,
   SendTestResult,
   Suggestions,
   TemplateFields,
@@ -40,6 +42,10 @@ export function createEditorApi(client: ApiClient) {
       client.get<EnrollmentPage>(
         journey(id, `enrollments/?node=${encodeURIComponent(nodeId)}&status=active&limit=${limit}&offset=${offset}`),
       ),
+    removeCustomers: (id: string, enrollmentIds: number[], reason: string) =>
+      client.post<RemovedCustomers>(journey(id, 'remove-customers/'), { enrollment_ids: enrollmentIds, reason }),
+    audienceEstimate: (condition: Record<string, unknown>) =>
+      client.post<AudienceEstimate>('audience-estimate/', { condition }),
     customerHistory: (externalId: string) =>
       client.get<CustomerHistory>(`customers/${encodeURIComponent(externalId)}/journeys/`),
     eventNames: (prefix: string) =>

@@ -21,6 +21,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audience-estimate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description How many customers match a condition now: exact on small tables, otherwise an estimate. */
+        post: operations["audience_estimate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Customers found by an exact identity, newest first, at most 50. */
+        get: operations["customers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customer_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The whole profile: traits, consent, identities and merges, journeys with their paths,
+         *     messages with their statuses and the first page of the event timeline.
+         */
+        get: operations["customers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customer_id}/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The customer's events, newest first, a page at a time. */
+        get: operations["customers_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_id}/journeys/": {
         parameters: {
             query?: never;
@@ -118,6 +189,23 @@ export interface paths {
         put?: never;
         /** @description Declare a winner or stop the experiment: every customer reaching the node from now on takes `variant`. */
         post: operations["journeys_experiment_decisions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/remove-customers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Take customers out of the journey by hand (Marketers and Admins); the reason goes in their path. */
+        post: operations["journeys_remove_customers_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -520,11 +608,50 @@ export interface components {
             detail: string;
             validation?: components["schemas"]["ValidationResult"];
         };
+        ConsentState: {
+            channel: string;
+            state: components["schemas"]["StateEnum"];
+            changed_at: string | null;
+            source: string | null;
+        };
+        CustomerSummary: {
+            readonly id: number;
+            /** @description The userId your systems know them by. */
+            external_id?: string | null;
+            email?: string;
+            phone?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
         Decision: {
             kind: components["schemas"]["KindEnum"];
             variant: string;
             /** @default  */
             note: string;
+        };
+        Delivery: {
+            id: number;
+            journey_id: number;
+            journey: string;
+            node_id: string;
+            channel: string;
+            status: string;
+            skip_reason: string;
+            error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: date-time */
+            opened_at: string | null;
+            /** Format: date-time */
+            clicked_at: string | null;
+            /** Format: date-time */
+            bounced_at: string | null;
         };
         Enroll: {
             /** @description The customer's userId (external id). */
@@ -559,6 +686,36 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "exited" | "errored";
+        Estimate: {
+            count: number;
+            /** @description False when the count is scaled up from a sample. */
+            exact: boolean;
+            /** @description Customers looked at for an estimate; 0 when exact. */
+            sampled: number;
+        };
+        EstimateRequest: {
+            /** @description Groups all/any/not around conditions on attributes, event history and consent. */
+            condition: {
+                [key: string]: unknown;
+            };
+        };
+        Event: {
+            id: number;
+            type: string;
+            name: string;
+            properties: unknown;
+            /** Format: date-time */
+            timestamp: string;
+            /** Format: date-time */
+            received_at: string;
+            source: string;
+        };
+        EventPage: {
+            page: number;
+            has_next: boolean;
+            name: string;
+            events: components["schemas"]["Event"][];
+        };
         Journey: {
             readonly id: number;
             name: string;
@@ -625,6 +782,13 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "winner" | "stop";
+        Merge: {
+            merged_away_id: number;
+            merged_away_external_id: string;
+            anonymous_ids: string[];
+            /** Format: date-time */
+            merged_at: string;
+        };
         MessageTemplate: {
             readonly id: number;
             name: string;
@@ -800,6 +964,21 @@ export interface components {
         Preview: {
             customer_id?: string | null;
         };
+        Profile: {
+            readonly customer: {
+                [key: string]: unknown;
+            };
+            consent: components["schemas"]["ConsentState"][];
+            readonly identities: {
+                [key: string]: unknown;
+            }[];
+            merges: components["schemas"]["Merge"][];
+            readonly journeys: {
+                [key: string]: unknown;
+            }[];
+            deliveries: components["schemas"]["Delivery"][];
+            events: components["schemas"]["EventPage"];
+        };
         Publish: {
             /**
              * @description Move customers already inside to this version.
@@ -832,10 +1011,26 @@ export interface components {
             /** @description Customers whose node is gone; they exited. */
             readonly removed: number;
         };
+        RemoveCustomers: {
+            customer_ids?: number[];
+            enrollment_ids?: number[];
+            reason: string;
+        };
+        Removed: {
+            /** @description How many were inside the journey and now exited. */
+            removed: number;
+        };
         SendTest: {
             customer_id?: string | null;
             to: string;
         };
+        /**
+         * @description * `subscribed` - subscribed
+         *     * `unsubscribed` - unsubscribed
+         *     * `not_asked` - not_asked
+         * @enum {string}
+         */
+        StateEnum: "subscribed" | "unsubscribed" | "not_asked";
         Suggestions: {
             results: string[];
         };
@@ -894,6 +1089,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TypedSuggestions"];
+                };
+            };
+        };
+    };
+    audience_estimate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    customers_list: {
+        parameters: {
+            query?: {
+                /** @description An exact external id, email (any case), phone or anonymous id. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSummary"][];
+                };
+            };
+        };
+    };
+    customers_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only events with this name. */
+                name?: string;
+                /** @description Page of the timeline (50 events each), from 1. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+        };
+    };
+    customers_events_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only events with this name. */
+                name?: string;
+                /** @description Page of the timeline (50 events each), from 1. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
                 };
             };
         };
@@ -1082,6 +1384,31 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    journeys_remove_customers_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoveCustomers"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Removed"];
                 };
             };
         };

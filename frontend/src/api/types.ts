@@ -37,6 +37,9 @@ export type ValidationResult = Schemas['ValidationResult'];
 
 export type Enrollment = Schemas['Enrollment'];
 export type EnrollmentPage = Schemas['PaginatedEnrollmentList'];
+/** How many customers match a condition now; `exact` false when scaled up from a sample. */
+export type AudienceEstimate = Schemas['Estimate'];
+export type RemovedCustomers = Schemas['Removed'];
 
 export type Suggestions = Schemas['Suggestions'];
 /** A customer attribute with the JSON type most often seen for it. */

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { FieldSpec } from '../api/types';
 import { initialConfig, isShown, withField } from '../lib/catalog';
 import { splitDuration, toSeconds, UNITS, type DurationUnit } from '../lib/duration';
+import { AudienceEstimate } from './AudienceEstimate';
 import { ConditionBuilder } from './ConditionBuilder';
 import { AttributePicker, EventPicker, TemplatePicker } from './pickers';
 
@@ -58,7 +59,10 @@ export function FieldEditor({ field, value, onChange, error, disabled }: FieldEd
         )}
         {field.type === 'list' && <ListEditor field={field} value={value} onChange={onChange} disabled={disabled} />}
         {field.type === 'condition' && (
-          <ConditionBuilder value={asObject(value)} onChange={onChange} disabled={disabled} />
+          <>
+            <ConditionBuilder value={asObject(value)} onChange={onChange} disabled={disabled} />
+            <AudienceEstimate condition={value} />
+          </>
         )}
         {note}
       </fieldset>

@@ -1,0 +1,79 @@
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AudienceEstimate, ESTIMATE_DEBOUNCE_MS } from './AudienceEstimate';
+
+const PRO = { type: 'attribute', attribute: 'plan', op: 'eq', value: 'pro' };
+
+describe('AudienceEstimate', () => {
+  let container: HTMLDivElement;
+  let root: Root;
+  let fetchMock: ReturnType<typeof vi.fn>;
+
+  beforeEach(() => {
+    vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
+    vi.useFakeTimers();
+    fetchMock = vi.fn(() =>
+      Promise.resolve(
+        new Response(JSON.stringify({ count: 1_234_567, exact: false, sampled: 20000 }), {
+          status: 200,
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      ),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    container = document.createElement('div');
+    document.body.append(container);
+    root = createRoot(container);
+  });
+
+  afterEach(() => {
+    act(() => root.unmount());
+    container.remove();
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  const text = () => container.querySelector('[data-testid="audience-estimate"]')?.textContent ?? null;
+
+  it('asks once, after the edits stop, and says an estimate is one', async () => {
+    for (const value of ['p', 'pr', 'pro']) {
+      act(() => root.render(<AudienceEstimate condition={{ ...PRO, value }} />));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS / 2);
+      });
+    }
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(text()).toBe('Counting customers…');
+
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS);
+    });
+
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe('/api/audience-estimate/');
+    expect(JSON.parse(init.body as string)).toEqual({ condition: PRO });
+    expect(text()).toBe('about 1.2 M customers match now (estimate from a sample)');
+  });
+
+  it('shows nothing for an empty condition and asks nothing', async () => {
+    act(() => root.render(<AudienceEstimate condition={{}} />));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
+    });
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(text()).toBeNull();
+  });
+
+  it('asks to finish an incomplete condition when the server refuses it', async () => {
+    fetchMock.mockResolvedValue(
+      new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } }),
+    );
+    act(() => root.render(<AudienceEstimate condition={{ type: 'attribute' }} />));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
+    });
+    expect(text()).toBe('Finish the condition to see how many match.');
+  });
+});

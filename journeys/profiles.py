@@ -1,0 +1,169 @@
+"""Customer profiles: finding a customer, reading the whole profile, and taking them out of journeys.
+
+Reads for the profile pages and `/api/customers/`, and the one service that removes customers
+from a journey by hand (through the engine, which owns enrollment state).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from journeys.engine.changes import remove_customers
+from journeys.models import AnonymousId, Customer, CustomerMerge, Delivery, Event, Journey
+from journeys.models.customers import CHANNELS
+from journeys.selectors import customer_journey_history
+
+SEARCH_MAX_LENGTH = 255
+SEARCH_RESULTS = 50
+EVENTS_PER_PAGE = 50
+# Pages past this would make PostgreSQL skip over a lot of rows (OFFSET); a filter by name is the
+# way into an old, long history.
+EVENTS_MAX_PAGE = 200
+DELIVERIES_SHOWN = 100
+MERGES_SHOWN = 50
+IDENTITIES_SHOWN = 100
+REMOVE_MAX = 500
+REASON_MAX_LENGTH = 200
+
+
+class ProfileError(ValueError):
+    """A request the profile services refuse, with a message for the person who made it."""
+
+
+# --- consent
+
+
+def consent_states(customer: Customer) -> list[dict]:
+    """The customer's consent per channel: [{channel, state, changed_at, source}], one per channel.
+
+    The only place that reads how consent is stored, so a change of storage changes this
+    function and nothing that shows consent. `state` is subscribed, unsubscribed or not_asked;
+    `changed_at` and `source` are None when the storage does not keep them.
+    """
+    stored = customer.consent or {}
+    states = []
+    for channel in CHANNELS:
+        value = stored.get(channel)
+        if isinstance(value, dict):  # a richer storage: {"state": ..., "changed_at": ..., "source": ...}
+            states.append(
+                {
+                    "channel": channel,
+                    "state": value.get("state") or "not_asked",
+                    "changed_at": value.get("changed_at"),
+                    "source": value.get("source"),
+                }
+            )
+            continue
+        state = "not_asked" if value is None else ("subscribed" if value else "unsubscribed")
+        states.append({"channel": channel, "state": state, "changed_at": None, "source": None})
+    return states
+
+
+# --- search
+
+
+def customer_search(query: str, *, limit: int = SEARCH_RESULTS) -> list[Customer]:
+    """Customers whose external id, email (any case), phone or anonymous id is exactly `query`.
+
+    Exact matches only, each through an index, so a search costs a few index probes whatever
+    the number of customers. A number also finds the customer with that id.
+    """
+    query = (query or "").strip()
+    if not query or "\x00" in query or len(query) > SEARCH_MAX_LENGTH:
+        return []
+    matches = Q(external_id=query) | Q(phone=query) | Q(email_upper=query.upper())
+    matches |= Q(id__in=AnonymousId.objects.filter(anonymous_id=query).values("customer_id"))
+    if query.isdigit() and len(query) < 19:
+        matches |= Q(id=int(query))
+    return list(Customer.objects.annotate(email_upper=Upper("email")).filter(matches).order_by("-id")[:limit])
+
+
+# --- the profile
+
+
+@dataclass
+class EventPage:
+    events: list[Event]
+    page: int
+    has_next: bool
+    name: str
+
+
+def customer_events(customer_id: int, *, name: str = "", page: int = 1) -> EventPage:
+    """One page of the customer's events, newest first, optionally only those called `name`."""
+    if page < 1 or page > EVENTS_MAX_PAGE:
+        raise ProfileError(f"page must be between 1 and {EVENTS_MAX_PAGE}")
+    name = (name or "").strip()
+    if len(name) > 255 or "\x00" in name:
+        raise ProfileError("name is at most 255 characters")
+    queryset = Event.objects.filter(customer_id=customer_id)
+    if name:
+        queryset = queryset.filter(name=name)
+    start = (page - 1) * EVENTS_PER_PAGE
+    # One row past the page says whether there is a next page, without counting them all.
+    rows = list(queryset.select_related("source").order_by("-timestamp", "-id")[start : start + EVENTS_PER_PAGE + 1])
+    return EventPage(rows[:EVENTS_PER_PAGE], page, len(rows) > EVENTS_PER_PAGE, name)
+
+
+def customer_profile(customer: Customer) -> dict:
+    """Everything the profile shows except the event timeline (paged on its own)."""
+    history = customer_journey_history(customer.pk)
+    deliveries = list(
+        Delivery.objects.filter(customer_id=customer.pk).select_related("journey").order_by("-id")[:DELIVERIES_SHOWN]
+    )
+    return {
+        "customer": customer,
+        "consent": consent_states(customer),
+        "anonymous_ids": list(
+            AnonymousId.objects.filter(customer_id=customer.pk).order_by("created_at")[:IDENTITIES_SHOWN]
+        ),
+        "merges": list(CustomerMerge.objects.filter(kept_id=customer.pk).order_by("-id")[:MERGES_SHOWN]),
+        "journeys": history,
+        "deliveries": deliveries,
+    }
+
+
+# --- removing customers from a journey
+
+
+def removal_reason(*, user, text: str) -> str:
+    """The reason written in the path: who removed the customer, and why."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise ProfileError("say why the customer is removed")
+    if len(text) > REASON_MAX_LENGTH:
+        raise ProfileError(f"the reason is at most {REASON_MAX_LENGTH} characters")
+    return f"removed by {user.get_username()}: {text}"
+
+
+def journey_customers_remove(
+    *,
+    journey: Journey,
+    user,
+    reason: str,
+    customer_ids: list[int] = (),
+    enrollment_ids: list[int] = (),
+    now: datetime | None = None,
+) -> int:
+    """Take customers (by id, or by one of their enrollments in this journey) out of the journey.
+
+    The engine exits their active enrollments with "removed by <user>: <reason>" as the exit
+    step's reason, under the same row locks the worker takes, so a removal and a tick never
+    both move a customer. Returns how many were inside and now exited.
+    """
+    full_reason = removal_reason(user=user, text=reason)
+    customer_ids, enrollment_ids = list(customer_ids or []), list(enrollment_ids or [])
+    if not customer_ids and not enrollment_ids:
+        raise ProfileError("name the customers or enrollments to remove")
+    if len(customer_ids) + len(enrollment_ids) > REMOVE_MAX:
+        raise ProfileError(f"at most {REMOVE_MAX} customers at once")
+    return remove_customers(
+        journey_id=journey.pk,
+        customer_ids=customer_ids,
+        enrollment_ids=enrollment_ids,
+        reason=full_reason,
+        now=now or timezone.now(),
+    )
