@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ApiError } from '../api/client';
 import { editorApi } from '../api/editorApi';
@@ -70,6 +70,12 @@ export function TestRunPanel({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const [current, setCurrent] = useState<number | null>(null);
+  const resultRef = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    // A new path: bring it into view below the form.
+    if (result) resultRef.current?.scrollIntoView({ block: 'start' });
+  }, [result]);
 
   const update = (changes: Partial<TestRunForm>) => setForm((f) => ({ ...f, ...changes }));
   const updateEvent = (index: number, changes: Partial<EventRow>) =>
@@ -218,12 +224,6 @@ export function TestRunPanel({ onClose }: { onClose: () => void }) {
               <option value="hours">h</option>
               <option value="days">days</option>
             </select>
-            <input
-              aria-label={`Event ${index + 1} properties`}
-              placeholder='{"total": 42}'
-              value={row.properties}
-              onChange={(e) => updateEvent(index, { properties: e.target.value })}
-            />
             <button
               type="button"
               className="secondary"
@@ -232,6 +232,13 @@ export function TestRunPanel({ onClose }: { onClose: () => void }) {
             >
               ×
             </button>
+            <input
+              className="test-run__properties"
+              aria-label={`Event ${index + 1} properties`}
+              placeholder='Properties (JSON), e.g. {"total": 42}'
+              value={row.properties}
+              onChange={(e) => updateEvent(index, { properties: e.target.value })}
+            />
           </div>
         ))}
         <button
@@ -269,7 +276,7 @@ export function TestRunPanel({ onClose }: { onClose: () => void }) {
       )}
 
       {result && (
-        <section className="test-run__result" data-testid="test-run-result">
+        <section className="test-run__result" data-testid="test-run-result" ref={resultRef}>
           <p className={`test-run__status test-run__status--${result.status}`} data-testid="test-run-status">
             {STATUS_WORDS[result.status]}
             {result.exit_reason ? `: ${result.exit_reason}` : ''}
