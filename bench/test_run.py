@@ -1,13 +1,15 @@
 """Test-run latency: a 50-node journey, one test profile, 30 simulated days with 10 injected events.
 
-    .venv/bin/python bench/test_run.py [--runs 20] [--version draft|live]
+    .venv/bin/python bench/test_run.py [--runs 20] [--version draft|live] [--same-draft]
 
 Starts its own web server (`manage.py web`, DEBUG=1) on a free port, signs a Marketer in (a
 session cookie and a CSRF token, as the canvas has), and times POST /api/journeys/<id>/test-runs/
-over HTTP from sending the request to the whole path parsed, after one warm-up request. The
-journey has seven stages of wait, wait for event, attribute update, condition on event history,
-email or SMS and a split (the last stage ends at an exit); the made-up profile has consent for
-email and SMS, so every message is rendered. Prints one JSON line with p50_ms and p95_ms.
+over HTTP from sending the request to the whole path parsed, after one warm-up request. By
+default the draft is edited (a label) before each run, so every request checks and compiles it
+afresh; `--same-draft` repeats one draft, as "jump forward" does. The journey has seven stages
+of wait, wait for event, attribute update, condition on event history, email or SMS and a split
+(the last stage ends at an exit); the made-up profile has consent for email and SMS, so every
+message is rendered. Prints one JSON line with p50_ms and p95_ms.
 """
 
 import argparse
@@ -128,6 +130,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--version", choices=["draft", "live"], default="draft")
+    parser.add_argument(
+        "--same-draft",
+        action="store_true",
+        help="run the same draft every time (as 'jump forward' does); by default each run follows an edit",
+    )
     args = parser.parse_args()
 
     label = use_bench_database()
@@ -151,6 +158,11 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/api/journeys/{journey.pk}/test-runs/"
         http.cookies.update(cookies)
         for run in range(args.runs + 1):
+            if args.version == "draft" and not args.same_draft:
+                # An edit between runs, as a marketer makes: the server checks and compiles the draft afresh.
+                edited = graph()
+                edited["nodes"][0]["data"]["label"] = f"Signed up (edit {run})"
+                type(journey).objects.filter(pk=journey.pk).update(graph=edited)
             started = time.perf_counter()
             response = http.post(url, data=body, headers=headers, timeout=60)
             result = response.json()
@@ -169,6 +181,7 @@ def main() -> None:
             {
                 "bench": "test_run",
                 "version": args.version,
+                "draft_edited_between_runs": args.version == "draft" and not args.same_draft,
                 "nodes": len(graph()["nodes"]),
                 "simulated_days": 30,
                 "injected_events": 10,

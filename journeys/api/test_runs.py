@@ -26,7 +26,7 @@ def _small_json(value):
     return value
 
 
-class ProfileSerializer(serializers.Serializer):
+class TestRunProfileSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=255, required=False, default="test-profile")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -47,7 +47,7 @@ class ProfileSerializer(serializers.Serializer):
         return value
 
 
-class InjectedEventSerializer(serializers.Serializer):
+class TestRunEventSerializer(serializers.Serializer):
     event = serializers.CharField(max_length=255)
     offset_seconds = serializers.IntegerField(min_value=0, max_value=simulation.MAX_HORIZON_SECONDS)
     properties = serializers.DictField(required=False, default=dict, validators=[_small_json])
@@ -58,8 +58,8 @@ class TestRunSerializer(serializers.Serializer):
     customer_id = serializers.CharField(
         max_length=255, required=False, help_text="An existing customer's external id; or give `profile`."
     )
-    profile = ProfileSerializer(required=False)
-    events = InjectedEventSerializer(many=True, required=False, default=list, max_length=simulation.MAX_EVENTS)
+    profile = TestRunProfileSerializer(required=False)
+    events = TestRunEventSerializer(many=True, required=False, default=list, max_length=simulation.MAX_EVENTS)
     horizon_seconds = serializers.IntegerField(
         min_value=1, max_value=simulation.MAX_HORIZON_SECONDS, required=False, default=30 * 86400
     )
@@ -83,7 +83,7 @@ def _request_from(data: dict) -> TestRunRequest:
             raise serializers.ValidationError({"customer_id": f"no customer with id {data['customer_id']!r}"})
         profile = simulation.profile_from_customer(customer)
     else:
-        fields = data.get("profile") or ProfileSerializer(data={}).run_validation({})
+        fields = data.get("profile") or TestRunProfileSerializer(data={}).run_validation({})
         profile = simulation.profile_made_up(**fields)
     return TestRunRequest(
         version=data["version"],

@@ -145,3 +145,13 @@ def test_emails_go_to_the_test_address_marked_as_a_test_and_sends_are_limited(se
         assert response.status_code == 429
         assert len(smtp.messages) == 1
     assert Delivery.objects.count() == 0
+
+
+def test_an_edited_draft_runs_as_edited_not_as_it_was_last_run():
+    journey = make_journey(graph=welcome_graph(), publish=False)
+    marketer = logged_in(MARKETERS)
+    assert start_test_run(marketer, journey, made_up()).status_code == 200
+    journey.graph["nodes"][2]["data"]["config"]["subject"] = "Welcome back"
+    journey.save()
+    body = start_test_run(marketer, journey, made_up()).json()
+    assert body["steps"][3]["messages"][0]["parts"]["subject"] == "Welcome back"
