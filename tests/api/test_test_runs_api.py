@@ -155,3 +155,23 @@ def test_an_edited_draft_runs_as_edited_not_as_it_was_last_run():
     journey.save()
     body = start_test_run(marketer, journey, made_up()).json()
     assert body["steps"][3]["messages"][0]["parts"]["subject"] == "Welcome back"
+
+
+def test_entering_at_a_node_that_is_not_a_trigger_is_a_400():
+    journey = make_journey(graph=welcome_graph(), publish=False)
+    response = start_test_run(logged_in(MARKETERS), journey, {"trigger": "email"})
+    assert response.status_code == 400
+    assert "not a trigger" in response.json()["detail"]
+
+
+def test_a_loop_paced_by_waits_stops_at_max_steps_with_a_200():
+    graph = welcome_graph()
+    graph["edges"] = [e for e in graph["edges"] if e["source"] != "email"]
+    graph["nodes"][3]["data"] = {"kind": "jump", "label": "", "config": {"target": "wait"}}
+    graph["edges"].append({"id": "email-done", "source": "email", "sourceHandle": "next", "target": "done"})
+    journey = make_journey(graph=graph, publish=False)
+    response = start_test_run(logged_in(MARKETERS), journey, {**made_up(), "max_steps": 40})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "step_limit"
+    assert len(body["steps"]) == 40
