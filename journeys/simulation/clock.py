@@ -359,7 +359,14 @@ def simulate(
             simulation.release_held_webhook(state, clock)
         else:
             break
-    # Events after the customer left (or past the horizon) are listed, so the marketer sees they did nothing.
+    # A customer who left still converts on a later goal event, as the event pass counts goals for
+    # recently exited enrollments too; other events after they left, or past the horizon, are
+    # listed so the marketer sees they did nothing.
+    for event in list(pending):
+        at = start + timedelta(seconds=event.offset_seconds)
+        if status != "step_limit" and state.status != "active" and at <= end:
+            applied.append(simulation.apply_event(state, max(clock, at), event))
+            pending.remove(event)
     for event in pending:
         at = start + timedelta(seconds=event.offset_seconds)
         reason = "after the horizon" if at > end else "after the customer left"

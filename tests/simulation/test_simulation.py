@@ -272,3 +272,13 @@ def test_consent_input_takes_booleans_and_the_three_states():
     }
     with pytest.raises(ValueError, match="'sms'"):
         consent_from_input({"sms": "maybe"})
+
+
+def test_a_goal_event_after_the_profile_left_still_converts_it():
+    settings = {"goal": {"event": "Order Completed", "filters": [], "window_days": 7, "exit_on_conversion": False}}
+    events = [InjectedEvent("Order Completed", 3 * DAY), InjectedEvent("Page Viewed", 4 * DAY)]
+    result = run(basket_graph(), events=events, settings=settings)
+    assert result.status == "exited"
+    assert result.converted_at == START + timedelta(days=3)
+    assert path(result)[-1] == ("mark", "converted", "")
+    assert [e["effect"] for e in result.events] == ["reaches the goal", "no effect"]
