@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from journeys.api import customers, views
+from journeys.api import customers, test_runs, views
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.reports import api as reports_api
@@ -32,5 +32,6 @@ urlpatterns = [
         reports_api.experiment_decide_api,
         name="experiment-decisions",
     ),
+    path("journeys/<int:journey_id>/test-runs/", test_runs.test_runs, name="journey-test-runs"),
     *router.urls,
 ]

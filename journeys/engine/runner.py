@@ -127,7 +127,7 @@ class Runner:
             self.fail(state, error)
 
     def _advance(self, state: EnrollmentState) -> None:
-        graph = compiled_version(state.version_id)
+        graph = self.graph_for(state)
         state.changed = True
         # When the customer became free to move on: events from then on count for a wait they
         # reach in this run, however far behind the engine is.
@@ -162,6 +162,16 @@ class Runner:
             if not self._leave(state, graph, outcome.port, outcome.reason):
                 return
         self.fail(state, f"more than {MAX_STEPS_PER_RUN} steps without a wait: the journey loops")
+
+    # --- what a test run (journeys/simulation) replaces: where the graph and the event history come from
+
+    def graph_for(self, state: EnrollmentState):
+        """The compiled graph the enrollment walks: its published version."""
+        return compiled_version(state.version_id)
+
+    def event_counter(self, customer_id: int):
+        """The `event_count` nodes get: the customer's stored event history."""
+        return event_counter(customer_id)
 
     def _wake(self, state: EnrollmentState) -> tuple[str, str]:
         waited = describe_duration(max(1, int((self.now - (state.waiting_since or self.now)).total_seconds())))
@@ -248,7 +258,7 @@ class Runner:
             customer=customer,
             context=state.context,
             visit=max(1, state.visits(state.node_id)),
-            event_count=event_counter(customer.id),
+            event_count=self.event_counter(customer.id),
             default_timezone=self.default_timezone,
             experiment_override=override,
         )

@@ -20,6 +20,7 @@ import type {
   ValidationResult,
 } from './types';
 import type { JourneyGraph } from '../lib/journey';
+import type { TestRunResult } from '../lib/testRun';
 
 export type LifecycleAction = 'pause' | 'resume' | 'close' | 'stop' | 'archive';
 
@@ -59,6 +60,7 @@ export function createEditorApi(client: ApiClient) {
     template: (id: number) => client.get<MessageTemplate>(`templates/${id}/`),
     createTemplate: (fields: TemplateFields) => client.post<MessageTemplate>('templates/', fields),
     updateTemplate: (id: number, fields: TemplateFields) => client.patch<MessageTemplate>(`templates/${id}/`, fields),
+    testRun: (id: string, body: Record<string, unknown>) => client.post<TestRunResult>(journey(id, 'test-runs/'), body),
     sendTestTemplate: (id: number, to: string, customerId: string | null = null) =>
       client.post<SendTestResult>(`templates/${id}/send-test/`, { to, customer_id: customerId }),
   };

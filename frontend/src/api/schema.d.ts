@@ -229,6 +229,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/journeys/{journey_id}/test-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run a test profile through the draft or the live version on a simulated clock; nothing is stored. */
+        post: operations["journeys_test_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/journeys/{id}/": {
         parameters: {
             query?: never;
@@ -1034,6 +1051,47 @@ export interface components {
         Suggestions: {
             results: string[];
         };
+        TestRun: {
+            /** @default draft */
+            version: components["schemas"]["VersionEnum"];
+            /** @description An existing customer's external id; or give `profile`. */
+            customer_id?: string;
+            profile?: components["schemas"]["TestRunProfile"];
+            events?: components["schemas"]["TestRunEvent"][];
+            /** @default 2592000 */
+            horizon_seconds: number;
+            trigger?: string;
+            trigger_properties?: {
+                [key: string]: unknown;
+            };
+            /** @default 1000 */
+            max_steps: number;
+            /** @description Send the emails here, as tests. */
+            send_to?: string;
+        };
+        TestRunEvent: {
+            event: string;
+            offset_seconds: number;
+            properties?: {
+                [key: string]: unknown;
+            };
+        };
+        TestRunProfile: {
+            /** @default test-profile */
+            external_id: string;
+            email?: string;
+            /** @default  */
+            phone: string;
+            /** @default  */
+            timezone: string;
+            traits?: {
+                [key: string]: unknown;
+            };
+            /** @description Per channel: true, false, or subscribed, unsubscribed, not_asked. */
+            consent?: {
+                [key: string]: unknown;
+            };
+        };
         TypedName: {
             name: string;
             type: components["schemas"]["TypedNameTypeEnum"];
@@ -1062,6 +1120,12 @@ export interface components {
             errors: components["schemas"]["ValidationIssue"][];
             warnings: components["schemas"]["ValidationIssue"][];
         };
+        /**
+         * @description * `draft` - draft
+         *     * `live` - live
+         * @enum {string}
+         */
+        VersionEnum: "draft" | "live";
     };
     responses: never;
     parameters: never;
@@ -1431,6 +1495,63 @@ export interface operations {
         responses: {
             /** @description Funnel, conversion over time, time per node, exits by reason, deliveries by channel and status, flows between nodes. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    journeys_test_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TestRun"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

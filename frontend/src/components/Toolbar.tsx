@@ -18,6 +18,7 @@ import { useGraphStore } from '../store/graphStore';
 import { isReadOnly, useSessionStore, type MetricRange } from '../store/sessionStore';
 import { HelpPopover } from './HelpPopover';
 import { PublishDialog } from './PublishDialog';
+import { TestRunPanel } from './TestRunPanel';
 
 const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
 const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
@@ -46,6 +47,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const [versions, setVersions] = useState<JourneyVersion[]>([]);
   const [publishing, setPublishing] = useState<Array<{ nodeId: string; waiting: number }> | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const [testing, setTesting] = useState(false);
   const session = useSessionStore.getState;
   const graph = useGraphStore.getState;
 
@@ -145,6 +147,9 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
         <button type="button" className="secondary" onClick={() => void saveDraft().then(validate)} disabled={s.viewingVersion !== null}>
           Validate
         </button>
+        <button type="button" className="secondary" aria-pressed={testing} onClick={() => setTesting((open) => !open)} title="Send a test profile through the journey">
+          Test run
+        </button>
         {s.canEdit && (
           <button
             type="button"
@@ -228,6 +233,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
         </span>
       </span>
       <HelpPopover open={helpOpen} onToggle={onHelp} />
+      {testing && <TestRunPanel onClose={() => setTesting(false)} />}
       {publishing && (
         <PublishDialog
           occupied={publishing}
