@@ -18,8 +18,11 @@ from journeys.models.journeys import (
     SplitAssignment,
     Step,
 )
+from journeys.models.monitoring import Alert, MonitoringRun
+from journeys.models.send_time import SendTimePopulation, SendTimeProfile
 
 __all__ = [
+    "Alert",
     "AnonymousId",
     "BanditAllocation",
     "ChannelThrottle",
@@ -38,8 +41,11 @@ __all__ = [
     "Journey",
     "JourneyVersion",
     "MessageTemplate",
+    "MonitoringRun",
     "NodeStat",
     "NodeStatTotal",
+    "SendTimePopulation",
+    "SendTimeProfile",
     "Source",
     "SplitAssignment",
     "Step",
