@@ -35,3 +35,9 @@ def send_time_refresh() -> int:
     from journeys.send_time.services import send_time_refresh
 
     return send_time_refresh()
+
+
+def monitoring_run() -> int:
+    from journeys.monitoring.services import monitoring_run
+
+    return monitoring_run()

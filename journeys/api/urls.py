@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from journeys.api import views
 from journeys.delivery.api import MessageTemplateViewSet
+from journeys.monitoring import api as monitoring_api
 from journeys.reports import api as reports_api
 
 # No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`
@@ -25,5 +26,6 @@ urlpatterns = [
         reports_api.experiment_decide_api,
         name="experiment-decisions",
     ),
+    path("journeys/<int:journey_id>/alerts/", monitoring_api.journey_alerts_api, name="journey-alerts"),
     *router.urls,
 ]

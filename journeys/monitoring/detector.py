@@ -69,8 +69,13 @@ class Episode:
 
 def expected_bands(counts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(expected, lower, upper) counts for every hour; NaN where history is too short."""
-    values = _to_scale(np.asarray(counts, dtype=float))
+    counts = np.asarray(counts, dtype=float)
+    values = _to_scale(counts)
     n = len(values)
+    # Hours before a series' first count are not history (the event, source or node did not exist
+    # yet): read as zeros they would make a new series look silent forever.
+    started = np.flatnonzero(counts)
+    values[: started[0] if len(started) else n] = np.nan
     past = np.full((WEEKS, n), np.nan)
     for week in range(1, WEEKS + 1):
         lag = week * HOURS_IN_WEEK

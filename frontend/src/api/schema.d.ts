@@ -73,6 +73,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/journeys/{journey_id}/alerts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Alerts on this journey's nodes that nobody has dealt with yet (open), newest first. */
+        get: operations["journeys_alerts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/journeys/{journey_id}/experiments/": {
         parameters: {
             query?: never;
@@ -526,6 +543,13 @@ export interface components {
             /** @default  */
             note: string;
         };
+        /**
+         * @description * `increase` - Increase
+         *     * `decrease` - Decrease
+         *     * `silence` - Silence
+         * @enum {string}
+         */
+        DirectionEnum: "increase" | "decrease" | "silence";
         Enroll: {
             /** @description The customer's userId (external id). */
             customer_id: string;
@@ -641,6 +665,27 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        NodeAlert: {
+            readonly id: number;
+            node_id?: string;
+            readonly metric: string;
+            direction: components["schemas"]["DirectionEnum"];
+            state?: components["schemas"]["StateEnum"];
+            /**
+             * Format: date-time
+             * @description The first unusual hour.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description The end of the last unusual hour.
+             */
+            window_end: string;
+            /** Format: double */
+            observed: number;
+            /** Format: double */
+            expected: number;
         };
         /** @description One config field of a node kind, as journeys.api.node_types.describe_field writes it. */
         NodeField: {
@@ -834,6 +879,13 @@ export interface components {
             customer_id?: string | null;
             to: string;
         };
+        /**
+         * @description * `open` - Open
+         *     * `acknowledged` - Acknowledged
+         *     * `muted` - Muted
+         * @enum {string}
+         */
+        StateEnum: "open" | "acknowledged" | "muted";
         Suggestions: {
             results: string[];
         };
@@ -988,6 +1040,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Journey"];
+                };
+            };
+        };
+    };
+    journeys_alerts_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeAlert"][];
                 };
             };
         };
