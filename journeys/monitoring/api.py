@@ -11,6 +11,7 @@ from journeys.models import Alert, Journey
 
 
 class NodeAlertSerializer(serializers.ModelSerializer):
+    node_id = serializers.CharField(read_only=True)
     metric = serializers.SerializerMethodField()
 
     class Meta:

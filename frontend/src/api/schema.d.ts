@@ -668,7 +668,7 @@ export interface components {
         };
         NodeAlert: {
             readonly id: number;
-            node_id?: string;
+            readonly node_id: string;
             readonly metric: string;
             direction: components["schemas"]["DirectionEnum"];
             state?: components["schemas"]["StateEnum"];
