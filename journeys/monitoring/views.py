@@ -56,7 +56,9 @@ def alert_detail(request, alert_id: int):
     _readable(request)
     alert = get_object_or_404(Alert.objects.select_related("journey"), pk=alert_id)
     shown_from = hour_floor(alert.window_start) - timedelta(days=CHART_DAYS_BEFORE)
-    shown_until = min(hour_floor(alert.window_end) + timedelta(days=1), hour_floor(timezone.now()) + timedelta(hours=1))
+    # Whole hours only: the hour under way is still filling and would look like a drop.
+    shown_until = min(hour_floor(alert.window_end) + timedelta(days=1), hour_floor(timezone.now()))
+    shown_until = max(shown_until, alert.window_end)
     since = shown_from - timedelta(weeks=detector.WEEKS)
     counts = series_one(key=alert.series_key, since=since, until=shown_until)
     chart = None
