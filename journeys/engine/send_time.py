@@ -10,25 +10,25 @@ class SendTimeReader:
     """Hands each node context a lazy reader; the population row is read once per batch."""
 
     def __init__(self):
-        self._population: tuple[tuple[float, ...], float] | None = None
+        self._population: tuple[tuple[float, ...], float, float] | None = None
 
-    def population(self) -> tuple[tuple[float, ...], float]:
+    def population(self) -> tuple[tuple[float, ...], float, float]:
         if self._population is None:
             with bulk_cursor() as cursor:
-                cursor.execute("SELECT shares, strength FROM journeys_sendtimepopulation WHERE id = 1")
+                cursor.execute("SELECT shares, strength, hour_strength FROM journeys_sendtimepopulation WHERE id = 1")
                 row = cursor.fetchone()
-            self._population = (tuple(from_json(row[0])), float(row[1])) if row else ((), 0.0)
+            self._population = (tuple(from_json(row[0])), float(row[1]), float(row[2])) if row else ((), 0.0, 0.0)
         return self._population
 
     def for_customer(self, customer_id: int) -> Callable[[], SendTimeView | None]:
         def read() -> SendTimeView | None:
-            shares, strength = self.population()
+            shares, strength, hour_strength = self.population()
             if not shares:
                 return None
             with bulk_cursor() as cursor:
                 cursor.execute("SELECT counts FROM journeys_sendtimeprofile WHERE customer_id = %s", [customer_id])
                 row = cursor.fetchone()
             counts = tuple(from_json(row[0])) if row else ()
-            return SendTimeView(counts=counts, population=shares, strength=strength)
+            return SendTimeView(counts=counts, population=shares, strength=strength, hour_strength=hour_strength)
 
         return read

@@ -57,7 +57,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
                 ('shares', models.JSONField(help_text='168 shares summing to 1.')),
-                ('strength', models.FloatField(help_text='Prior strength, in engagements (empirical Bayes).')),
+                ('strength', models.FloatField(help_text='Prior strength of the hour-of-week level, in engagements.')),
+                ('hour_strength', models.FloatField(help_text='Prior strength of the hour-of-day level, in engagements.')),
                 ('customers', models.PositiveIntegerField()),
                 ('engagements', models.PositiveBigIntegerField()),
                 ('updated_at', models.DateTimeField()),

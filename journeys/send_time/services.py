@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from journeys.models import SendTimePopulation, SendTimeProfile
 from journeys.models.customers import timezone_names
-from journeys.send_time.profile import HOURS_IN_WEEK, estimate_strength, population_shares
+from journeys.send_time.profile import HOURS_IN_WEEK, learn_strengths, population_shares
 from journeys.sql import bulk_cursor
 
 # Habits older than this say little about today's; 13 weeks also bounds the refresh's reads.
@@ -70,7 +70,7 @@ def send_time_refresh(*, now: datetime | None = None) -> int:
         for how, count in enumerate(profile):
             mean_shares[how] += count / total
     shares = population_shares(mean_shares)
-    strength = estimate_strength(list(counts.values()), shares)
+    strength, hour_strength = learn_strengths(list(counts.values()), shares)
     with transaction.atomic():
         SendTimeProfile.objects.all().delete()
         SendTimeProfile.objects.bulk_create(
@@ -86,6 +86,7 @@ def send_time_refresh(*, now: datetime | None = None) -> int:
                 defaults={
                     "shares": shares,
                     "strength": strength,
+                    "hour_strength": hour_strength,
                     "customers": len(counts),
                     "engagements": sum(sum(profile) for profile in counts.values()),
                     "updated_at": now,

@@ -12,6 +12,7 @@ from journeys.send_time.profile import (
     describe_hour,
     estimate_strength,
     hour_of_week,
+    learn_strengths,
     population_shares,
     shrunk_shares,
 )
@@ -76,3 +77,33 @@ def test_the_best_slot_is_the_start_of_the_strongest_hour_within_the_window():
     assert how == 24 + 19
     # A window that closes before Tuesday 19:00 keeps the current hour (earliest of equal shares).
     assert best_slot(now, now + timedelta(hours=3), shares, zone) == (now, 24 + 10)
+
+
+def test_a_daily_habit_seen_on_other_days_carries_to_a_day_without_history():
+    population = tuple(population_shares([1] * HOURS_IN_WEEK))
+    counts = [0] * HOURS_IN_WEEK
+    for day in (0, 1, 3, 4):  # evenings at 19:00, never on a Wednesday
+        counts[day * 24 + 19] = 2
+    view = SendTimeView(counts=tuple(counts), population=population, strength=50, hour_strength=5)
+    shares = shrunk_shares(view)
+    wednesday = [shares[2 * 24 + hour] for hour in range(24)]
+    assert max(range(24), key=wednesday.__getitem__) == 19
+    assert abs(sum(shares) - 1) < 1e-9
+
+
+def test_both_strengths_are_learnt_from_customers_with_distinct_daily_habits():
+    rng = random.Random(5)
+    profiles = []
+    for _ in range(400):
+        counts = [0] * HOURS_IN_WEEK
+        favourite = rng.randrange(24)
+        for _ in range(12):
+            hour = favourite if rng.random() < 0.8 else rng.randrange(24)
+            counts[rng.randrange(7) * 24 + hour] += 1
+        profiles.append(counts)
+    population = population_shares([sum(c[h] for c in profiles) for h in range(HOURS_IN_WEEK)])
+    week_strength, hour_strength = learn_strengths(profiles, population)
+    # Customers differ a lot by hour of day: a few engagements should outweigh the population there.
+    assert hour_strength < 10
+    # Within their hour the day is chance: the week level leans on the personal prior far more.
+    assert week_strength > 3 * hour_strength
