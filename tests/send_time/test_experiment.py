@@ -28,8 +28,13 @@ def best_time_experiment():
                 node("w-best", "wait", {"mode": "best_time", "window_hours": 24, "fallback": "19:00"}),
                 node("mail", "send_email", {"subject": "Hello", "body": "Welcome aboard"}),
             ],
-            [("t", "next", "s"), ("s", "fixed", "w-fixed"), ("s", "best", "w-best"), ("w-fixed", "next", "mail")]
-            + [("w-best", "next", "mail")],
+            [
+                ("t", "next", "s"),
+                ("s", "fixed", "w-fixed"),
+                ("s", "best", "w-best"),
+                ("w-fixed", "next", "mail"),
+                ("w-best", "next", "mail"),
+            ],
         ),
         settings={"goal": {"event": "Email Opened", "window_days": 7}},
     )
