@@ -350,3 +350,6 @@ DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=30)
 IN_APP_IDENTITY_SECRET = env_str("IN_APP_IDENTITY_SECRET")
 # Open pixel and click-tracking links in marketing emails.
 EMAIL_TRACKING = env_bool("EMAIL_TRACKING", True)
+
+# Monitoring: new anomaly alerts are POSTed as JSON here (empty: email to Admins only).
+ALERT_WEBHOOK_URL = env_url("ALERT_WEBHOOK_URL", schemes=("http", "https"), example="https://hooks.example.com/alerts")

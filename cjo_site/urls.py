@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("journeys.reports.urls")),
     path("customers/", include("canvas.customer_urls")),
+    path("monitoring/", include("journeys.monitoring.urls")),
     path("", include("canvas.urls")),
 ]

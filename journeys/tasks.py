@@ -29,3 +29,15 @@ def node_stat_totals_refresh() -> int:
     from journeys.services import node_stat_totals_refresh
 
     return node_stat_totals_refresh()
+
+
+def send_time_refresh() -> int:
+    from journeys.send_time.services import send_time_refresh
+
+    return send_time_refresh()
+
+
+def monitoring_run() -> int:
+    from journeys.monitoring.services import monitoring_run
+
+    return monitoring_run()

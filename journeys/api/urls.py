@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from journeys.api import customers, test_runs, views
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.privacy.api import PrivacyRequestViewSet
+from journeys.monitoring import api as monitoring_api
 from journeys.reports import api as reports_api
 
 # No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`
@@ -33,5 +34,6 @@ urlpatterns = [
         name="experiment-decisions",
     ),
     path("journeys/<int:journey_id>/test-runs/", test_runs.test_runs, name="journey-test-runs"),
+    path("journeys/<int:journey_id>/alerts/", monitoring_api.journey_alerts_api, name="journey-alerts"),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from journeys.conditions import filters_sql
 from journeys.engine.audience import event_counter
 from journeys.engine.batch import BatchWriter
+from journeys.engine.send_time import SendTimeReader
 from journeys.engine.state import EnrollmentState
 from journeys.experiments.routing import load_overrides
 from journeys.graph.cache import compiled_version
@@ -82,6 +83,7 @@ class Runner:
         self.broken = broken if broken is not None else {}
         # Experiment routing overrides, read once per Runner (one batch) when a node first needs them.
         self._overrides: dict[tuple[int, str], ExperimentOverride] | None = None
+        self._send_time = SendTimeReader()
 
     # --- leaving
 
@@ -261,6 +263,7 @@ class Runner:
             event_count=self.event_counter(customer.id),
             default_timezone=self.default_timezone,
             experiment_override=override,
+            send_time=self._send_time.for_customer(customer.id),
         )
 
     def _apply_intents(self, state: EnrollmentState, outcome: Outcome) -> None:

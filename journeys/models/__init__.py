@@ -20,8 +20,11 @@ from journeys.models.journeys import (
 )
 from journeys.models.privacy import InstallKey, PrivacyExport, PrivacyRequest, SuppressedIdentity
 from journeys.models.profiles import CustomerMerge
+from journeys.models.monitoring import Alert, MonitoringRun
+from journeys.models.send_time import SendTimePopulation, SendTimeProfile
 
 __all__ = [
+    "Alert",
     "AnonymousId",
     "BanditAllocation",
     "ChannelThrottle",
@@ -42,10 +45,13 @@ __all__ = [
     "Journey",
     "JourneyVersion",
     "MessageTemplate",
+    "MonitoringRun",
     "NodeStat",
     "NodeStatTotal",
     "PrivacyExport",
     "PrivacyRequest",
+    "SendTimePopulation",
+    "SendTimeProfile",
     "Source",
     "SplitAssignment",
     "Step",

@@ -132,6 +132,10 @@ class NodeContext:
     # per batch; set only for kinds that declare `routed_by_experiment`.
     experiment_override: ExperimentOverride | None = None
 
+    # The customer's send-time profile (journeys.send_time.profile.SendTimeView), read from the
+    # database only when a node calls it (a wait in best_time mode); None when nothing is learnt.
+    send_time: Callable[[], object | None] = lambda: None
+
     @property
     def trigger(self) -> dict:
         return self.context.get("trigger", {})

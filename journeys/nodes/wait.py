@@ -10,6 +10,9 @@ Three modes, chosen by `mode` in the config:
   the customer lives. A fixed `at` typed without an offset is taken as UTC.
 - window: wait until the next moment inside an allowed weekly window ("weekdays 09:00-17:00")
   in a timezone, so messages arrive at a sensible hour wherever the customer is.
+- best_time: wait, at most `window_hours`, until the local hour of the week at which this customer
+  is most likely to engage, learnt from their opens, clicks and sessions and shrunk toward the
+  population's pattern (journeys.send_time); before anything is learnt, until `fallback` o'clock.
 
 A moment that has already passed lets the customer move on at once. A missing or unparseable
 attribute or property also lets the customer move on through `next`, with a reason that says
@@ -28,9 +31,10 @@ from journeys.conditions import MISSING, lookup
 from journeys.models.customers import timezone_names
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome, describe_duration
+from journeys.send_time.profile import best_slot, describe_hour, shrunk_shares
 
 MAX_DELAY = int(timedelta(days=365).total_seconds())
-MODES = ("duration", "until", "window")
+MODES = ("duration", "until", "window", "best_time")
 SOURCES = ("fixed", "attribute", "trigger_property")
 # Every weekday recurs within 7 days; the eighth covers a window that a DST gap removed
 # from the one allowed day of a week (its next occurrence is 7 days on).
@@ -39,7 +43,9 @@ _MODE_FIELDS = {
     "duration": ("seconds",),
     "until": ("source", "offset_seconds"),  # plus the one field its source reads
     "window": ("days", "start", "end", "timezone"),
+    "best_time": ("window_hours", "fallback"),
 }
+MAX_BEST_TIME_WINDOW = 7 * 24
 _SOURCE_FIELD = {"fixed": "at", "attribute": "attribute", "trigger_property": "property"}
 
 
@@ -162,7 +168,10 @@ def describe_offset(offset: int, subject: str) -> str:
 
 
 class Config(serializers.Serializer):
-    mode = serializers.ChoiceField(choices=MODES, help_text="duration, until (a moment) or window (allowed hours).")
+    mode = serializers.ChoiceField(
+        choices=MODES,
+        help_text="duration, until (a moment), window (allowed hours) or best_time (the customer's best hour).",
+    )
     seconds = serializers.IntegerField(
         min_value=1,
         max_value=MAX_DELAY,
@@ -231,6 +240,23 @@ class Config(serializers.Serializer):
         style={"when": {"mode": "window"}},
     )
 
+    window_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_BEST_TIME_WINDOW,
+        required=False,
+        default=24,
+        help_text="best_time: the longest wait, in hours; the best hour is sought within it.",
+        style={"when": {"mode": "best_time"}},
+    )
+    fallback = serializers.RegexField(
+        r"^([01]\d|2[0-3]):[0-5]\d$",
+        required=False,
+        default="10:00",
+        error_messages={"invalid": "Use HH:MM, e.g. 10:00."},
+        help_text="best_time: the local time to send at while nothing is learnt yet, HH:MM.",
+        style={"when": {"mode": "best_time"}},
+    )
+
     def validate_at(self, value):
         # Stored back as an ISO string with an explicit offset, so the config stays JSON and
         # means the same thing whoever reads it.
@@ -255,7 +281,9 @@ class Config(serializers.Serializer):
 
     def validate(self, data):
         mode = data["mode"]
-        required = {"duration": ["seconds"], "until": ["source"], "window": ["days", "start", "end"]}[mode]
+        required = {"duration": ["seconds"], "until": ["source"], "window": ["days", "start", "end"], "best_time": []}[
+            mode
+        ]
         errors = {name: f"Required when mode is {mode}." for name in required if name not in data}
         if mode == "until" and "source" in data and _SOURCE_FIELD[data["source"]] not in data:
             errors[_SOURCE_FIELD[data["source"]]] = f"Required when source is {data['source']}."
@@ -277,7 +305,10 @@ class Wait(NodeType):
     kind = "wait"
     label = "Wait"
     category = "flow"
-    description = "Holds the customer for a time, until a moment, or until an allowed window, then continues."
+    description = (
+        "Holds the customer for a time, until a moment, until an allowed window or until their best hour,"
+        " then continues."
+    )
     ports = ("next",)
     waits = True
     Config = Config
@@ -291,6 +322,8 @@ class Wait(NodeType):
             )
         if mode == "until":
             return self._wait_until(ctx)
+        if mode == "best_time":
+            return self._wait_for_best_time(ctx)
         return self._wait_for_window(ctx)
 
     def _wait_until(self, ctx: NodeContext) -> Outcome:
@@ -338,3 +371,33 @@ class Wait(NodeType):
         return Outcome.wait(
             until=opens, port="next", reason=f"waiting until {opens.astimezone(zone):%a %H:%M} {zone.key}"
         )
+
+    def _wait_for_best_time(self, ctx: NodeContext) -> Outcome:
+        config = ctx.config
+        zone = resolve_zone(ctx.customer.timezone, ctx.default_timezone)
+        window_hours = config.get("window_hours", 24)
+        until = ctx.now + timedelta(hours=window_hours)
+        view = ctx.send_time()
+        if view is not None and view.population:
+            moment, how = best_slot(ctx.now, until, shrunk_shares(view), zone)
+            source = f"from {view.evidence} engagements" if view.evidence else "from the population pattern"
+            reason = f"best time {describe_hour(how)} {zone.key} {source}"
+        else:
+            moment = self._fallback_moment(ctx.now, config.get("fallback", "10:00"), zone)
+            if moment >= until:  # the fallback hour lies beyond the window: send when it closes
+                moment = until
+            reason = f"fallback {config.get('fallback', '10:00')} {zone.key}, nothing learnt yet"
+        if moment <= ctx.now:
+            return Outcome.go("next", f"{reason}: now")
+        return Outcome.wait(until=moment, port="next", reason=f"waiting until {_in_zone(moment, zone)}: {reason}")
+
+    @staticmethod
+    def _fallback_moment(now: datetime, clock: str, zone: ZoneInfo) -> datetime:
+        """The next local `clock` time at or after `now` (today's, else tomorrow's)."""
+        hours, minutes = parse_clock(clock)
+        today = now.astimezone(zone).date()
+        for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+            moment = local_instant(datetime.combine(day, time(hours, minutes)), zone)
+            if moment >= now:
+                return moment
+        raise AssertionError("unreachable: a wall-clock time recurs within two days")

@@ -8,6 +8,7 @@ import type {
   Journey,
   JourneyVersion,
   MessageTemplate,
+  NodeAlert,
   NodeKind,
   PublishedJourney,
   PublishOptions,
@@ -39,6 +40,7 @@ export function createEditorApi(client: ApiClient) {
     exportJourney: (id: string) => client.get<Record<string, unknown>>(journey(id, 'export/')),
     importJourney: (document: unknown) => client.post<Journey>('journeys/import/', document),
     counters: (id: string) => client.get<CountersSnapshot>(journey(id, 'counters/')),
+    journeyAlerts: (id: string) => optional(client.get<NodeAlert[]>(journey(id, 'alerts/'))),
     enrollments: (id: string, nodeId: string, offset: number, limit: number) =>
       client.get<EnrollmentPage>(
         journey(id, `enrollments/?node=${encodeURIComponent(nodeId)}&status=active&limit=${limit}&offset=${offset}`),

@@ -34,6 +34,7 @@ export type PublishConflict = Schemas['Conflict'];
 export type JourneyVersion = Schemas['JourneyVersion'];
 export type ValidationIssue = Schemas['ValidationIssue'];
 export type ValidationResult = Schemas['ValidationResult'];
+export type NodeAlert = Schemas['NodeAlert'];
 
 export type Enrollment = Schemas['Enrollment'];
 export type EnrollmentPage = Schemas['PaginatedEnrollmentList'];

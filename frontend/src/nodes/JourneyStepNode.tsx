@@ -7,6 +7,7 @@ import type { JourneyNode } from '../lib/journey';
 import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
+import { AnomalyMark } from './AnomalyMark';
 
 const METRIC_TITLES: Record<string, string> = {
   entered: 'Entered',
@@ -45,6 +46,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
       {!isTriggerCategory(kind) && <Handle type="target" position={Position.Top} className="journey-node__in" />}
       <div className="journey-node__head">
         <span className="journey-node__kind">{kind?.label ?? `Unknown kind ${data.kind}`}</span>
+        <AnomalyMark nodeId={id} />
         {issues.length > 0 && (
           <span className={`journey-node__issues${errors.length ? ' is-error' : ''}`} data-testid="node-issues">
             {errors.length || issues.length}
