@@ -28,6 +28,7 @@ export function createEditorApi(client: ApiClient) {
     nodeTypes: () => client.get<NodeKind[]>('node-types/'),
     journey: (id: string) => client.get<Journey>(journey(id)),
     saveDraft: (id: string, body: { name?: string; graph?: JourneyGraph }) => client.patch<Journey>(journey(id), body),
+    saveSettings: (id: string, settings: unknown) => client.patch<Journey>(journey(id), { settings }),
     validate: (id: string) => client.post<ValidationResult>(journey(id, 'validate/')),
     publish: (id: string, body: PublishOptions) => client.post<PublishedJourney>(journey(id, 'publish/'), body),
     transition: (id: string, action: LifecycleAction) => client.post<Journey>(journey(id, `${action}/`)),
