@@ -18,6 +18,7 @@ import type {
   ValidationResult,
 } from './types';
 import type { JourneyGraph } from '../lib/journey';
+import type { ExperimentList } from '../store/experimentsStore';
 
 export type LifecycleAction = 'pause' | 'resume' | 'close' | 'stop' | 'archive';
 
@@ -37,6 +38,7 @@ export function createEditorApi(client: ApiClient) {
     exportJourney: (id: string) => client.get<Record<string, unknown>>(journey(id, 'export/')),
     importJourney: (document: unknown) => client.post<Journey>('journeys/import/', document),
     counters: (id: string) => client.get<CountersSnapshot>(journey(id, 'counters/')),
+    experiments: (id: string) => client.get<ExperimentList>(journey(id, 'experiments/')),
     enrollments: (id: string, nodeId: string, offset: number, limit: number) =>
       client.get<EnrollmentPage>(
         journey(id, `enrollments/?node=${encodeURIComponent(nodeId)}&status=active&limit=${limit}&offset=${offset}`),
