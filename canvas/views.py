@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from journeys import selectors, services
+from journeys.demo import EXAMPLES, journey_create_from_example
 from journeys.models import Journey
 from journeys.roles import can_edit_journeys, can_read_journeys, user_roles
 
@@ -70,6 +71,9 @@ def journey_list(request):
             "here": request.get_full_path(),
             "can_edit": can_edit_journeys(request.user),
             "name_max_length": NAME_MAX_LENGTH,
+            "examples": [
+                {"value": key, "name": demo.name, "description": demo.description} for key, demo in EXAMPLES.items()
+            ],
         },
     )
 
@@ -97,7 +101,16 @@ def journey_new(request):
     if selectors.NUL in name:
         messages.error(request, "A journey name cannot contain a NUL character.")
         return _back_to_list(request)
-    journey = services.journey_create(name=name, user=request.user)
+    example = request.POST.get("example", "")
+    if not example:
+        journey = services.journey_create(name=name, user=request.user)
+    elif example in EXAMPLES:
+        # Left empty, the name is the example's own, not "Untitled journey".
+        typed = request.POST.get("name", "").strip()
+        journey = journey_create_from_example(example=example, name=typed, user=request.user)
+    else:
+        messages.error(request, "Choose a blank journey or one of the examples listed.")
+        return _back_to_list(request)
     return redirect(editor_url(journey.pk))
 
 

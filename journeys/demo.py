@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import transaction
 
 from journeys.models import Journey
-from journeys.services import journey_import, journey_publish
+from journeys.services import JourneyError, journey_import, journey_publish
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_journeys"
 # Seeding order, which is also the order the journeys list shows them in when nothing else sorts.
@@ -56,6 +56,21 @@ def load_demo_journey(path: Path) -> DemoJourney:
 
 DEMO_JOURNEYS = [load_demo_journey(DEMO_DIR / name) for name in DEMO_FILES]
 WELCOME_SERIES, ABANDONED_BASKET, OUTAGE_SUPPORT, LOYALTY_REWARD, MORTGAGE_OFFER = DEMO_JOURNEYS
+
+
+# The examples "New journey" offers, by file name without `.json` (the form's value).
+EXAMPLES = {demo.path.stem: demo for demo in DEMO_JOURNEYS}
+
+
+def journey_create_from_example(*, example: str, name: str = "", user=None) -> Journey:
+    """A new draft copy of an example journey, graph and settings (goal included), named `name` or as the example."""
+    demo = EXAMPLES.get(example)
+    if demo is None:
+        raise JourneyError(f"no example called {example!r}")
+    data = copy.deepcopy(demo.export)
+    if name:
+        data["name"] = name
+    return journey_import(data=data, user=user)
 
 
 def demo_journeys_seed(*, user=None) -> list[Journey]:

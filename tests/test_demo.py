@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from journeys import selectors
 from journeys.demo import (
     ABANDONED_BASKET,
     DEMO_DIR,
@@ -217,15 +218,46 @@ def test_an_order_after_the_reminder_email_ends_the_basket_journey_before_the_sm
     start = timezone.now()
     send(source, {"userId": "ada", "event": "Product Added"})
     run()
-    run_for(start, 5 * 60 + 30)  # the email has gone; ada is in the one-minute wait
+    run_for(start, 5 * 60 + 30)  # the email has gone; ada waits for an order
 
-    send(source, {"userId": "ada", "event": "Order Completed"})
+    send(source, {"userId": "ada", "event": "Order Completed"}, received_at=start + timedelta(seconds=5 * 60 + 40))
     run_for(start, 9 * 60)
 
     enrollment = enrollment_of(journey, "ada")
-    assert enrollment.exit_reason == "goal reached: Order Completed"
+    assert enrollment.exit_reason == "bought"
+    assert enrollment.node_id == "bought-after-email"
     assert enrollment.converted_at is not None
     assert deliveries(journey, "ada") == [("email", "reminder-email")]
+
+
+def test_every_branch_of_the_basket_journey_fills_and_both_orders_count_as_conversions(journeys, source):
+    # The goal used to exit customers on their order before the wait-for-event could take its
+    # `matched` port, so both "Bought" branches stayed at 0 whatever customers did.
+    journey = journeys[ABANDONED_BASKET.name]
+    start = timezone.now()
+    send(source, *({"userId": name, "event": "Product Added"} for name in ("quick", "late", "never")))
+    run()
+    send(source, {"userId": "quick", "event": "Order Completed"})
+    run()
+    run_for(start, 5 * 60 + 30)  # the email has gone to late and never
+    send(source, {"userId": "late", "event": "Order Completed"}, received_at=start + timedelta(seconds=5 * 60 + 40))
+    run_for(start, 9 * 60)
+
+    counters = selectors.node_counters(journey.pk)
+    assert counters["wait-order"]["passed:matched"] == 1
+    assert counters["wait-order"]["passed:timeout"] == 2
+    assert counters["wait-order-again"]["passed:matched"] == 1
+    assert counters["wait-order-again"]["passed:timeout"] == 1
+    for exit_node in ("bought", "bought-after-email", "reminded"):
+        assert counters[exit_node]["entered"] == 1, exit_node
+    assert {name: enrollment_of(journey, name).node_id for name in ("quick", "late", "never")} == {
+        "quick": "bought",
+        "late": "bought-after-email",
+        "never": "reminded",
+    }
+    assert enrollment_of(journey, "quick").converted_at is not None
+    assert enrollment_of(journey, "late").converted_at is not None
+    assert enrollment_of(journey, "never").converted_at is None
 
 
 def test_a_basket_ordered_at_once_gets_no_reminders_and_the_customer_can_come_back(journeys, source):

@@ -290,6 +290,21 @@ def experiment_report(
     }
 
 
+def live_weights(experiment: Experiment | None, variants: list[dict]) -> dict[str, float]:
+    """{arm: percent of new customers it gets now}, summing to 100 as the split node routes them.
+
+    The graph's weights are shares (a draft may not sum to 100), so they are scaled like the node scales them.
+    """
+    if experiment is None:
+        raw = {v["key"]: float(v.get("weight") or 0) for v in variants}
+    else:
+        raw = {v["key"]: _current_weight(experiment, v) for v in variants}
+    total = sum(raw.values())
+    if total <= 0:
+        return {key: 0.0 for key in raw}
+    return {key: round(weight * 100 / total, 2) for key, weight in raw.items()}
+
+
 def _current_weight(experiment: Experiment, variant: dict) -> float:
     """The share of new customers the arm gets now: all or nothing after a decision, else bandit or graph."""
     if experiment.winner:

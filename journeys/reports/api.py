@@ -1,5 +1,6 @@
 """The report figures as JSON under /api/, for reviewers' own tools: the same selectors as the pages."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 
 from journeys.api.permissions import JourneyAccess
 from journeys.experiments import services
-from journeys.experiments.selectors import experiment_report, split_nodes
+from journeys.experiments.selectors import experiment_report, live_weights, split_nodes
 from journeys.models import Experiment, Journey
 from journeys.reports.selectors import journey_report
 from journeys.reports.views import date_range, experiment_or_404
@@ -74,19 +75,22 @@ def experiments_api(request, journey_id: int):
     journey = get_object_or_404(Journey.objects.select_related("current_version"), pk=journey_id)
     existing = {e.node_id: e for e in journey.experiments.all()}
     return Response(
-        {
-            "journey": journey.pk,
-            "experiments": [
-                {
-                    "node_id": node["id"],
-                    "label": node["label"],
-                    "status": existing[node["id"]].status if node["id"] in existing else Experiment.Status.RUNNING,
-                    "winner": existing[node["id"]].winner if node["id"] in existing else "",
-                }
-                for node in split_nodes(journey)
-            ],
-        }
+        {"journey": journey.pk, "experiments": [_summary(journey, node, existing) for node in split_nodes(journey)]}
     )
+
+
+def _summary(journey: Journey, node: dict, existing: dict[str, Experiment]) -> dict:
+    """What the canvas's badge on a split node shows: state, winner, live weights and the report's address."""
+    experiment = existing.get(node["id"])
+    return {
+        "node_id": node["id"],
+        "label": node["label"],
+        "status": experiment.status if experiment else Experiment.Status.RUNNING,
+        "winner": experiment.winner if experiment else "",
+        "bandit": bool(experiment and experiment.bandit),
+        "weights": live_weights(experiment, node["config"].get("variants") or []),
+        "report_url": reverse("reports:experiment", args=[journey.pk, node["id"]]),
+    }
 
 
 @extend_schema(

@@ -65,6 +65,7 @@ def test_a_reviewer_declares_a_winner_in_the_browser(transactional_db, page, liv
     page.goto(f"{live_server_url}/reports/journeys/{journey.pk}/experiments/s/")
     page.select_option("#decide-variant", "B")
     page.click("button[name=kind][value=winner]")
+    page.get_by_role("dialog").get_by_role("button", name="Declare B the winner").click()  # the confirmation
     page.wait_for_selector("text=Winner declared.")
     experiment.refresh_from_db()
     assert (experiment.status, experiment.winner) == ("decided", "B")

@@ -10,9 +10,12 @@ from journeys.models import Customer, Enrollment
 from tests.factories import make_graph, make_journey, node
 
 
-def send(source, *messages: dict) -> None:
-    """Ingest track/identify messages as the /v1 endpoints would (type defaults to track)."""
-    received_at = timezone.now()
+def send(source, *messages: dict, received_at=None) -> None:
+    """Ingest track/identify messages as the /v1 endpoints would (type defaults to track).
+
+    `received_at` places them on a test's moved clock (a wait only hears events after it began).
+    """
+    received_at = received_at or timezone.now()
     raw = [{"type": "track", **message} for message in messages]
     parsed, errors = parse_messages(raw, received_at=received_at, max_message_bytes=32 * 1024)
     assert not errors, errors

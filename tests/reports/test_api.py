@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from journeys.experiments.selectors import live_weights
 from journeys.models import ExperimentDecision
 from journeys.roles import MARKETERS, REVIEWERS
 from tests.factories import make_user
@@ -60,7 +61,46 @@ def test_experiments_are_listed_per_split_node(populated):
     journey, _ = populated
     client, _ = api_as(REVIEWERS)
     body = client.get(f"/api/journeys/{journey.pk}/experiments/").json()
-    assert body["experiments"] == [{"node_id": "s", "label": "s", "status": "running", "winner": ""}]
+    assert body["experiments"] == [
+        {
+            "node_id": "s",
+            "label": "s",
+            "status": "running",
+            "winner": "",
+            "bandit": False,
+            "weights": {"A": 50.0, "B": 50.0},
+            "report_url": f"/reports/journeys/{journey.pk}/experiments/s/",
+        }
+    ]
+
+
+def test_a_declared_winner_is_listed_with_all_new_customers_going_to_it(populated):
+    journey, _ = populated
+    reviewer, _ = api_as(REVIEWERS)
+    decided = reviewer.post(
+        f"/api/journeys/{journey.pk}/experiments/s/decisions/", {"kind": "winner", "variant": "B"}, format="json"
+    )
+    assert decided.status_code == 201
+
+    marketer, _ = api_as(MARKETERS)
+    (summary,) = marketer.get(f"/api/journeys/{journey.pk}/experiments/").json()["experiments"]
+    assert (summary["status"], summary["winner"], summary["weights"]) == ("decided", "B", {"A": 0.0, "B": 100.0})
+
+
+def test_bandit_weights_are_listed_as_the_split_routes_now(populated):
+    journey, experiment = populated
+    experiment.bandit = True
+    experiment.weights = {"A": 20, "B": 80}
+    experiment.save()
+    client, _ = api_as(MARKETERS)
+    (summary,) = client.get(f"/api/journeys/{journey.pk}/experiments/").json()["experiments"]
+    assert (summary["status"], summary["bandit"], summary["weights"]) == ("running", True, {"A": 20.0, "B": 80.0})
+
+
+def test_graph_weights_that_do_not_sum_to_100_are_listed_as_the_shares_the_split_routes():
+    # A draft may hold such weights (publishing refuses them); the split scales them to 100.
+    assert live_weights(None, [{"key": "A", "weight": 30}, {"key": "B", "weight": 10}]) == {"A": 75.0, "B": 25.0}
+    assert live_weights(None, [{"key": "A", "weight": 0}]) == {"A": 0.0}
 
 
 def test_only_reviewers_and_admins_decide_through_the_api(populated):

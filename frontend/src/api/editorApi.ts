@@ -22,6 +22,7 @@ import type {
 } from './types';
 import type { JourneyGraph } from '../lib/journey';
 import type { TestRunResult } from '../lib/testRun';
+import type { ExperimentList } from '../store/experimentsStore';
 
 export type LifecycleAction = 'pause' | 'resume' | 'close' | 'stop' | 'archive';
 
@@ -32,6 +33,7 @@ export function createEditorApi(client: ApiClient) {
     nodeTypes: () => client.get<NodeKind[]>('node-types/'),
     journey: (id: string) => client.get<Journey>(journey(id)),
     saveDraft: (id: string, body: { name?: string; graph?: JourneyGraph }) => client.patch<Journey>(journey(id), body),
+    saveSettings: (id: string, settings: unknown) => client.patch<Journey>(journey(id), { settings }),
     validate: (id: string) => client.post<ValidationResult>(journey(id, 'validate/')),
     publish: (id: string, body: PublishOptions) => client.post<PublishedJourney>(journey(id, 'publish/'), body),
     transition: (id: string, action: LifecycleAction) => client.post<Journey>(journey(id, `${action}/`)),
@@ -41,6 +43,7 @@ export function createEditorApi(client: ApiClient) {
     importJourney: (document: unknown) => client.post<Journey>('journeys/import/', document),
     counters: (id: string) => client.get<CountersSnapshot>(journey(id, 'counters/')),
     journeyAlerts: (id: string) => optional(client.get<NodeAlert[]>(journey(id, 'alerts/'))),
+    experiments: (id: string) => client.get<ExperimentList>(journey(id, 'experiments/')),
     enrollments: (id: string, nodeId: string, offset: number, limit: number) =>
       client.get<EnrollmentPage>(
         journey(id, `enrollments/?node=${encodeURIComponent(nodeId)}&status=active&limit=${limit}&offset=${offset}`),

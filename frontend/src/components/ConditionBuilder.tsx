@@ -2,8 +2,8 @@ import { AttributePicker, EventPicker } from './pickers';
 
 // The condition language of journeys/conditions.py: groups (all / any / not) around leaves on
 // attributes, event history and consent.
-const OPERATORS = ['eq', 'neq', 'contains', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'] as const;
-const OPERATOR_LABELS: Record<string, string> = {
+export const OPERATORS = ['eq', 'neq', 'contains', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'] as const;
+export const OPERATOR_LABELS: Record<string, string> = {
   eq: 'is',
   neq: 'is not',
   contains: 'contains',
@@ -33,7 +33,7 @@ interface ConditionProps {
 }
 
 /** Reads a typed value: numbers, booleans, null and JSON stay typed; anything else is text. */
-function parseLooseValue(text: string): unknown {
+export function parseLooseValue(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return '';
   try {
@@ -43,7 +43,7 @@ function parseLooseValue(text: string): unknown {
   }
 }
 
-function showValue(value: unknown): string {
+export function showValue(value: unknown): string {
   if (value === undefined) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { editorApi } from '../api/editorApi';
 import type { JourneyVersion } from '../api/types';
 import { sameStoredGraph } from '../lib/graph';
+import { sameSettings } from '../lib/journeySettings';
 import {
   exportJourney,
   importJourney,
@@ -16,7 +17,9 @@ import {
 } from '../store/actions';
 import { useGraphStore } from '../store/graphStore';
 import { isReadOnly, useSessionStore, type MetricRange } from '../store/sessionStore';
+import { useSettingsStore } from '../store/settingsStore';
 import { HelpPopover } from './HelpPopover';
+import { JourneySettingsPanel } from './JourneySettingsPanel';
 import { PublishDialog } from './PublishDialog';
 import { TestRunPanel } from './TestRunPanel';
 
@@ -46,10 +49,16 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const flow = useReactFlow();
   const [versions, setVersions] = useState<JourneyVersion[]>([]);
   const [publishing, setPublishing] = useState<Array<{ nodeId: string; waiting: number }> | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const draftSettings = useSettingsStore((state) => state.draft);
   const fileInput = useRef<HTMLInputElement>(null);
   const [testing, setTesting] = useState(false);
   const session = useSessionStore.getState;
   const graph = useGraphStore.getState;
+
+  useEffect(() => {
+    if (s.journeyId) void useSettingsStore.getState().load(s.journeyId);
+  }, [s.journeyId]);
 
   useEffect(() => {
     if (!s.journeyId) return;
@@ -75,8 +84,9 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
     const live = versions.find((v) => v.number === s.meta.currentVersion);
     if (!live) return false;
     const state = graph();
-    return sameStoredGraph(live.graph, state.stashedDraft ?? state);
-  }, [versions, s.meta.currentVersion, s.meta.status, s.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+    // Settings publish with the graph, so a draft whose settings alone changed is not "unchanged".
+    return sameStoredGraph(live.graph, state.stashedDraft ?? state) && (draftSettings === null || sameSettings(live.settings, draftSettings));
+  }, [versions, s.meta.currentVersion, s.meta.status, s.revision, draftSettings]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const status = s.meta.status;
   const publishBlocked =
@@ -144,6 +154,9 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       </span>
 
       <span className="toolbar__group">
+        <button type="button" className="secondary" aria-pressed={settingsOpen} onClick={() => setSettingsOpen((open) => !open)} title="Goal, exit criteria, re-entry and entry cap">
+          Settings
+        </button>
         <button type="button" className="secondary" onClick={() => void saveDraft().then(validate)} disabled={s.viewingVersion !== null}>
           Validate
         </button>
@@ -233,6 +246,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
         </span>
       </span>
       <HelpPopover open={helpOpen} onToggle={onHelp} />
+      {settingsOpen && <JourneySettingsPanel onClose={() => setSettingsOpen(false)} notify={notify} />}
       {testing && <TestRunPanel onClose={() => setTesting(false)} />}
       {publishing && (
         <PublishDialog

@@ -8,6 +8,7 @@ import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { AnomalyMark } from './AnomalyMark';
+import { ExperimentBadge } from './ExperimentBadge';
 
 const METRIC_TITLES: Record<string, string> = {
   entered: 'Entered',
@@ -56,6 +57,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
       <div className="journey-node__label" data-testid="node-label">
         {data.label || kind?.label || data.kind}
       </div>
+      <ExperimentBadge nodeId={id} kind={data.kind} />
       <div className="journey-node__counts">
         {NODE_METRICS.map((metric) => (
           <span key={metric} className={`metric metric--${metric}`} title={METRIC_TITLES[metric]}>

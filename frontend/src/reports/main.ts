@@ -18,6 +18,7 @@ import {
   type LegendItem,
 } from 'chart.js';
 import { Flow as SankeyFlow, SankeyController } from 'chartjs-chart-sankey';
+import { installDecisionConfirm } from './confirmDecision';
 import { type Flow, type SeriesPoint, sankeyFlows, styleFor, variantSeries, withAlpha } from './data';
 
 Chart.register(
@@ -223,3 +224,5 @@ function start() {
 }
 
 start();
+
+installDecisionConfirm(document);
