@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from journeys.api import views
+from journeys.api.consent import customer_consent
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.reports import api as reports_api
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("event-names/", views.event_names, name="event-names"),
     path("attributes/", views.attributes, name="attributes"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),
+    path("customers/by-external-id/<str:external_id>/consent/", customer_consent, name="customer-consent"),
     path("journeys/<int:journey_id>/report/", reports_api.journey_report_api, name="journey-report"),
     path("journeys/<int:journey_id>/experiments/", reports_api.experiments_api, name="experiments"),
     path("journeys/<int:journey_id>/experiments/<str:node_id>/", reports_api.experiment_api, name="experiment"),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from journeys.engine.changes import exit_merged_duplicates
 from journeys.ingest.messages import IncomingMessage
-from journeys.models import AnonymousId, Customer, Event
+from journeys.models import AnonymousId, ConsentChange, Customer, Event
 from journeys.sql import bulk_cursor
 
 # One index probe per identity, whatever the planner believes about the tables: with
@@ -311,6 +311,8 @@ def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
         setattr(kept, field_name, getattr(newer, field_name) or getattr(older, field_name))
     Event.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     AnonymousId.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
+    # The merged-away profile's consent history stays answerable on the profile that keeps its states.
+    ConsentChange.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     _move_journey_history(merged_away_id, kept_id)
     merged_away.delete()
     kept.save(update_fields=["attributes", "consent", "email", "phone", "timezone", "updated_at"])
