@@ -38,6 +38,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/by-external-id/{external_id}/consent/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A customer's consent per channel (state, when and where it last changed, what the policy makes of it).
+         *
+         *     PATCH sets the channels named in the body; each change is logged with source `api`.
+         */
+        get: operations["customers_by_external_id_consent_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description A customer's consent per channel (state, when and where it last changed, what the policy makes of it).
+         *
+         *     PATCH sets the channels named in the body; each change is logged with source `api`.
+         */
+        patch: operations["customers_by_external_id_consent_partial_update"];
+        trace?: never;
+    };
     "/api/event-names/": {
         parameters: {
             query?: never;
@@ -508,6 +534,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ChannelConsent: {
+            state: components["schemas"]["InAppEnum"];
+            /**
+             * @description CONSENT_POLICY for the channel.
+             *
+             *     * `opt_in` - opt_in
+             *     * `opt_out` - opt_out
+             */
+            policy: components["schemas"]["PolicyEnum"];
+            /** @description Whether a marketing message on it would go out. */
+            allows_marketing: boolean;
+            /** Format: date-time */
+            changed_at: string | null;
+            /** @description Where the last change came from; empty when never changed. */
+            source: string;
+            detail: string;
+        };
         /**
          * @description * `email` - Email
          *     * `in_app` - In-App Message
@@ -519,6 +562,24 @@ export interface components {
         Conflict: {
             detail: string;
             validation?: components["schemas"]["ValidationResult"];
+        };
+        ConsentChange: {
+            channel: string;
+            state: components["schemas"]["InAppEnum"];
+            previous: string;
+            source: components["schemas"]["SourceEnum"];
+            detail: string;
+            /** Format: date-time */
+            changed_at: string;
+        };
+        CustomerConsent: {
+            /** @description The external id. */
+            customer: string;
+            channels: {
+                [key: string]: components["schemas"]["ChannelConsent"];
+            };
+            /** @description The latest 50 changes, newest first. */
+            history: components["schemas"]["ConsentChange"][];
         };
         Decision: {
             kind: components["schemas"]["KindEnum"];
@@ -559,6 +620,13 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "exited" | "errored";
+        /**
+         * @description * `subscribed` - subscribed
+         *     * `unsubscribed` - unsubscribed
+         *     * `not_asked` - not_asked
+         * @enum {string}
+         */
+        InAppEnum: "subscribed" | "unsubscribed" | "not_asked";
         Journey: {
             readonly id: number;
             name: string;
@@ -697,6 +765,8 @@ export interface components {
             /** @description Fixed output ports; kinds with dynamic_ports add theirs. */
             ports: string[];
             dynamic_ports: boolean;
+            /** @description The message channel a sending kind uses; absent for the others. */
+            channel?: string | null;
             /** @description The list field whose entries' `key` name the ports (a split's variants). */
             port_field: string | null;
             /** @description Ports after the keyed ones. */
@@ -762,6 +832,13 @@ export interface components {
             url: string;
             json: unknown;
         };
+        /** @description {"email": "subscribed", "sms": "unsubscribed"}: only the channels named change. */
+        PatchedConsentUpdate: {
+            email?: components["schemas"]["InAppEnum"];
+            sms?: components["schemas"]["InAppEnum"];
+            push?: components["schemas"]["InAppEnum"];
+            in_app?: components["schemas"]["InAppEnum"];
+        };
         PatchedJourney: {
             readonly id?: number;
             name?: string;
@@ -795,6 +872,12 @@ export interface components {
             /** Format: date-time */
             readonly updated_at?: string;
         };
+        /**
+         * @description * `opt_in` - opt_in
+         *     * `opt_out` - opt_out
+         * @enum {string}
+         */
+        PolicyEnum: "opt_in" | "opt_out";
         Preview: {
             customer_id?: string | null;
         };
@@ -834,6 +917,17 @@ export interface components {
             customer_id?: string | null;
             to: string;
         };
+        /**
+         * @description * `sdk` - sdk
+         *     * `api` - api
+         *     * `import` - import
+         *     * `admin` - admin
+         *     * `unsubscribe_link` - unsubscribe_link
+         *     * `provider` - provider
+         *     * `migration` - migration
+         * @enum {string}
+         */
+        SourceEnum: "sdk" | "api" | "import" | "admin" | "unsubscribe_link" | "provider" | "migration";
         Suggestions: {
             results: string[];
         };
@@ -915,6 +1009,52 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    customers_by_external_id_consent_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerConsent"];
+                };
+            };
+        };
+    };
+    customers_by_external_id_consent_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedConsentUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerConsent"];
                 };
             };
         };

@@ -7,6 +7,7 @@ import type { JourneyNode } from '../lib/journey';
 import { formatMetric, NODE_METRICS, passedKey } from '../lib/metrics';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
+import { MessageOutcomes } from './MessageOutcomes';
 
 const METRIC_TITLES: Record<string, string> = {
   entered: 'Entered',
@@ -64,6 +65,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
           </span>
         ))}
       </div>
+      <MessageOutcomes nodeId={id} kind={data.kind} />
       {ports.length > 0 && (
         <div className="journey-node__ports">
           {ports.map((port) => (
