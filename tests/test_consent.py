@@ -341,3 +341,33 @@ def test_a_merge_keeps_the_merged_away_profiles_consent_history():
 
     assert kept.consent == {"email": "subscribed"}
     assert history(kept) == [("email", "not_asked", "subscribed", "sdk")]
+
+
+# --- the demo
+
+
+def test_the_demo_seeds_mostly_subscribed_customers_with_some_refusals_and_some_never_asked():
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    customers = list(Customer.objects.filter(external_id__startswith="demo-"))
+    email_states = [c.consent.get("email", "not_asked") for c in customers]
+    share = {state: email_states.count(state) / len(customers) for state in ("subscribed", "unsubscribed", "not_asked")}
+    assert share["subscribed"] > 0.7 and share["unsubscribed"] > 0 and share["not_asked"] > 0
+    assert sum(bool(c.phone) for c in customers) / len(customers) > 0.8
+    # Set as an SDK would, so the history says where it came from.
+    assert set(ConsentChange.objects.values_list("source", flat=True)) == {"sdk"}
+
+
+def test_demo_sign_ups_send_their_consent_as_identify_traits():
+    import random
+
+    from journeys.management.commands.demo_traffic import Shoppers
+
+    shoppers = Shoppers(random.Random(3))
+    identifies = [shoppers.sign_up(0.0)[0] for _ in range(50)]
+
+    consents = [message["traits"].get("consent", {}) for message in identifies]
+    assert sum(consent.get("email") == "subscribed" for consent in consents) > 30
+    assert all(set(consent) <= {"email", "sms"} for consent in consents)
