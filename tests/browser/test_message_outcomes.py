@@ -1,5 +1,7 @@
 """A marketer watches what became of a send node's messages: queued, then sent or skipped by reason, live."""
 
+import urllib.request
+
 import pytest
 from playwright.sync_api import expect
 
@@ -34,6 +36,10 @@ def test_a_marketer_sees_sent_and_skipped_counts_on_a_message_node_move_live(
         [("trigger", "next", "email")],
     )
     journey = make_journey(graph=graph)
+    # The server's first request imports the whole project: on a busy machine that alone can
+    # take most of the page's default 10 s, so it is made here, outside the browser's clock.
+    urllib.request.urlopen(f"{live_server_url}/login/", timeout=120).close()
+    page.set_default_timeout(30_000)
     login(page, make_user(role=roles.MARKETERS))
     open_editor(page, live_server_url, journey)
 
