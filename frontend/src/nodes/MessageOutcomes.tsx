@@ -20,7 +20,11 @@ export const MessageOutcomes = memo(function MessageOutcomes({ nodeId, kind }: {
     <div className="message-outcomes" data-testid="message-outcomes">
       <div className="message-outcomes__steps">
         {outcomeSteps(counters).map((step) => (
-          <span key={step.key} className={`outcome outcome--${step.key}`} title={step.title}>
+          <span
+            key={step.key}
+            className={`outcome outcome--${step.key}${step.value > 0 ? ' is-counted' : ''}`}
+            title={step.title}
+          >
             <span className="outcome__name">{step.label}</span>
             <span className="outcome__value" data-testid={`outcome-${step.key}`}>
               {step.value}
