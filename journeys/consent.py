@@ -55,6 +55,7 @@ def consent_apply(
         latest[(customer_id, channel)] = state
     if not latest:
         return []
+    at = at or timezone.now()
     ordered = sorted(latest.items())
     ids = [key[0] for key, _ in ordered]
     channels = [key[1] for key, _ in ordered]
@@ -81,7 +82,7 @@ def consent_apply(
             " INSERT INTO journeys_consentchange (customer_id, channel, state, previous, source, detail, changed_at)"
             " SELECT id, ch, st, prev, %s, %s, %s FROM touched WHERE prev <> st ORDER BY n"
             " RETURNING customer_id, channel, previous, state",
-            [ids, channels, states, at or timezone.now(), source, detail[:200], at or timezone.now()],
+            [ids, channels, states, at, source, detail[:200], at],
         )
         return [Change(*row) for row in cursor.fetchall()]
 
