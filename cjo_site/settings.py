@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "journeys.models.Journey.Status",
         "EnrollmentStatusEnum": "journeys.models.Enrollment.Status",
+        "ConsentStateEnum": "journeys.consent_policy.STATES",
     },
 }
 

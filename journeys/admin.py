@@ -9,13 +9,12 @@ from django.utils.html import format_html, format_html_join
 
 from journeys import services
 from journeys.api.serializers import JourneySerializer
-from journeys.consent import consent_set
+from journeys.consent import consent_history, consent_set
 from journeys.consent_policy import CONSENT_CHANNELS, STATES, mode_of, state_of
 from journeys.delivery import channels
 from journeys.input import StrictJSONFormField
 from journeys.models import (
     AnonymousId,
-    ConsentChange,
     Customer,
     Enrollment,
     Event,
@@ -113,24 +112,9 @@ class ConsentFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ConsentChangeInline(admin.TabularInline):
-    """The consent history: written by journeys.consent only, so read-only here."""
-
-    model = ConsentChange
-    extra = 0
-    max_num = 0
-    can_delete = False
-    fields = ["changed_at", "channel", "previous", "state", "source", "detail"]
-    readonly_fields = fields
-    ordering = ["-changed_at", "-id"]
-    verbose_name = "consent change"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 def _state_field() -> forms.ChoiceField:
-    return forms.ChoiceField(choices=[(state, state.replace("_", " ")) for state in STATES])
+    # Not required: a form posted without a channel's picker (a script, an older page) leaves it as it is.
+    return forms.ChoiceField(choices=[(state, state.replace("_", " ")) for state in STATES], required=False)
 
 
 class CustomerForm(forms.ModelForm):
@@ -155,7 +139,9 @@ class CustomerForm(forms.ModelForm):
             field.help_text = f"When not asked, CONSENT_POLICY makes it {mode_of(channel).replace('_', '-')}."
 
     def consent_states(self) -> dict[str, str]:
-        return {channel: self.cleaned_data[f"consent_{channel}"] for channel in CONSENT_CHANNELS}
+        return {
+            channel: state for channel in CONSENT_CHANNELS if (state := self.cleaned_data.get(f"consent_{channel}"))
+        }
 
 
 class KnownFilter(admin.SimpleListFilter):
@@ -178,7 +164,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["__str__", "external_id", "email", "timezone", "created_at", "updated_at"]
     list_filter = [KnownFilter, ConsentFilter, "created_at"]
     search_fields = ["=external_id", "email", "=anonymous_ids__anonymous_id"]
-    readonly_fields = ["attributes_pretty", "recent_events", "created_at", "updated_at"]
+    readonly_fields = ["attributes_pretty", "consent_history", "recent_events", "created_at", "updated_at"]
     form = CustomerForm
     fields = [
         "external_id",
@@ -186,11 +172,12 @@ class CustomerAdmin(admin.ModelAdmin):
         "phone",
         "timezone",
         *(f"consent_{channel}" for channel in CONSENT_CHANNELS),
+        "consent_history",
         "attributes",
         "attributes_pretty",
         "recent_events",
     ]
-    inlines = [AnonymousIdInline, ConsentChangeInline]
+    inlines = [AnonymousIdInline]
     show_full_result_count = False
     formfield_overrides = STRICT_JSON
 
@@ -205,6 +192,34 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description="Attributes (readable)")
     def attributes_pretty(self, obj):
         return pretty_json(obj.attributes)
+
+    @admin.display(description=f"Consent changes (latest {RECENT_EVENTS})")
+    def consent_history(self, obj):
+        # Shown, not a formset: the log is written by journeys.consent only and never edited here.
+        if obj.pk is None:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    change.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    change.channel,
+                    change.previous or "-",
+                    change.state,
+                    change.get_source_display(),
+                    change.detail,
+                )
+                for change in consent_history(customer=obj, limit=RECENT_EVENTS)
+            ),
+        )
+        if not rows:
+            return "none"
+        return format_html(
+            "<table><tr><th>When (UTC)</th><th>Channel</th><th>Change</th><th>Source</th><th>Detail</th></tr>"
+            "{}</table>",
+            rows,
+        )
 
     @admin.display(description=f"Latest {RECENT_EVENTS} events")
     def recent_events(self, obj):

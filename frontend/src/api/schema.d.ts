@@ -535,7 +535,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ChannelConsent: {
-            state: components["schemas"]["InAppEnum"];
+            state: components["schemas"]["ConsentStateEnum"];
             /**
              * @description CONSENT_POLICY for the channel.
              *
@@ -565,13 +565,20 @@ export interface components {
         };
         ConsentChange: {
             channel: string;
-            state: components["schemas"]["InAppEnum"];
+            state: components["schemas"]["ConsentStateEnum"];
             previous: string;
             source: components["schemas"]["SourceEnum"];
             detail: string;
             /** Format: date-time */
             changed_at: string;
         };
+        /**
+         * @description * `subscribed` - subscribed
+         *     * `unsubscribed` - unsubscribed
+         *     * `not_asked` - not_asked
+         * @enum {string}
+         */
+        ConsentStateEnum: "subscribed" | "unsubscribed" | "not_asked";
         CustomerConsent: {
             /** @description The external id. */
             customer: string;
@@ -620,13 +627,6 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "exited" | "errored";
-        /**
-         * @description * `subscribed` - subscribed
-         *     * `unsubscribed` - unsubscribed
-         *     * `not_asked` - not_asked
-         * @enum {string}
-         */
-        InAppEnum: "subscribed" | "unsubscribed" | "not_asked";
         Journey: {
             readonly id: number;
             name: string;
@@ -834,10 +834,10 @@ export interface components {
         };
         /** @description {"email": "subscribed", "sms": "unsubscribed"}: only the channels named change. */
         PatchedConsentUpdate: {
-            email?: components["schemas"]["InAppEnum"];
-            sms?: components["schemas"]["InAppEnum"];
-            push?: components["schemas"]["InAppEnum"];
-            in_app?: components["schemas"]["InAppEnum"];
+            email?: components["schemas"]["ConsentStateEnum"];
+            sms?: components["schemas"]["ConsentStateEnum"];
+            push?: components["schemas"]["ConsentStateEnum"];
+            in_app?: components["schemas"]["ConsentStateEnum"];
         };
         PatchedJourney: {
             readonly id?: number;
