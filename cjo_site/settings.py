@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "journeys.models.Journey.Status",
         "EnrollmentStatusEnum": "journeys.models.Enrollment.Status",
+        "ConsentStateEnum": "journeys.consent_policy.STATES",
     },
 }
 
@@ -341,6 +342,9 @@ DELIVERY_SEND_THREADS = env_int("DELIVERY_SEND_THREADS", 8, minimum=1)
 DELIVERY_RATE_LIMITS = env_str("DELIVERY_RATE_LIMITS", "email:50,sms:10,webhook:200")
 # Marketing messages per customer per period, across journeys. "email:3/7d,sms:2/1d"; empty for none.
 DELIVERY_FREQUENCY_CAPS = env_str("DELIVERY_FREQUENCY_CAPS", "email:3/7d,sms:3/7d")
+# Consent policy per channel: opt_in (only subscribed customers get marketing) or opt_out (all but
+# the unsubscribed). Listed channels override the defaults email/sms/push opt_in, in_app opt_out.
+CONSENT_POLICY = env_str("CONSENT_POLICY", "")
 # Local hours in the customer's timezone when marketing messages wait, and the channels they apply to.
 DELIVERY_QUIET_HOURS = env_str("DELIVERY_QUIET_HOURS", "21:00-08:00")
 DELIVERY_QUIET_HOURS_CHANNELS = env_list("DELIVERY_QUIET_HOURS_CHANNELS", ["sms"])

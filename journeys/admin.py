@@ -3,11 +3,14 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from journeys import services
 from journeys.api.serializers import JourneySerializer
+from journeys.consent import consent_history, consent_set
+from journeys.consent_policy import CONSENT_CHANNELS, STATES, mode_of, state_of
 from journeys.delivery import channels
 from journeys.input import StrictJSONFormField
 from journeys.models import (
@@ -93,15 +96,52 @@ class ConsentFilter(admin.SimpleListFilter):
     parameter_name = "email_consent"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Granted"), ("no", "Not granted")]
+        return [("subscribed", "Subscribed"), ("unsubscribed", "Unsubscribed"), ("not_asked", "Not asked")]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(consent__email=True)
-        if self.value() == "no":
-            # Not `exclude(consent__email=True)`: where the key is missing, that compares NULL and drops the row.
-            return queryset.exclude(consent__contains={"email": True})
+        # `contains` rather than a key lookup: where the key is missing, that compares NULL and drops the row.
+        # The booleans are the states' former spelling (journeys.consent_policy).
+        subscribed = Q(consent__contains={"email": "subscribed"}) | Q(consent__contains={"email": True})
+        unsubscribed = Q(consent__contains={"email": "unsubscribed"}) | Q(consent__contains={"email": False})
+        if self.value() == "subscribed":
+            return queryset.filter(subscribed)
+        if self.value() == "unsubscribed":
+            return queryset.filter(unsubscribed)
+        if self.value() == "not_asked":
+            return queryset.exclude(subscribed | unsubscribed)
         return queryset
+
+
+def _state_field() -> forms.ChoiceField:
+    # Not required: a form posted without a channel's picker (a script, an older page) leaves it as it is.
+    return forms.ChoiceField(choices=[(state, state.replace("_", " ")) for state in STATES], required=False)
+
+
+class CustomerForm(forms.ModelForm):
+    """The profile, with one state picker per consent channel instead of the raw consent JSON."""
+
+    # Declared on the class (one per CONSENT_CHANNELS entry) so the admin's `fields` may name them.
+    consent_email = _state_field()
+    consent_sms = _state_field()
+    consent_push = _state_field()
+    consent_in_app = _state_field()
+
+    class Meta:
+        model = Customer
+        fields = ["external_id", "email", "phone", "timezone", "attributes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for channel in CONSENT_CHANNELS:
+            field = self.fields[f"consent_{channel}"]
+            field.label = f"{channel.replace('_', '-')} consent"
+            field.initial = state_of(self.instance.consent, channel)
+            field.help_text = f"When not asked, CONSENT_POLICY makes it {mode_of(channel).replace('_', '-')}."
+
+    def consent_states(self) -> dict[str, str]:
+        return {
+            channel: state for channel in CONSENT_CHANNELS if (state := self.cleaned_data.get(f"consent_{channel}"))
+        }
 
 
 class KnownFilter(admin.SimpleListFilter):
@@ -124,13 +164,15 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["__str__", "external_id", "email", "timezone", "created_at", "updated_at"]
     list_filter = [KnownFilter, ConsentFilter, "created_at"]
     search_fields = ["=external_id", "email", "=anonymous_ids__anonymous_id"]
-    readonly_fields = ["attributes_pretty", "recent_events", "created_at", "updated_at"]
+    readonly_fields = ["attributes_pretty", "consent_history", "recent_events", "created_at", "updated_at"]
+    form = CustomerForm
     fields = [
         "external_id",
         "email",
         "phone",
         "timezone",
-        "consent",
+        *(f"consent_{channel}" for channel in CONSENT_CHANNELS),
+        "consent_history",
         "attributes",
         "attributes_pretty",
         "recent_events",
@@ -141,11 +183,43 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        # Through the one writer, so each change made here is logged with who made it.
+        consent_set(
+            customer=obj, states=form.consent_states(), source="admin", detail=f"user {request.user.get_username()}"
+        )
         services.customers_changed(customer_ids=[obj.pk])  # an edited profile may now match an audience
 
     @admin.display(description="Attributes (readable)")
     def attributes_pretty(self, obj):
         return pretty_json(obj.attributes)
+
+    @admin.display(description=f"Consent changes (latest {RECENT_EVENTS})")
+    def consent_history(self, obj):
+        # Shown, not a formset: the log is written by journeys.consent only and never edited here.
+        if obj.pk is None:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    change.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    change.channel,
+                    change.previous or "-",
+                    change.state,
+                    change.get_source_display(),
+                    change.detail,
+                )
+                for change in consent_history(customer=obj, limit=RECENT_EVENTS)
+            ),
+        )
+        if not rows:
+            return "none"
+        return format_html(
+            "<table><tr><th>When (UTC)</th><th>Channel</th><th>Change</th><th>Source</th><th>Detail</th></tr>"
+            "{}</table>",
+            rows,
+        )
 
     @admin.display(description=f"Latest {RECENT_EVENTS} events")
     def recent_events(self, obj):

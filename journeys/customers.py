@@ -10,13 +10,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.models.customers import CHANNELS, timezone_names
+from journeys.consent import consent_apply
+from journeys.consent_policy import CONSENT_CHANNELS, parse_state
+from journeys.models.customers import timezone_names
 from journeys.privacy import suppression
 from journeys.services import customers_changed
 from journeys.sql import bulk_cursor
 
 ID_COLUMNS = ("external_id", "user_id", "userId")
-_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
 # JSON's number grammar: no NaN or Infinity (PostgreSQL rejects them), no leading zeros (zip
 # codes and other identifiers keep them as text), no underscores or non-ASCII digits.
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -76,15 +77,17 @@ def parse_customer_row(row: dict) -> CustomerRow:
     if parsed.timezone and parsed.timezone not in timezone_names():
         raise CustomerImportError(f"timezone {parsed.timezone!r} is not an IANA name such as Europe/Paris")
     for column in [c for c in cells if c.startswith("consent_")]:
-        channel, value = column.removeprefix("consent_"), cells.pop(column).lower()
-        if channel not in CHANNELS:
-            raise CustomerImportError(f"column {column}: unknown channel; channels are {', '.join(CHANNELS)}")
-        if value in _TRUE:
-            parsed.consent[channel] = True
-        elif value in _FALSE:
-            parsed.consent[channel] = False
-        elif value:
-            raise CustomerImportError(f"column {column}: {value!r} is not yes/no/true/false")
+        channel, value = column.removeprefix("consent_"), cells.pop(column)
+        if channel not in CONSENT_CHANNELS:
+            raise CustomerImportError(f"column {column}: unknown channel; channels are {', '.join(CONSENT_CHANNELS)}")
+        if not value:
+            continue  # an empty cell leaves the state as it is, like every other column
+        state = parse_state(value)
+        if state is None:
+            raise CustomerImportError(
+                f"column {column}: {value!r} is not subscribed/unsubscribed/not_asked (or yes/no, true/false)"
+            )
+        parsed.consent[channel] = state
     parsed.attributes = {key: _attribute_value(value) for key, value in cells.items() if key and value}
     return parsed
 
@@ -108,7 +111,7 @@ def _not_suppressed(rows: list[CustomerRow]) -> list[CustomerRow]:
     ]
 
 
-def customers_upsert(*, rows: list[CustomerRow]) -> int:
+def customers_upsert(*, rows: list[CustomerRow], source_name: str = "") -> int:
     """Create or update customers by external id in one statement; empty cells leave fields as they are.
 
     Attributes and consent are merged into what the profile already has. Returns the number of rows written.
@@ -135,16 +138,15 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
         cursor.execute(
             "INSERT INTO journeys_customer AS c"
             " (external_id, email, phone, timezone, attributes, consent, created_at, updated_at)"
-            " SELECT ext, em, ph, tz, attrs::jsonb, cons::jsonb, %s, %s"
-            " FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])"
-            " AS v(ext, em, ph, tz, attrs, cons)"
+            " SELECT ext, em, ph, tz, attrs::jsonb, '{}'::jsonb, %s, %s"
+            " FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[])"
+            " AS v(ext, em, ph, tz, attrs)"
             " ON CONFLICT (external_id) DO UPDATE SET"
             " email = COALESCE(NULLIF(EXCLUDED.email, ''), c.email),"
             " phone = COALESCE(NULLIF(EXCLUDED.phone, ''), c.phone),"
             " timezone = COALESCE(NULLIF(EXCLUDED.timezone, ''), c.timezone),"
             " attributes = c.attributes || EXCLUDED.attributes,"
-            " consent = c.consent || EXCLUDED.consent,"
-            " updated_at = EXCLUDED.updated_at RETURNING c.id",
+            " updated_at = EXCLUDED.updated_at RETURNING c.id, c.external_id",
             [
                 now,
                 now,
@@ -153,10 +155,17 @@ def customers_upsert(*, rows: list[CustomerRow]) -> int:
                 [r.phone for r in unique_rows],
                 [r.timezone for r in unique_rows],
                 [json.dumps(r.attributes) for r in unique_rows],
-                [json.dumps(r.consent) for r in unique_rows],
             ],
         )
-        written = [row[0] for row in cursor.fetchall()]
+        ids = dict((external_id, customer_id) for customer_id, external_id in cursor.fetchall())
+        # Consent goes through its one writer, so each imported change is logged with its source.
+        consent_apply(
+            changes=[(ids[r.external_id], channel, state) for r in unique_rows for channel, state in r.consent.items()],
+            source="import",
+            detail=source_name[:200],
+            at=now,
+        )
+    written = list(ids.values())
     # Imported profiles may now match an audience that enters customers when they come to match.
     customers_changed(customer_ids=written)
     return len(written)

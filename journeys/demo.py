@@ -9,6 +9,7 @@ and move on while they look.
 
 import copy
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,26 @@ def journey_create_from_example(*, example: str, name: str = "", user=None) -> J
     if name:
         data["name"] = name
     return journey_import(data=data, user=user)
+
+
+# Consent as a shop that asks at sign-up sees it: most say yes to email, fewer to texts, a few
+# refuse, and some were never asked (older accounts, sign-ups that skipped the question).
+# (state, weight) per channel; the in-app channel is left to its opt-out policy.
+DEMO_CONSENT_MIX = {
+    "email": (("subscribed", 82), ("unsubscribed", 8), (None, 10)),
+    "sms": (("subscribed", 68), ("unsubscribed", 12), (None, 20)),
+}
+DEMO_PHONE_SHARE = 0.9  # the rest gave no number: their texts are skipped as no_address
+
+
+def demo_consent_traits(rng: random.Random) -> dict:
+    """Identify traits with a realistic consent (`consent: {"email": "subscribed", ...}`), as an SDK sends them."""
+    consent = {}
+    for channel, mix in DEMO_CONSENT_MIX.items():
+        state = rng.choices([state for state, _ in mix], weights=[weight for _, weight in mix])[0]
+        if state is not None:
+            consent[channel] = state
+    return {"consent": consent} if consent else {}
 
 
 def demo_journeys_seed(*, user=None) -> list[Journey]:

@@ -45,7 +45,7 @@ def make_crowd() -> Crowd:
         Customer(
             external_id=f"cust-{number:05d}" if number % 2 == 0 else None,
             email=f"person{number:05d}@example.com",
-            consent={"email": number % 3 == 0, "sms": True},
+            consent={"email": "subscribed" if number % 3 == 0 else "unsubscribed", "sms": "subscribed"},
             attributes={"plan": "pro" if number % 2 else "free", "visits": number},
         )
         for number in range(CUSTOMERS)
@@ -193,22 +193,25 @@ def test_customers_can_be_filtered_by_identity(admin_client, crowd, label, expec
 
 def test_customers_can_be_filtered_by_email_consent(admin_client, crowd):
     index = admin_client.get(changelist(Customer))
-    granted = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Granted"))
-    not_granted = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Not granted"))
+    granted = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Subscribed"))
+    refused = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Unsubscribed"))
 
     assert granted.context["cl"].result_count == CUSTOMERS // 3
-    assert all(customer.consent["email"] is True for customer in results(granted))
-    assert not_granted.context["cl"].result_count == CUSTOMERS - CUSTOMERS // 3
-    assert all(customer.consent.get("email") is not True for customer in results(not_granted))
+    assert all(customer.consent["email"] == "subscribed" for customer in results(granted))
+    assert refused.context["cl"].result_count == CUSTOMERS - CUSTOMERS // 3
+    assert all(customer.consent["email"] == "unsubscribed" for customer in results(refused))
 
 
-def test_customers_without_any_consent_count_as_not_granted(admin_client):
+def test_customers_never_asked_are_filtered_apart_and_legacy_booleans_still_count(admin_client):
     nobody = make_customer(external_id="no-consent")
+    legacy = make_customer(external_id="legacy", consent={"email": True})
     index = admin_client.get(changelist(Customer))
 
-    response = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Not granted"))
+    not_asked = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Not asked"))
+    subscribed = admin_client.get(changelist(Customer) + filter_link(index, "email consent", "Subscribed"))
 
-    assert results(response) == [nobody]
+    assert results(not_asked) == [nobody]
+    assert results(subscribed) == [legacy]
 
 
 # --- event filters

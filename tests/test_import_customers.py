@@ -45,7 +45,7 @@ def test_it_creates_customers_with_fields_and_typed_attributes(tmp_path):
     assert "line " not in stderr
     ada = Customer.objects.get(external_id="c-1")
     assert (ada.email, ada.phone, ada.timezone) == ("ada@example.com", "+33 6 12 34 56 78", "Europe/Paris")
-    assert ada.consent == {"email": True, "sms": False}
+    assert ada.consent == {"email": "subscribed", "sms": "unsubscribed"}
     assert ada.attributes == {"plan": "pro", "age": 42, "score": 4.5, "vip": True, "churned": False, "note": "tea"}
     grace = Customer.objects.get(external_id="c-2")
     assert (grace.email, grace.phone, grace.timezone) == ("grace@example.com", "", "America/New_York")
@@ -75,7 +75,7 @@ def test_a_second_import_updates_the_customer_and_merges_attributes_and_consent(
         email="old@example.com",
         phone="+1 555 0100",
         attributes={"plan": "free", "age": 30},
-        consent={"sms": True},
+        consent={"sms": "subscribed"},
     )
     path = write_csv(tmp_path, "external_id,email,consent_email,plan,city\nc-1,new@example.com,yes,pro,Paris\n")
 
@@ -86,7 +86,7 @@ def test_a_second_import_updates_the_customer_and_merges_attributes_and_consent(
     assert customer.email == "new@example.com"
     assert customer.phone == "+1 555 0100"
     assert customer.attributes == {"plan": "pro", "age": 30, "city": "Paris"}
-    assert customer.consent == {"sms": True, "email": True}
+    assert customer.consent == {"sms": "subscribed", "email": "subscribed"}
 
 
 def test_empty_cells_leave_what_the_profile_already_has(tmp_path):
@@ -124,7 +124,7 @@ def test_the_same_external_id_twice_in_one_file_ends_with_the_later_values(tmp_p
     assert "Imported 1 customers" in stdout
     customer = Customer.objects.get(external_id="c-1")
     assert customer.email == "second@example.com"
-    assert customer.consent == {"email": False}
+    assert customer.consent == {"email": "unsubscribed"}
     assert customer.attributes == {"plan": "pro", "city": "Paris"}
 
 
@@ -140,7 +140,7 @@ GOOD_AFTER = "good-2,good2@example.com,Asia/Tokyo,no,free\n"
         ("bad,not-an-email,UTC,yes,pro\n", "email 'not-an-email' is not a valid address"),
         (f"bad,{'a' * 250}@example.com,UTC,yes,pro\n", "email is longer than 254 characters"),
         ("bad,bad@example.com,Mars/Olympus_Mons,yes,pro\n", "timezone 'Mars/Olympus_Mons' is not an IANA name"),
-        ("bad,bad@example.com,UTC,maybe,pro\n", "column consent_email: 'maybe' is not yes/no/true/false"),
+        ("bad,bad@example.com,UTC,maybe,pro\n", "column consent_email: 'maybe' is not subscribed"),
         ("bad,bad@example.com,UTC,yes,pro,surplus\n", "the row has more cells than the header has columns"),
     ],
     ids=["no_external_id", "bad_email", "email_too_long", "unknown_timezone", "bad_consent_value", "too_many_cells"],
@@ -155,7 +155,7 @@ def test_a_bad_row_is_reported_with_its_line_and_reason_and_the_good_rows_are_im
     assert "1 rows failed" in str(error)
     assert "Imported 2 customers; 1 rows failed." in stdout
     assert set(Customer.objects.values_list("external_id", flat=True)) == {"good-1", "good-2"}
-    assert Customer.objects.get(external_id="good-2").consent == {"email": False}
+    assert Customer.objects.get(external_id="good-2").consent == {"email": "unsubscribed"}
 
 
 def test_an_unknown_consent_channel_is_reported_on_each_row(tmp_path):

@@ -110,6 +110,8 @@ def _describe_kind(node_type) -> dict:
         "description": node_type.description,
         "ports": list(node_type.ports),
         "dynamic_ports": node_type.dynamic_ports,
+        # Message kinds name their channel, so the canvas knows which nodes show message outcomes.
+        **({"channel": node_type.channel} if getattr(node_type, "channel", "") else {}),
         "port_field": port_field,
         "extra_ports": extra_ports,
         "ports_when": switched_ports(node_type),

@@ -168,6 +168,9 @@ class NodeKindSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Fixed output ports; kinds with dynamic_ports add theirs."
     )
     dynamic_ports = serializers.BooleanField()
+    channel = serializers.CharField(
+        required=False, allow_null=True, help_text="The message channel a sending kind uses; absent for the others."
+    )
     port_field = serializers.CharField(
         allow_null=True, help_text="The list field whose entries' `key` name the ports (a split's variants)."
     )

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from journeys.api import customers, test_runs, views
+from journeys.api.consent import customer_consent
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.monitoring import api as monitoring_api
@@ -25,6 +26,7 @@ urlpatterns = [
     path("journeys/<int:journey_id>/remove-customers/", customers.journey_remove_customers, name="remove-customers"),
     path("audience-estimate/", customers.audience_estimate, name="audience-estimate"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),
+    path("customers/by-external-id/<str:external_id>/consent/", customer_consent, name="customer-consent"),
     path("journeys/<int:journey_id>/report/", reports_api.journey_report_api, name="journey-report"),
     path("journeys/<int:journey_id>/experiments/", reports_api.experiments_api, name="experiments"),
     path("journeys/<int:journey_id>/experiments/<str:node_id>/", reports_api.experiment_api, name="experiment"),

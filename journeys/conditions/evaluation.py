@@ -19,6 +19,7 @@ from journeys.conditions.descriptions import (
     plural,
 )
 from journeys.conditions.schema import PROFILE_FIELDS, is_number
+from journeys.consent_policy import allows as consent_allows
 
 MISSING = object()
 
@@ -153,7 +154,8 @@ def _evaluate(node: dict, customer, event_count, now) -> tuple[bool, str]:
         return _evaluate_attribute(node, customer)
     if node["type"] == "event":
         return _evaluate_event(node, event_count, now)
-    granted = isinstance(customer.consent, dict) and customer.consent.get(node["channel"]) is True
+    # The same decision delivery makes: the channel's state, and the policy for "not asked".
+    granted = consent_allows(customer.consent, node["channel"])
     return granted, f"consented to {node['channel']}" if granted else f"no consent for {node['channel']}"
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from journeys.conditions.evaluation import exact_number, window_start
 from journeys.conditions.schema import PROFILE_FIELDS, is_number
+from journeys.consent_policy import OPT_OUT, mode_of
 
 # Profile fields as jsonb, blank meaning not set (as customer_value does). Fixed SQL, no input.
 _PROFILE_SQL = {name: f"to_jsonb(NULLIF(c.{name}, ''))" for name in PROFILE_FIELDS}
@@ -143,7 +144,16 @@ def _condition_sql(node: dict, now: datetime) -> _Sql:
         return compare_sql(value, node.get("op", "eq"), node.get("value"))
     if node["type"] == "event":
         return _event_sql(node, now)
-    return "COALESCE((c.consent -> " + _param(node["channel"], "text") + ") = 'true'::jsonb, false)"
+    return _consent_sql(node["channel"])
+
+
+def _consent_sql(channel: str) -> _Sql:
+    # As consent_policy.allows: subscribed (or the legacy true) always; not asked only under opt_out.
+    # ->> reads both spellings as text: 'true'/'subscribed', 'false'/'unsubscribed', NULL when absent.
+    state = "(c.consent ->> " + _param(channel, "text") + ")"
+    if mode_of(channel) == OPT_OUT:
+        return "(" + state + " IS NULL OR " + state + " NOT IN ('false', 'unsubscribed'))"
+    return "COALESCE(" + state + " IN ('true', 'subscribed'), false)"
 
 
 def condition_sql(condition: dict, now: datetime) -> tuple[str, list]:

@@ -1,8 +1,9 @@
-"""Start-up checks: a mistyped cap, rate or quiet-hours setting stops the start, naming the variable."""
+"""Start-up checks: a mistyped cap, rate, quiet-hours or consent policy setting stops the start, naming the variable."""
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from journeys.consent_policy import consent_policy
 from journeys.delivery.policy import current_policy
 
 
@@ -12,6 +13,15 @@ def delivery_settings_check(app_configs=None, **kwargs):
         current_policy()
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="journeys.E101")]
+    return []
+
+
+@checks.register(checks.Tags.compatibility)
+def consent_policy_check(app_configs=None, **kwargs):
+    try:
+        consent_policy()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="journeys.E103", hint="e.g. CONSENT_POLICY=email:opt_in,sms:opt_in")]
     return []
 
 

@@ -7,8 +7,11 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from journeys.consent import consent_apply, consent_set
+from journeys.consent_policy import CONSENT_CHANNELS, UNSUBSCRIBED
 from journeys.delivery import channels
 from journeys.engine import hooks
+from journeys.engine.batch import BatchWriter
 from journeys.ingest.messages import IncomingMessage
 from journeys.ingest.services import events_ingest
 from journeys.models import Customer, Delivery, InAppMessage, Source, Suppression
@@ -90,14 +93,21 @@ def delivery_unsubscribe(*, delivery: Delivery, scope: str = Suppression.Scope.M
     return created
 
 
-def opt_out(customer: Customer, channel: str, scope: str, reason: str, *, delivery: Delivery | None = None) -> bool:
-    """Suppress the channel for the customer and withdraw its consent; False if the suppression existed."""
+def opt_out(
+    customer: Customer,
+    channel: str,
+    scope: str,
+    reason: str,
+    *,
+    delivery: Delivery | None = None,
+    source: str = "unsubscribe_link",
+) -> bool:
+    """Suppress the channel for the customer and set it unsubscribed; False if the suppression existed."""
     _, created = Suppression.objects.get_or_create(
         customer=customer, channel=channel, scope=scope, defaults={"reason": reason[:200], "delivery": delivery}
     )
-    if channels.needs_consent(channel) and customer.consent.get(channel) is not False:
-        customer.consent = {**customer.consent, channel: False}
-        customer.save(update_fields=["consent", "updated_at"])
+    if channels.needs_consent(channel) and channel in CONSENT_CHANNELS:
+        consent_set(customer=customer, states={channel: UNSUBSCRIBED}, source=source, detail=reason)
     return created
 
 
@@ -127,10 +137,17 @@ def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None
             fields = {"opened_at": at}
         elif kind == "clicked":
             fields = {"clicked_at": row.clicked_at or at, "opened_at": row.opened_at or at}
+        counted = _outcome_metrics(row, fields)
         for name, value in fields.items():
             setattr(row, name, value)
         if fields:
             row.save(update_fields=list(fields))
+        if counted:
+            # Bumped with the row's change, so a repeated callback (which changes nothing) counts nothing.
+            writer = BatchWriter(timezone.now())
+            for metric in counted:
+                writer.count(row.journey_id, row.node_id, metric)
+            writer.flush()
     hard = kind == "complained" or (kind == "bounced" and details.get("bounce_type", "hard") != "soft")
     if hard:
         Suppression.objects.get_or_create(
@@ -139,6 +156,12 @@ def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None
             scope=Suppression.Scope.ALL if kind == "bounced" else Suppression.Scope.MARKETING,
             defaults={"reason": f"provider reported {kind}", "delivery": row},
         )
+    if kind == "complained" and row.channel in CONSENT_CHANNELS:
+        # A spam report is the plainest "no" there is: the channel is unsubscribed, not only suppressed.
+        with transaction.atomic():
+            consent_apply(
+                changes=[(row.customer_id, row.channel, UNSUBSCRIBED)], source="provider", detail="spam complaint"
+            )
     properties = _delivery_properties(row)
     if details.get("url"):
         properties["url"] = str(details["url"])[:2000]
@@ -148,6 +171,22 @@ def delivery_callback(*, delivery_id: int, kind: str, at: datetime | None = None
     message_id = f"cjo-delivery-{row.id}-{kind}{suffix}"
     customer_event_record(customer=row.customer, name=name, properties=properties, message_id=message_id, at=at)
     return True
+
+
+def _outcome_metrics(row: Delivery, fields: dict) -> list[str]:
+    """The message-outcome counters a callback's field changes add to (each at most once per delivery)."""
+    metrics = []
+    if fields.get("status") == Delivery.Status.DELIVERED and row.delivered_at is None:
+        metrics.append("delivery:delivered")
+    if fields.get("status") == Delivery.Status.BOUNCED and row.status != Delivery.Status.BOUNCED:
+        metrics.append("delivery:bounced")
+    if fields.get("status") == Delivery.Status.FAILED and row.status != Delivery.Status.FAILED:
+        metrics.append("delivery:failed")
+    if fields.get("opened_at") and row.opened_at is None:
+        metrics.append("delivery:opened")
+    if fields.get("clicked_at") and row.clicked_at is None:
+        metrics.append("delivery:clicked")
+    return metrics
 
 
 def _detail(details: dict, default: str) -> str:

@@ -78,6 +78,7 @@ class Row:
     template_id: int | None
     customer: dict
     context: dict
+    note: str = ""  # the row's error column as claimed: why it was held last time, if it was
     recipient: str = ""
     slot: float = 0.0  # seconds after the claim when the rate limit lets this row go
 
@@ -152,7 +153,7 @@ def _claim(limit: int, now: datetime, policy: Policy) -> Claim:
 
 _LOAD_SQL = (
     "SELECT d.id, d.status, d.channel, d.payload, d.node_id, d.visit, d.enrollment_id, d.journey_id, j.name,"
-    " d.attempts, c.id, c.external_id, c.email, c.phone, c.timezone, c.attributes, c.consent, e.context"
+    " d.attempts, c.id, c.external_id, c.email, c.phone, c.timezone, c.attributes, c.consent, e.context, d.error"
     " FROM journeys_delivery d JOIN journeys_customer c ON c.id = d.customer_id"
     " JOIN journeys_journey j ON j.id = d.journey_id JOIN journeys_enrollment e ON e.id = d.enrollment_id"
     " WHERE d.id = ANY(%s) ORDER BY d.id"
@@ -188,6 +189,7 @@ def _load(cursor, ids: list[int]) -> list[Row]:
                     "consent": from_json(r[16]),
                 },
                 context=from_json(r[17]),
+                note=r[18] or "",
             )
         )
     return rows
@@ -202,14 +204,19 @@ class Decisions:
         self.skipped: list[tuple[Row, str, str]] = []
         self.held: list[tuple[Row, datetime, str]] = []
         self.failed: list[tuple[Row, str]] = []
+        self.held_reasons: list[tuple[Row, str]] = []
 
     def skip(self, row: Row, reason: str, detail: str) -> None:
         self.decided.add(row.id)
         self.skipped.append((row, reason, detail))
 
-    def hold(self, row: Row, until: datetime, note: str) -> None:
+    def hold(self, row: Row, until: datetime, note: str, reason: str) -> None:
+        """Keep the row queued until `until`; `reason` (quiet_hours, frequency_cap, rate_limit) is counted on
+        the node the first time a row is held for it in a row, not at each batch that finds it still held."""
         self.decided.add(row.id)
         self.held.append((row, until, note))
+        if _held_for(row.note, row.channel) != reason:
+            self.held_reasons.append((row, reason))
 
     def fail(self, row: Row, error: str) -> None:
         self.decided.add(row.id)
@@ -248,8 +255,21 @@ class Decisions:
             stats[(row.journey_id, row.node_id, f"delivery:skipped:{reason}")] += 1
         for row, _ in self.failed:
             stats[(row.journey_id, row.node_id, "delivery:failed")] += 1
+        for row, reason in self.held_reasons:
+            stats[(row.journey_id, row.node_id, f"delivery:held:{reason}")] += 1
         _count(stats, self.now)
         _release_held(cursor, [(row, "failed") for row, _ in self.failed], self.now)
+
+
+def _held_for(note: str, channel: str) -> str:
+    """Which hold a row's note records (the notes hold() writes below), or "" for none."""
+    if note.startswith("quiet hours"):
+        return "quiet_hours"
+    if note.startswith("frequency cap"):
+        return "frequency_cap"
+    if note.startswith(f"{channel} send rate"):
+        return "rate_limit"
+    return ""
 
 
 def _columns(rows: list[tuple]) -> list[list]:
@@ -296,7 +316,7 @@ def _check_people(cursor, rows: list[Row], decisions: Decisions, policy: Policy,
             zone = policy.customer_timezone(customer["timezone"])
             resume = policy.quiet_hours.resume_at(now, zone)
             if resume is not None:
-                decisions.hold(row, resume, f"quiet hours in {zone}: held until {resume.isoformat()}")
+                decisions.hold(row, resume, f"quiet hours in {zone}: held until {resume.isoformat()}", "quiet_hours")
 
 
 def _consented(consent, channel: str) -> bool:
@@ -335,7 +355,8 @@ def _check_caps(cursor, rows: list[Row], decisions: Decisions, policy: Policy, n
             continue
         window = _describe_window(cap.window)
         if row.payload.get("when_capped") == "delay":
-            decisions.hold(row, oldest + cap.window, f"frequency cap: {cap.limit} {row.channel} per {window}")
+            note = f"frequency cap: {cap.limit} {row.channel} per {window}"
+            decisions.hold(row, oldest + cap.window, note, "frequency_cap")
         else:
             decisions.skip(row, "capped", f"frequency cap: already {count} {row.channel} in {window}")
 
@@ -367,7 +388,7 @@ def _throttle(cursor, rows: list[Row], decisions: Decisions, policy: Policy, now
             row.slot = start + index * interval
         new_tat = tat + timedelta(seconds=len(granted) * interval)
         for row in channel_rows[room:]:
-            decisions.hold(row, new_tat, f"{channel} send rate: {rate:g} per second")
+            decisions.hold(row, new_tat, f"{channel} send rate: {rate:g} per second", "rate_limit")
         cursor.execute("UPDATE journeys_channelthrottle SET tat = %s WHERE channel = %s", [new_tat, channel])
 
 

@@ -82,15 +82,15 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Write everything, in the caller's transaction; once it commits, live canvases hear of it."""
-        changed = {journey_id for (journey_id, _, _, _), delta in self.counters.items() if delta}
-        if changed:
-            transaction.on_commit(lambda: hooks.counters_changed(changed))
         with bulk_cursor() as cursor:
             self._write_steps(cursor)
-            self._write_deliveries(cursor)
+            self._write_deliveries(cursor)  # counts the deliveries it queued: before the counters
             self._write_assignments(cursor)
             self._write_attributes(cursor)
             self._write_counters(cursor)
+        changed = {journey_id for (journey_id, _, _, _), delta in self.counters.items() if delta}
+        if changed:
+            transaction.on_commit(lambda: hooks.counters_changed(changed))
 
     def _write_steps(self, cursor):
         # The largest write of a tick (a row per node passed): COPY beats an INSERT of arrays.
@@ -114,12 +114,16 @@ class BatchWriter:
             " SELECT e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
             " FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[], %b::text[],"
             " %b::text[]) AS t(e, j, v, c, n, vi, ch, p)"
-            " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING",
+            " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING RETURNING journey_id, node_id",
             [self.now, *columns],
         )
-        if cursor.rowcount:
+        queued = cursor.fetchall()
+        if queued:
             hooks.deliveries_queued()
-        self.delivery_count += cursor.rowcount
+        # Only the rows actually inserted: a re-run tick's duplicates are not queued twice.
+        for journey_id, node_id in queued:
+            self.count(journey_id, node_id, "delivery:queued")
+        self.delivery_count += len(queued)
 
     def _write_assignments(self, cursor):
         if not self.assignments:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from journeys.engine.changes import exit_merged_duplicates
 from journeys.ingest.messages import IncomingMessage
-from journeys.models import AnonymousId, Customer, CustomerMerge, Event
+from journeys.models import AnonymousId, ConsentChange, Customer, CustomerMerge, Event
 from journeys.sql import bulk_cursor
 
 # One index probe per identity, whatever the planner believes about the tables: with
@@ -312,6 +312,8 @@ def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
     moved_anonymous_ids = list(AnonymousId.objects.filter(customer_id=merged_away_id).values_list("pk", flat=True))
     Event.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     AnonymousId.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
+    # The merged-away profile's consent history stays answerable on the profile that keeps its states.
+    ConsentChange.objects.filter(customer_id=merged_away_id).update(customer_id=kept_id)
     # The merged-away row is deleted below; the kept profile's page shows what it was.
     CustomerMerge.objects.create(
         kept=kept,

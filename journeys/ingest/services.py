@@ -7,6 +7,7 @@ from datetime import datetime
 import psycopg
 from django.db import IntegrityError, OperationalError, transaction
 
+from journeys.consent import consent_apply, consent_from_traits
 from journeys.engine import hooks as engine_hooks
 from journeys.ingest.identity import customers_resolve
 from journeys.ingest.messages import IncomingMessage
@@ -120,14 +121,20 @@ def _record_event_names(messages: list[IncomingMessage], received_at) -> None:
 def _apply_traits(messages: list[IncomingMessage], customer_ids: list[int], *, now: datetime) -> None:
     """Merge identify traits into profiles, later messages winning, in one UPDATE."""
     traits_by_customer: dict[int, dict] = {}
+    consent_changes: list[tuple[int, str, str]] = []
     for message, customer_id in zip(messages, customer_ids, strict=True):
         if message.type != "identify":
             continue
+        # Consent traits set the profile's consent states (with their history), not attributes.
+        stored, states = consent_from_traits(message.traits)
+        consent_changes += [(customer_id, channel, state) for channel, state in states.items()]
         traits = traits_by_customer.setdefault(customer_id, {})
-        traits.update(message.traits)
+        traits.update(stored)
         timezone_name = message.context.get("timezone")
         if isinstance(timezone_name, str) and "timezone" not in message.traits:
             traits["timezone"] = timezone_name
+    if consent_changes:
+        consent_apply(changes=consent_changes, source="sdk", at=now)
     if not traits_by_customer:
         return
     rows = [(customer_id, *_profile_fields(traits)) for customer_id, traits in sorted(traits_by_customer.items())]

@@ -1,4 +1,4 @@
-from journeys.models.customers import AnonymousId, Customer, Event, EventName, Source
+from journeys.models.customers import AnonymousId, ConsentChange, Customer, Event, EventName, Source
 from journeys.models.delivery import ChannelThrottle, Delivery, InAppMessage, MessageTemplate, Suppression
 from journeys.models.experiments import (
     BanditAllocation,
@@ -28,6 +28,7 @@ __all__ = [
     "AnonymousId",
     "BanditAllocation",
     "ChannelThrottle",
+    "ConsentChange",
     "Customer",
     "CustomerMerge",
     "Delivery",

@@ -60,12 +60,13 @@ def validate_timezone(value: str) -> None:
 
 def validate_consent(value) -> None:
     if not isinstance(value, dict):
-        raise ValidationError("Consent must be an object mapping a channel to true or false")
-    for channel, granted in value.items():
+        raise ValidationError('Consent must be an object mapping a channel to "subscribed" or "unsubscribed"')
+    for channel, state in value.items():
         if channel not in CHANNELS:
             raise ValidationError(f"Unknown channel {channel!r}; channels are {', '.join(CHANNELS)}")
-        if not isinstance(granted, bool):
-            raise ValidationError(f"Consent for {channel} must be true or false")
+        # Booleans are the states' former spelling, still read as subscribed/unsubscribed.
+        if state not in ("subscribed", "unsubscribed") and not isinstance(state, bool):
+            raise ValidationError(f'Consent for {channel} must be "subscribed" or "unsubscribed"')
 
 
 class Customer(models.Model):
@@ -82,7 +83,8 @@ class Customer(models.Model):
         default=dict,
         blank=True,
         validators=[validate_consent],
-        help_text='Per channel: {"email": true, "sms": false}. A channel not listed has no consent.',
+        help_text='Per channel: {"email": "subscribed", "sms": "unsubscribed"}. A channel not listed was not asked;'
+        " CONSENT_POLICY says what that means. Written only by journeys.consent, which also logs each change.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -101,6 +103,39 @@ class Customer(models.Model):
     @property
     def is_anonymous(self) -> bool:
         return self.external_id is None
+
+
+class ConsentChange(models.Model):
+    """One change of a customer's consent on one channel: when, to what, and where it came from. Append-only.
+
+    The profile's `consent` column holds the current states (what delivery reads); this log answers
+    "since when, and who said so" without slowing that read.
+    """
+
+    class Source(models.TextChoices):
+        SDK = "sdk", "SDK"
+        API = "api", "API"
+        IMPORT = "import", "CSV import"
+        ADMIN = "admin"
+        UNSUBSCRIBE_LINK = "unsubscribe_link", "unsubscribe link"
+        PROVIDER = "provider", "provider (STOP, bounce, complaint)"
+        MIGRATION = "migration", "converted from true/false"
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_changes")
+    channel = models.CharField(max_length=16)
+    state = models.CharField(max_length=16, help_text="subscribed, unsubscribed or not_asked")
+    previous = models.CharField(max_length=16, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    detail = models.CharField(max_length=200, blank=True, help_text="Who or what, e.g. the admin user or the file.")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "channel", "-changed_at"], name="consentchange_latest")]
+
+    def __str__(self):
+        return f"{self.channel} {self.previous or 'not_asked'} -> {self.state} ({self.source})"
 
 
 class AnonymousId(models.Model):

@@ -550,7 +550,7 @@ def test_counters_show_entered_and_passed_per_node_after_the_engine_moved_custom
         "nodes": {
             "start": {"entered": 3, "passed:next": 3},
             "wait": {"entered": 3, "passed:next": 3, "waiting": 0},
-            "email": {"entered": 3, "passed:next": 3},
+            "email": {"entered": 3, "passed:next": 3, "delivery:queued": 3},
             "done": {"entered": 3, "exited": 3},
         },
     }

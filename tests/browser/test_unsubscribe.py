@@ -28,4 +28,4 @@ def test_a_recipient_unsubscribes_from_everything_through_the_page(page, live_se
 
     customer = Customer.objects.get(external_id="ada")
     assert Suppression.objects.get(customer=customer).scope == "all"
-    assert customer.consent["email"] is False
+    assert customer.consent["email"] == "unsubscribed"

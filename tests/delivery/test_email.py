@@ -113,7 +113,7 @@ def test_the_unsubscribe_link_works_end_to_end_and_the_next_marketing_email_is_s
     assert "You are unsubscribed" in done.content.decode()
 
     customer = Customer.objects.get(external_id="ada")
-    assert customer.consent["email"] is False
+    assert customer.consent["email"] == "unsubscribed"
     assert Suppression.objects.get(customer=customer).scope == "marketing"
     assert Event.objects.filter(customer=customer, name="Email Unsubscribed").exists()
 

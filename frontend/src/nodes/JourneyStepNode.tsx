@@ -9,6 +9,7 @@ import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { AnomalyMark } from './AnomalyMark';
 import { ExperimentBadge } from './ExperimentBadge';
+import { MessageOutcomes } from './MessageOutcomes';
 
 const METRIC_TITLES: Record<string, string> = {
   entered: 'Entered',
@@ -68,6 +69,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
           </span>
         ))}
       </div>
+      <MessageOutcomes nodeId={id} kind={data.kind} />
       {ports.length > 0 && (
         <div className="journey-node__ports">
           {ports.map((port) => (

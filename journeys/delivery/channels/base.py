@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from django.utils.html import format_html
 
+from journeys.consent_policy import allows as consent_allows
 from journeys.delivery.rendering import RenderError
 
 
@@ -47,8 +48,8 @@ class Channel:
         return customer.get("external_id") or f"customer #{customer['id']}"
 
     def consented(self, consent) -> bool:
-        """Whether the profile's consent allows a marketing message: only an explicit yes, by default."""
-        return isinstance(consent, dict) and consent.get(self.name) is True
+        """Whether the profile's consent allows a marketing message: its state, and CONSENT_POLICY when not asked."""
+        return consent_allows(consent, self.name)
 
     # --- content
 

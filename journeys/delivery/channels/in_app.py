@@ -19,10 +19,6 @@ class InApp(Channel):
     test_sends_to_customer = True
     default_provider = "journeys.delivery.providers.InAppProvider"
 
-    def consented(self, consent) -> bool:
-        # In-app messages appear inside the customer's own session: shown unless they opted out.
-        return not (isinstance(consent, dict) and consent.get(self.name) is False)
-
     def content_source(self, config: dict, template) -> dict:
         if template is not None:
             return {"title": template.subject, "body": template.body, "url": config.get("url", "")}

@@ -76,7 +76,7 @@ def reply_record(*, phone: str, body: str) -> int:
     for customer in customers:
         if word in STOP_WORDS:
             with transaction.atomic():
-                changed += services.opt_out(customer, Sms.name, Suppression.Scope.ALL, REPLIED_STOP)
+                changed += services.opt_out(customer, Sms.name, Suppression.Scope.ALL, REPLIED_STOP, source="provider")
         elif word in START_WORDS:
             # Only the opt-out the customer made by text is lifted; marketing consent stays as it is.
             deleted, _ = Suppression.objects.filter(customer=customer, channel=Sms.name, reason=REPLIED_STOP).delete()

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from journeys.demo import demo_consent_traits
 from journeys.management.commands.seed_demo import DEMO_CUSTOMERS, DEMO_WRITE_KEY, PLANS, PRODUCTS
 
 FIRST_NAMES = ["Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Edsger"]
@@ -102,6 +103,7 @@ class Shoppers:
             "phone": f"+1555{self.rng.randint(0, 9_999_999):07d}",
             "first_name": self.rng.choice(FIRST_NAMES),
             "plan": plan,
+            **demo_consent_traits(self.rng),
         }
         if self.rng.random() < 0.35:  # some order before the welcome series asks, some after
             self.later(clock, self.rng.uniform(20, 300), self._order(user_id))

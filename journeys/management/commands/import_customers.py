@@ -1,4 +1,5 @@
 import csv
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,7 +13,8 @@ BATCH_SIZE = 1000
 class Command(BaseCommand):
     help = (
         "Create or update customers from a CSV file, matched by external_id (or user_id). Columns email, phone, "
-        "timezone and consent_<channel> fill those fields; every other column becomes an attribute."
+        "timezone and consent_<channel> (subscribed/unsubscribed/not_asked, or yes/no) fill those fields;"
+        " every other column becomes an attribute."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot open {file}: {error.strerror}") from None
         failures = imported = 0
+        source_name = f"file {os.path.basename(file)}"  # recorded on each consent change it makes
         with handle, tqdm(desc="Importing", unit=" rows", file=sys.stderr, disable=None) as progress:
             reader = csv.DictReader(handle)
             try:
@@ -42,12 +45,12 @@ class Command(BaseCommand):
                         failures += 1
                         self.stderr.write(f"line {reader.line_num}: {error}")
                     if len(batch) >= BATCH_SIZE:
-                        imported += customers_upsert(rows=batch)
+                        imported += customers_upsert(rows=batch, source_name=source_name)
                         batch = []
             except (csv.Error, UnicodeDecodeError) as error:
                 failures += 1
                 self.stderr.write(f"line {reader.line_num}: the file cannot be read as CSV ({error})")
-            imported += customers_upsert(rows=batch)
+            imported += customers_upsert(rows=batch, source_name=source_name)
         self.stdout.write(f"Imported {imported} customers; {failures} rows failed.")
         if failures:
             raise CommandError(f"{failures} rows failed; see the lines reported above.")

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys import roles
-from journeys.demo import DEMO_JOURNEYS, demo_journeys_seed
+from journeys.demo import DEMO_JOURNEYS, DEMO_PHONE_SHARE, demo_consent_traits, demo_journeys_seed
 from journeys.engine.events import process_events
 from journeys.ingest.messages import parse_messages
 from journeys.ingest.services import events_ingest
@@ -80,6 +80,8 @@ class Command(BaseCommand):
     def _demo_messages(self) -> list[dict]:
         """Identify calls and a few weeks of shopping events, the same every run (fixed seed and message ids)."""
         rng = random.Random(20261125)
+        # Its own sequence, so adding consent left the customers' plans and histories as they were.
+        consent_rng = random.Random(20261206)
         start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=28)
         messages = []
         for number in range(1, DEMO_CUSTOMERS + 1):
@@ -98,6 +100,7 @@ class Command(BaseCommand):
                     },
                 }
             )
+            messages.append(self._consent_message(user_id, consent_rng, start))
             for visit in range(rng.randint(0, 6)):
                 when = start + timedelta(days=rng.uniform(0, 27))
                 product = rng.choice(PRODUCTS)
@@ -112,3 +115,20 @@ class Command(BaseCommand):
                     }
                 )
         return messages
+
+    @staticmethod
+    def _consent_message(user_id: str, rng: random.Random, start) -> dict:
+        """A second identify with the customer's phone and consent, as a sign-up form's answers would come.
+
+        A message of its own (with its own id) so a database seeded before consent existed gets it too.
+        """
+        traits = demo_consent_traits(rng)
+        if rng.random() < DEMO_PHONE_SHARE:
+            traits["phone"] = f"+1555{rng.randint(0, 9_999_999):07d}"
+        return {
+            "type": "identify",
+            "userId": user_id,
+            "messageId": f"{user_id}-consent",
+            "timestamp": start.isoformat(),
+            "traits": traits,
+        }

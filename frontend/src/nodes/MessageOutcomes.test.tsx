@@ -1,0 +1,67 @@
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NodeKind } from '../api/types';
+import { resetEditor, useGraphStore } from '../store/graphStore';
+import { useSessionStore } from '../store/sessionStore';
+import { MessageOutcomes } from './MessageOutcomes';
+
+function kind(name: string, channel?: string): NodeKind {
+  return {
+    kind: name,
+    label: name,
+    category: 'action',
+    description: '',
+    ports: ['next'],
+    dynamic_ports: false,
+    port_field: null,
+    extra_ports: [],
+    ports_when: {},
+    waits: false,
+    config: [],
+    ...(channel ? { channel } : {}),
+  };
+}
+
+describe('MessageOutcomes', () => {
+  let container: HTMLDivElement;
+  let root: Root;
+
+  beforeEach(() => {
+    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+    resetEditor();
+    useGraphStore.getState().setCatalog([kind('send_email', 'email'), kind('update_attribute')]);
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    root = createRoot(container);
+  });
+
+  afterEach(() => {
+    act(() => root.unmount());
+    container.remove();
+  });
+
+  const text = (testId: string) => container.querySelector(`[data-testid="${testId}"]`)?.textContent;
+
+  it('shows outcomes on a message node and follows the live counters', () => {
+    act(() => root.render(<MessageOutcomes nodeId="m" kind="send_email" />));
+    expect(text('outcome-sent')).toBe('0');
+
+    act(() =>
+      useSessionStore.getState().setCounters({
+        m: { 'delivery:queued': 5, 'delivery:sent': 3, 'delivery:skipped': 2, 'delivery:skipped:no_consent': 2 },
+      }),
+    );
+
+    expect(text('outcome-queued')).toBe('5');
+    expect(text('outcome-sent')).toBe('3');
+    expect(text('outcome-skipped')).toBe('2');
+    expect(text('skipped-no_consent')).toBe('no consent 2');
+    expect(container.querySelector('[data-testid="skipped-no_address"]')).toBeNull();
+  });
+
+  it('draws nothing on a node that sends no message', () => {
+    act(() => root.render(<MessageOutcomes nodeId="u" kind="update_attribute" />));
+    expect(container.querySelector('[data-testid="message-outcomes"]')).toBeNull();
+  });
+});
