@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from journeys.consent import consent_read
 from journeys.engine.changes import remove_customers
 from journeys.models import AnonymousId, Customer, CustomerMerge, Delivery, Event, Journey
-from journeys.models.customers import CHANNELS
 from journeys.selectors import customer_journey_history
 
 SEARCH_MAX_LENGTH = 255
@@ -39,27 +39,19 @@ class ProfileError(ValueError):
 def consent_states(customer: Customer) -> list[dict]:
     """The customer's consent per channel: [{channel, state, changed_at, source}], one per channel.
 
-    The only place that reads how consent is stored, so a change of storage changes this
-    function and nothing that shows consent. `state` is subscribed, unsubscribed or not_asked;
-    `changed_at` and `source` are None when the storage does not keep them.
+    Read through journeys.consent, the one owner of consent storage; `state` is subscribed,
+    unsubscribed or not_asked, and `changed_at`/`source` come from the change log (None when the
+    channel never changed).
     """
-    stored = customer.consent or {}
-    states = []
-    for channel in CHANNELS:
-        value = stored.get(channel)
-        if isinstance(value, dict):  # a richer storage: {"state": ..., "changed_at": ..., "source": ...}
-            states.append(
-                {
-                    "channel": channel,
-                    "state": value.get("state") or "not_asked",
-                    "changed_at": value.get("changed_at"),
-                    "source": value.get("source"),
-                }
-            )
-            continue
-        state = "not_asked" if value is None else ("subscribed" if value else "unsubscribed")
-        states.append({"channel": channel, "state": state, "changed_at": None, "source": None})
-    return states
+    return [
+        {
+            "channel": channel,
+            "state": read["state"],
+            "changed_at": read["changed_at"],
+            "source": read["source"] or None,
+        }
+        for channel, read in consent_read(customer=customer).items()
+    ]
 
 
 # --- search

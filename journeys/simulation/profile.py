@@ -4,30 +4,25 @@ import copy
 import hashlib
 from dataclasses import dataclass
 
+from journeys.consent_policy import CONSENT_CHANNELS, NOT_ASKED, parse_state
 from journeys.models import Customer
 from journeys.nodes.base import CustomerView
-
-# Consent as the marketer may type it: today's booleans, or the states of the reworked consent
-# model. Only `subscribed` grants a marketing message; `not_asked` is the same as never asked.
-_CONSENT_WORDS = {"subscribed": True, "unsubscribed": False, "not_asked": None}
 
 
 def consent_from_input(raw: dict) -> dict:
     """Per-channel consent typed for a made-up profile, as `Customer.consent` holds it.
 
-    The one place that knows the stored shape: {channel: True/False}, a channel never asked
-    left out. Raises ValueError naming the channel when a value is neither a boolean nor one of
-    subscribed, unsubscribed, not_asked.
+    Accepts what the consent API accepts (true/false, subscribed, unsubscribed, not_asked) and
+    stores the states; a channel not asked is left out. Raises ValueError naming the channel
+    when a value names no state or the channel has no consent.
     """
     consent = {}
     for channel, value in raw.items():
-        if isinstance(value, bool):
-            consent[channel] = value
-        elif isinstance(value, str) and value in _CONSENT_WORDS:
-            if _CONSENT_WORDS[value] is not None:
-                consent[channel] = _CONSENT_WORDS[value]
-        else:
+        state = parse_state(value)
+        if channel not in CONSENT_CHANNELS or state is None:
             raise ValueError(f"consent for {channel!r} must be true, false, subscribed, unsubscribed or not_asked")
+        if state != NOT_ASKED:
+            consent[channel] = state
     return consent
 
 

@@ -266,12 +266,14 @@ def test_nothing_is_written_to_enrollments_steps_counters_deliveries_or_customer
 
 def test_consent_input_takes_booleans_and_the_three_states():
     assert consent_from_input({"email": True, "sms": "unsubscribed", "push": "not_asked", "in_app": "subscribed"}) == {
-        "email": True,
-        "sms": False,
-        "in_app": True,
+        "email": "subscribed",
+        "sms": "unsubscribed",
+        "in_app": "subscribed",
     }
     with pytest.raises(ValueError, match="'sms'"):
         consent_from_input({"sms": "maybe"})
+    with pytest.raises(ValueError, match="'webhook'"):
+        consent_from_input({"webhook": True})
 
 
 def test_a_goal_event_after_the_profile_left_still_converts_it():
