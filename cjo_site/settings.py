@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Governance: who, from where and through which interface, for the audit log.
+    "journeys.governance.middleware.AuditContextMiddleware",
     # Last: its connection check runs just before the view, and it sees the view's exceptions first.
     "journeys.db_unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -351,3 +353,9 @@ DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=30)
 IN_APP_IDENTITY_SECRET = env_str("IN_APP_IDENTITY_SECRET")
 # Open pixel and click-tracking links in marketing emails.
 EMAIL_TRACKING = env_bool("EMAIL_TRACKING", True)
+
+# --- Governance (docs/operations.md): approval before publish and the append-only audit log.
+APPROVAL_REQUIRED = env_bool("APPROVAL_REQUIRED", False)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+# The sender address of review emails to Reviewers; empty: notifications stay in the app.
+GOVERNANCE_EMAIL = env_str("GOVERNANCE_EMAIL")

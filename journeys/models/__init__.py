@@ -8,6 +8,7 @@ from journeys.models.experiments import (
     ExperimentExposure,
     ExperimentMetric,
 )
+from journeys.models.governance import AuditEntry, JourneyReviewPolicy, Notification, ReviewComment, ReviewRequest
 from journeys.models.journeys import (
     EngineInbox,
     Enrollment,
@@ -21,6 +22,7 @@ from journeys.models.journeys import (
 
 __all__ = [
     "AnonymousId",
+    "AuditEntry",
     "BanditAllocation",
     "ChannelThrottle",
     "Customer",
@@ -36,10 +38,14 @@ __all__ = [
     "ExperimentMetric",
     "InAppMessage",
     "Journey",
+    "JourneyReviewPolicy",
     "JourneyVersion",
     "MessageTemplate",
     "NodeStat",
     "NodeStatTotal",
+    "Notification",
+    "ReviewComment",
+    "ReviewRequest",
     "Source",
     "SplitAssignment",
     "Step",
