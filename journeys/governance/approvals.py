@@ -6,6 +6,7 @@ still exactly what was approved.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -92,7 +93,11 @@ def review_submit(*, journey: Journey, user, note: str = "") -> ReviewRequest:
     if len(note) > MAX_NOTE:
         raise ApprovalError(f"the note is longer than {MAX_NOTE} characters")
     with transaction.atomic():
-        journey = Journey.objects.select_for_update(no_key=True).select_related("current_version").get(pk=journey.pk)
+        journey = (
+            Journey.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("current_version")
+            .get(pk=journey.pk)
+        )
         if journey.status == Journey.Status.ARCHIVED:
             raise ApprovalError("an archived journey cannot be submitted")
         if pending_review(journey) is not None:
@@ -183,7 +188,7 @@ def review_comment(*, review: ReviewRequest, user, body: str) -> ReviewComment:
             others.add(review.decided_by_id)
         others.discard(user.pk)
         others.discard(None)
-        recipients = list(type(user).objects.filter(pk__in=others, is_active=True))
+        recipients = list(get_user_model().objects.filter(pk__in=others, is_active=True))
         if review.status == Review.PENDING:
             recipients += [r for r in reviewers(exclude=user) if r.pk not in others]
         notify(
