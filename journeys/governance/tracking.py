@@ -24,6 +24,7 @@ class Tracked:
     skip: frozenset = field(default_factory=frozenset)
     staff_only: bool = False  # record only when a signed-in person made the change
     describe: object = None  # object_repr and object_id without secrets
+    actor_field: str = ""  # a field naming who acted, for rows written outside a request (a decision)
 
 
 def _token_label(token) -> tuple[str, str]:
@@ -38,7 +39,7 @@ def _targets() -> dict:
         Source: Tracked("source"),
         MessageTemplate: Tracked("template", skip=frozenset({"updated_at"})),
         Experiment: Tracked("experiment", skip=frozenset({"updated_at"})),
-        ExperimentDecision: Tracked("experiment_decision"),
+        ExperimentDecision: Tracked("experiment_decision", actor_field="decided_by"),
         Suppression: Tracked("consent", staff_only=True),
     }
 
@@ -66,6 +67,7 @@ def _record(tracked: Tracked, instance, verb: str, diff: dict) -> None:
         object_id=object_id,
         object_repr=object_repr,
         diff=diff,
+        user=getattr(instance, tracked.actor_field) if tracked.actor_field else None,
     )
 
 
