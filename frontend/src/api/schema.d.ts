@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The audit log, newest first (Admins only); the filters also apply to /audit/export.csv and .json. */
+        get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_id}/journeys/": {
         parameters: {
             query?: never;
@@ -135,6 +152,56 @@ export interface paths {
         get: operations["journeys_report_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whether the journey needs approval, its latest review with comments, and what the draft changes. */
+        get: operations["journeys_review_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/policy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description An Admin sets whether this journey needs approval (null: follow APPROVAL_REQUIRED). */
+        put: operations["journeys_review_policy_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/submit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["journeys_review_submit_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -432,6 +499,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your latest notifications (at most 50) and how many are unread. */
+        get: operations["notifications_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Mark your notifications read: the ones in `ids`, or all of them. */
+        post: operations["notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_comments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/withdraw/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates/": {
         parameters: {
             query?: never;
@@ -508,6 +673,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEntry: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            actor: string;
+            actor_id: number | null;
+            token: string;
+            interface: string;
+            ip: string | null;
+            action: string;
+            object_type: string;
+            object_id: string;
+            object_repr: string;
+            diff: unknown;
+        };
         /**
          * @description * `email` - Email
          *     * `in_app` - In-App Message
@@ -516,6 +696,17 @@ export interface components {
          * @enum {string}
          */
         ChannelEnum: "email" | "in_app" | "sms" | "webhook";
+        Comment: {
+            id: number;
+            /** @default  */
+            author: string;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        CommentInput: {
+            body: string;
+        };
         Conflict: {
             detail: string;
             validation?: components["schemas"]["ValidationResult"];
@@ -625,6 +816,9 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "winner" | "stop";
+        MarkRead: {
+            ids?: number[];
+        };
         MessageTemplate: {
             readonly id: number;
             name: string;
@@ -707,6 +901,27 @@ export interface components {
             };
             waits: boolean;
             config: components["schemas"]["NodeField"][];
+        };
+        Note: {
+            /** @default  */
+            note: string;
+        };
+        Notification: {
+            readonly id: number;
+            kind: string;
+            message: string;
+            journey?: number | null;
+            /** @default  */
+            journey_name: string;
+            review?: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            read_at?: string | null;
+        };
+        NotificationList: {
+            unread: number;
+            results: components["schemas"]["Notification"][];
         };
         PaginatedEnrollmentList: {
             /** @example 123 */
@@ -795,6 +1010,9 @@ export interface components {
             /** Format: date-time */
             readonly updated_at?: string;
         };
+        Policy: {
+            approval_required: boolean | null;
+        };
         Preview: {
             customer_id?: string | null;
         };
@@ -829,6 +1047,38 @@ export interface components {
             readonly moved: number;
             /** @description Customers whose node is gone; they exited. */
             readonly removed: number;
+        };
+        Review: {
+            id: number;
+            status: string;
+            note: string;
+            /** @default  */
+            submitted_by: string;
+            /** Format: date-time */
+            submitted_at: string;
+            /** @default  */
+            decided_by: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            decision_note: string;
+            base_version?: number | null;
+            comments: components["schemas"]["Comment"][];
+        };
+        ReviewState: {
+            approval_required: boolean;
+            /** @description The journey's own rule; null: the install's. */
+            override: boolean | null;
+            locked: boolean;
+            can_submit: boolean;
+            can_review: boolean;
+            can_set_policy: boolean;
+            /** @description An approval (if needed) covers the draft as it is now. */
+            publishable: boolean;
+            blocked_reason: string;
+            /** @description The latest review, pending or decided. */
+            review: components["schemas"]["Review"] | null;
+            /** @description The review's draft (or the current draft) against the live version. */
+            diff: unknown;
         };
         SendTest: {
             customer_id?: string | null;
@@ -892,6 +1142,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TypedSuggestions"];
+                };
+            };
+        };
+    };
+    audit_list: {
+        parameters: {
+            query?: {
+                /** @description Actions starting with this (journey. for all journey entries). */
+                action?: string;
+                /** @description User name, or system:<reason>. */
+                actor?: string;
+                /** @description web, api, admin or system. */
+                interface?: string;
+                /** @description The object's id. */
+                object_id?: string;
+                /** @description e.g. journeys.journey */
+                object_type?: string;
+                /** @description ISO date or date-time. */
+                since?: string;
+                /** @description ISO date or date-time. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
                 };
             };
         };
@@ -1102,6 +1386,87 @@ export interface operations {
         responses: {
             /** @description Funnel, conversion over time, time per node, exits by reason, deliveries by channel and status, flows between nodes. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    journeys_review_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewState"];
+                };
+            };
+        };
+    };
+    journeys_review_policy_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Policy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewState"];
+                };
+            };
+        };
+    };
+    journeys_review_submit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1580,6 +1945,179 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeKind"][];
+                };
+            };
+        };
+    };
+    notifications_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+        };
+    };
+    notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_comments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+        };
+    };
+    reviews_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_withdraw_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
