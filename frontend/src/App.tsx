@@ -99,8 +99,8 @@ function Editor({ config, offline = false }: AppProps) {
             </>
           )}
         </div>
+        <ReviewPanel />
       </div>
-      <ReviewPanel />
       {notice && (
         <div className={`toast toast--${notice.tone}`} role="status" onClick={() => setNotice(null)}>
           {notice.text}

@@ -54,6 +54,7 @@ class ReviewStateSerializer(serializers.Serializer):
     locked = serializers.BooleanField()
     can_submit = serializers.BooleanField()
     can_review = serializers.BooleanField()
+    can_withdraw = serializers.BooleanField()
     can_set_policy = serializers.BooleanField()
     publishable = serializers.BooleanField(help_text="An approval (if needed) covers the draft as it is now.")
     blocked_reason = serializers.CharField(allow_blank=True)
@@ -126,6 +127,7 @@ def _state(journey: Journey, user) -> dict:
         "locked": in_review,
         "can_submit": can_edit_journeys(user) and not in_review and journey.status != Journey.Status.ARCHIVED,
         "can_review": approvals.can_review(user),
+        "can_withdraw": in_review and (latest.submitted_by_id == user.pk or ADMINS in user_roles(user)),
         "can_set_policy": ADMINS in user_roles(user),
         "publishable": not blocked,
         "blocked_reason": blocked,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from journeys.governance import audit, context
 from journeys.governance.diff import graph_diff
 from journeys.governance.notifications import notify, reviewers
+from journeys.journey_settings import clean_settings
 from journeys.models import Journey, JourneyReviewPolicy, ReviewComment, ReviewRequest
 from journeys.roles import ADMINS, can_declare_winners, can_edit_journeys, can_read_journeys, user_roles
 
@@ -79,11 +80,14 @@ def review_diff(review_or_journey) -> dict:
         journey = review_or_journey
         graph, draft_settings = journey.graph, journey.settings
     live = journey.current_version
+    # Versions store settings cleaned (defaults filled in); the draft's are compared the same way,
+    # so a default is not reported as a change.
+    cleaned, errors = clean_settings(draft_settings or {})
     return graph_diff(
         live.graph if live else None,
         graph,
         settings_before=live.settings if live else {},
-        settings_after=draft_settings,
+        settings_after=draft_settings if errors else cleaned,
     )
 
 

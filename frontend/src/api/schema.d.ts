@@ -1071,6 +1071,7 @@ export interface components {
             locked: boolean;
             can_submit: boolean;
             can_review: boolean;
+            can_withdraw: boolean;
             can_set_policy: boolean;
             /** @description An approval (if needed) covers the draft as it is now. */
             publishable: boolean;

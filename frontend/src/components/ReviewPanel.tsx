@@ -172,9 +172,11 @@ export function ReviewPanel() {
               </button>{' '}
             </>
           )}
-          <button type="button" className="secondary" disabled={r.busy} onClick={() => void store().run(() => api.withdraw(review.id))}>
-            Withdraw
-          </button>
+          {state?.can_withdraw && (
+            <button type="button" className="secondary" disabled={r.busy} onClick={() => void store().run(() => api.withdraw(review.id))}>
+              Withdraw
+            </button>
+          )}
         </section>
       )}
 
