@@ -1,12 +1,15 @@
 """Approval before publish, through the API a canvas uses: submit, review, decide, publish."""
 
+import json
+
 import pytest
 from django.core import mail
+from django.test import Client
 
 from journeys import roles, services
 from journeys.governance.context import acting_as_system
 from journeys.models import AuditEntry, Journey, Notification, ReviewRequest
-from tests.factories import make_journey
+from tests.factories import make_journey, make_user
 from tests.governance.helpers import live_journey, person, small_graph
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +246,17 @@ def test_publishing_without_a_request_or_system_actor_is_refused_in_the_service(
     journey = make_journey(graph=small_graph(), publish=False)
     with pytest.raises(services.JourneyError, match="needs approval"):
         services.journey_publish(journey=journey)
+
+
+def test_the_django_admin_cannot_edit_a_draft_in_review(people):
+    journey = journey_with_draft_change()
+    _, marketer = people["marketer"]
+    submit(marketer, journey)
+    client = Client()
+    client.force_login(make_user(username="su", is_staff=True, is_superuser=True))
+    response = client.post(
+        f"/admin/journeys/journey/{journey.pk}/change/",
+        {"name": "Renamed in admin", "description": "", "graph": json.dumps(journey.graph), "settings": "{}"},
+    )
+    assert response.status_code == 200 and "locked while it is in review" in response.content.decode()
+    assert Journey.objects.get(pk=journey.pk).name != "Renamed in admin"
