@@ -152,3 +152,16 @@ def test_experiment_decisions_are_recorded_with_who_decided():
     decision = experiments.experiment_decide(experiment=experiment, kind="winner", variant="B", user=reviewer)
     (entry,) = entries("experiment_decision.create", object_id=str(decision.pk))
     assert entry.actor == "judge" and entry.diff["variant"] == [None, "B"]
+
+
+def test_a_report_csv_export_is_recorded():
+    from django.urls import reverse
+
+    from tests.reports.helpers import populated_journey
+
+    journey, *_ = populated_journey(customers=6, buyers=2)
+    _, client = person(roles.REVIEWERS, username="analyst")
+    url = reverse("reports:experiment", args=[journey.pk, "s"]) + "?format=csv&table=variants"
+    assert client.get(url).status_code == 200
+    (entry,) = entries("report.export")
+    assert entry.actor == "analyst" and entry.diff["table"] == "variants"
