@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -258,29 +259,31 @@ def notification_read(request):
     return Response({"marked": marked})
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(name, str, description=description)
-        for name, description in (
-            ("action", "Actions starting with this (journey. for all journey entries)."),
-            ("actor", "User name, or system:<reason>."),
-            ("object_type", "e.g. journeys.journey"),
-            ("object_id", "The object's id."),
-            ("interface", "web, api, admin or system."),
-            ("since", "ISO date or date-time."),
-            ("until", "ISO date or date-time."),
-        )
-    ],
-    responses=AuditEntrySerializer(many=True),
-)
-@api_view(["GET"])
-@permission_classes([IsAdminRole])
-def audit_list(request):
+AUDIT_PARAMETERS = [
+    OpenApiParameter(name, str, description=description)
+    for name, description in (
+        ("action", "Actions starting with this (journey. for all journey entries)."),
+        ("actor", "User name, or system:<reason>."),
+        ("object_type", "e.g. journeys.journey"),
+        ("object_id", "The object's id."),
+        ("interface", "web, api, admin or system."),
+        ("since", "ISO date or date-time."),
+        ("until", "ISO date or date-time."),
+    )
+]
+
+
+@extend_schema(parameters=AUDIT_PARAMETERS)
+class AuditList(ListAPIView):
     """The audit log, newest first (Admins only); the filters also apply to /audit/export.csv and .json."""
-    try:
-        filters = selectors.audit_filters(request.query_params)
-    except selectors.FilterError as error:
-        raise ValidationError(error.errors) from None
-    paginator = LimitOffsetWithCeiling()
-    page = paginator.paginate_queryset(selectors.audit_entries(filters), request)
-    return paginator.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+
+    permission_classes = [IsAdminRole]
+    serializer_class = AuditEntrySerializer
+    pagination_class = LimitOffsetWithCeiling
+
+    def get_queryset(self):
+        try:
+            filters = selectors.audit_filters(self.request.query_params)
+        except selectors.FilterError as error:
+            raise ValidationError(error.errors) from None
+        return selectors.audit_entries(filters)

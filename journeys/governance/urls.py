@@ -13,7 +13,7 @@ api_urlpatterns = [
     path("reviews/<int:review_id>/comments/", api.review_comment, name="review-comment"),
     path("notifications/", api.notification_list, name="notifications"),
     path("notifications/read/", api.notification_read, name="notifications-read"),
-    path("audit/", api.audit_list, name="audit-api"),
+    path("audit/", api.AuditList.as_view(), name="audit-api"),
 ]
 
 # Mounted at the site root: the server-rendered audit page and its exports.

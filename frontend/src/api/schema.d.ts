@@ -923,6 +923,21 @@ export interface components {
             unread: number;
             results: components["schemas"]["Notification"][];
         };
+        PaginatedAuditEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEntry"][];
+        };
         PaginatedEnrollmentList: {
             /** @example 123 */
             count: number;
@@ -1156,10 +1171,14 @@ export interface operations {
                 actor?: string;
                 /** @description web, api, admin or system. */
                 interface?: string;
+                /** @description Number of results to return per page. */
+                limit?: number;
                 /** @description The object's id. */
                 object_id?: string;
                 /** @description e.g. journeys.journey */
                 object_type?: string;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
                 /** @description ISO date or date-time. */
                 since?: string;
                 /** @description ISO date or date-time. */
@@ -1176,7 +1195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditEntry"][];
+                    "application/json": components["schemas"]["PaginatedAuditEntryList"];
                 };
             };
         };
