@@ -260,3 +260,14 @@ def test_the_django_admin_cannot_edit_a_draft_in_review(people):
     )
     assert response.status_code == 200 and "locked while it is in review" in response.content.decode()
     assert Journey.objects.get(pk=journey.pk).name != "Renamed in admin"
+
+
+def test_the_seed_demo_command_works_when_approval_is_required_install_wide():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stdout = StringIO()
+    call_command("seed_demo", stdout=stdout)
+    assert "Demo journeys: 5 published" in stdout.getvalue()
+    assert AuditEntry.objects.filter(action="journey.auto_approve", actor="system:seed_demo").count() == 5
