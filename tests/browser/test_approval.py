@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from journeys import roles, services
 from journeys.governance import approvals
 from journeys.governance.context import acting_as_system
-from journeys.models import Journey, JourneyReviewPolicy
+from journeys.models import AuditEntry, Journey, JourneyReviewPolicy
 from tests.browser.helpers import open_editor
 from tests.factories import make_journey, make_user
 from tests.governance.helpers import small_graph
@@ -75,6 +75,9 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".toast")).to_contain_text("Published version 2")
     assert Journey.objects.get(pk=journey.pk).current_version.number == 2
+    # Through the ASGI server too, the log knows who acted and through which interface.
+    approved = AuditEntry.objects.get(action="journey.approve", object_id=str(journey.pk))
+    assert (approved.actor, approved.interface, approved.ip) == ("reviewer", "api", "127.0.0.1")
 
     # Approved again, then changed: publishing is refused with the reason.
     journey.refresh_from_db()  # journey_update saves the whole row: never from a stale instance
