@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Governance: who, from where and through which interface, for the audit log.
+    "journeys.governance.middleware.AuditContextMiddleware",
     # Last: its connection check runs just before the view, and it sees the view's exceptions first.
     "journeys.db_unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -357,3 +359,9 @@ EMAIL_TRACKING = env_bool("EMAIL_TRACKING", True)
 
 # Monitoring: new anomaly alerts are POSTed as JSON here (empty: email to Admins only).
 ALERT_WEBHOOK_URL = env_url("ALERT_WEBHOOK_URL", schemes=("http", "https"), example="https://hooks.example.com/alerts")
+
+# --- Governance (docs/operations.md): approval before publish and the append-only audit log.
+APPROVAL_REQUIRED = env_bool("APPROVAL_REQUIRED", False)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+# The sender address of review emails to Reviewers; empty: notifications stay in the app.
+GOVERNANCE_EMAIL = env_str("GOVERNANCE_EMAIL")

@@ -3,12 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from journeys.delivery import urls as delivery_urls
+from journeys.governance import urls as governance_urls
 
 urlpatterns = [
     path("v1/", include("journeys.ingest.urls")),
     path("v1/", include(delivery_urls.v1)),
     path("u/", include(delivery_urls.public)),
     path("api/", include("journeys.api.urls")),
+    path("api/", include(governance_urls.api_urlpatterns)),
+    path("", include(governance_urls.page_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

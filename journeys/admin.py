@@ -12,6 +12,7 @@ from journeys.api.serializers import JourneySerializer
 from journeys.consent import consent_history, consent_set
 from journeys.consent_policy import CONSENT_CHANNELS, STATES, mode_of, state_of
 from journeys.delivery import channels
+from journeys.governance import approvals
 from journeys.input import StrictJSONFormField
 from journeys.models import (
     AnonymousId,
@@ -317,6 +318,9 @@ class JourneyAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A draft in review is locked here too (journey_update would refuse it after the form).
+        if self.instance.pk and (locked := approvals.draft_lock_reason(self.instance)):
+            raise forms.ValidationError(locked)
         submitted = {name: cleaned[name] for name in JourneySerializer.Meta.fields if name in cleaned}
         api = JourneySerializer(instance=self.instance if self.instance.pk else None, data=submitted, partial=True)
         if api.is_valid():

@@ -10,6 +10,9 @@ class JourneysConfig(AppConfig):
         # and these modules import models, which only works once the app registry is ready.
         from journeys import nodes
         from journeys.delivery import channels, checks  # noqa: F401  (checks registers the delivery settings checks)
+        from journeys.governance import admin as governance_admin  # noqa: F401  (registers its admin pages)
+        from journeys.governance import tracking
 
+        tracking.connect()
         channels.autodiscover()
         nodes.autodiscover()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from journeys.governance.context import acting_as_system
 from journeys.models import Journey
 from journeys.services import JourneyError, journey_import, journey_publish
 
@@ -107,7 +108,9 @@ def demo_journeys_seed(*, user=None) -> list[Journey]:
                 continue
             # A copy: the import keeps the graph it is given, and the loaded files stay as read.
             journey = journey_import(data=copy.deepcopy(demo.export), user=user)
-            journey_publish(journey=journey, user=user)
+            # Demo data is the install's own: it publishes without a review, recorded as auto-approved.
+            with acting_as_system("seed_demo"):
+                journey_publish(journey=journey, user=user)
         journey.refresh_from_db()
         created.append(journey)
     return created

@@ -17,6 +17,8 @@ from journeys.engine.entry import Entrant
 from journeys.engine.events import enter_matching_audiences
 from journeys.engine.hooks import engine_wake
 from journeys.engine.journeys_by_event import load_catalog
+from journeys.governance import approvals, audit
+from journeys.governance.diff import graph_diff, summary
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.graph.cache import compiled_version
 from journeys.input import InputError, check_value
@@ -44,24 +46,53 @@ class JourneyError(Exception):
 
 
 def journey_create(*, name: str, description: str = "", graph=None, settings=None, user=None) -> Journey:
-    return Journey.objects.create(
+    journey = Journey.objects.create(
         name=name,
         description=description,
         graph=graph or {"nodes": [], "edges": []},
         settings=settings or {},
         created_by=user if user is not None and user.is_authenticated else None,
     )
+    audit.record(
+        "journey.create", journey, {"name": name, "changes": summary(graph_diff(None, journey.graph))}, user=user
+    )
+    return journey
 
 
 def journey_update(*, journey: Journey, **changes) -> Journey:
     """Change the draft (name, description, graph, settings). Live customers are unaffected until publish."""
     if journey.status == Status.ARCHIVED:
         raise JourneyError("an archived journey cannot be edited")
+    if locked := approvals.draft_lock_reason(journey):
+        raise JourneyError(locked)
+    # From the row, not the instance: the admin hands over an instance its form already changed.
+    before = Journey.objects.filter(pk=journey.pk).values("name", "description", "graph", "settings").first() or {}
     for field_name in ("name", "description", "graph", "settings"):
         if field_name in changes:
             setattr(journey, field_name, changes[field_name])
     journey.save()
+    _record_edit(journey, before)
     return journey
+
+
+def _record_edit(journey: Journey, before: dict) -> None:
+    diff = audit.field_diff(
+        {"name": before.get("name"), "description": before.get("description")},
+        {"name": journey.name, "description": journey.description},
+    )
+    graph_changes = graph_diff(
+        before.get("graph"), journey.graph, settings_before=before.get("settings"), settings_after=journey.settings
+    )
+    if graph_changes["nodes"]["moved"] or not _graph_unchanged(graph_changes):
+        diff["graph"] = summary(graph_changes)
+    if graph_changes["settings"]:
+        diff["settings"] = graph_changes["settings"]
+    if diff:
+        audit.record("journey.edit", journey, diff)
+
+
+def _graph_unchanged(changes: dict) -> bool:
+    return not any(changes["nodes"][k] for k in ("added", "removed", "changed")) and not any(changes["edges"].values())
 
 
 def journey_validate(*, graph: dict, settings: dict) -> ValidationResult:
@@ -122,6 +153,10 @@ def journey_publish(
         unchanged = last is not None and last.graph == journey.graph and last.settings == settings
         if unchanged and journey.status in (Status.LIVE, Status.PAUSED):
             raise JourneyError(f"nothing changed since version {last.number}")
+        try:
+            approved = approvals.publish_check(journey=journey, user=user)
+        except approvals.ApprovalError as error:
+            raise JourneyError(str(error)) from None
         number = (journey.versions.aggregate(last=Max("number"))["last"] or 0) + 1
         version = JourneyVersion.objects.create(
             journey=journey,
@@ -143,6 +178,27 @@ def journey_publish(
             moved, removed = changes.migrate_to_version(
                 journey_id=journey.pk, version_id=version.pk, version_number=version.number, mapping=mapping, now=now
             )
+        approvals.publish_done(review=approved)
+        audit.record(
+            "journey.publish",
+            journey,
+            {
+                "version": version.number,
+                "review": approved.pk if approved else None,
+                "migrate": migrate,
+                "moved": moved,
+                "removed": removed,
+                "changes": summary(
+                    graph_diff(
+                        last.graph if last else None,
+                        version.graph,
+                        settings_before=last.settings if last else {},
+                        settings_after=settings,
+                    )
+                ),
+            },
+            user=user,
+        )
         if _has_audience_entry_at_publish(version):
             from django_q.tasks import async_task
 
@@ -189,8 +245,11 @@ def journey_transition(*, journey: Journey, action: str, now: datetime | None = 
         journey = Journey.objects.select_for_update(no_key=True).get(pk=journey.pk)
         if journey.status not in allowed_from:
             raise JourneyError(f"cannot {action} a {journey.status} journey")
+        old_status = journey.status
         journey.status = new_status
         journey.save(update_fields=["status", "updated_at"])
+        # Lifecycle never waits for approval (pausing or stopping is how a bad journey is halted).
+        audit.record(f"journey.{action}", journey, {"status": [old_status, new_status]})
     if new_status in (Status.STOPPED, Status.ARCHIVED):
         # After the status commits, no tick claims this journey's customers and no one enters,
         # so everyone still inside can be exited in batches without holding the journey row.
@@ -273,6 +332,7 @@ def audiences_run_due(now: datetime | None = None) -> int:
 
 
 def journey_export(*, journey: Journey) -> dict:
+    audit.record("journey.export", journey)
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,

@@ -6,6 +6,7 @@ import { Inspector } from './components/Inspector';
 import { JourneyCanvas } from './components/JourneyCanvas';
 import { Palette } from './components/Palette';
 import { ProblemsPanel } from './components/ProblemsPanel';
+import { ReviewPanel } from './components/ReviewPanel';
 import { Toolbar } from './components/Toolbar';
 import type { MountConfig } from './lib/mountConfig';
 import { loadEditor, type Notify } from './store/actions';
@@ -14,6 +15,7 @@ import { useMetricsSocket } from './hooks/useMetricsSocket';
 import { useShortcuts } from './hooks/useShortcuts';
 import { useGraphStore } from './store/graphStore';
 import { useSessionStore } from './store/sessionStore';
+import { useReviewStore } from './store/reviewStore';
 
 interface AppProps {
   config: MountConfig;
@@ -48,6 +50,8 @@ function Editor({ config, offline = false }: AppProps) {
     if (offline || !config.journeyId) return;
     loadEditor(config.journeyId)
       .then(() => setLoaded(true))
+      // Governance: the review state (and the lock on a draft in review) once the journey is in.
+      .then(() => useReviewStore.getState().init(config.journeyId as string, config.canEdit))
       .catch((error: unknown) => setLoadError(error instanceof Error ? error.message : String(error)));
   }, [config.journeyId, config.canEdit, offline]);
 
@@ -95,6 +99,7 @@ function Editor({ config, offline = false }: AppProps) {
             </>
           )}
         </div>
+        <ReviewPanel />
       </div>
       {notice && (
         <div className={`toast toast--${notice.tone}`} role="status" onClick={() => setNotice(null)}>

@@ -8,6 +8,7 @@ from journeys.models.experiments import (
     ExperimentExposure,
     ExperimentMetric,
 )
+from journeys.models.governance import AuditEntry, JourneyReviewPolicy, Notification, ReviewComment, ReviewRequest
 from journeys.models.journeys import (
     EngineInbox,
     Enrollment,
@@ -26,6 +27,7 @@ from journeys.models.send_time import SendTimePopulation, SendTimeProfile
 __all__ = [
     "Alert",
     "AnonymousId",
+    "AuditEntry",
     "BanditAllocation",
     "ChannelThrottle",
     "ConsentChange",
@@ -44,6 +46,7 @@ __all__ = [
     "InAppMessage",
     "InstallKey",
     "Journey",
+    "JourneyReviewPolicy",
     "JourneyVersion",
     "MessageTemplate",
     "MonitoringRun",
@@ -53,6 +56,9 @@ __all__ = [
     "PrivacyRequest",
     "SendTimePopulation",
     "SendTimeProfile",
+    "Notification",
+    "ReviewComment",
+    "ReviewRequest",
     "Source",
     "SplitAssignment",
     "Step",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys.experiments import services
 from journeys.experiments.selectors import experiment_report, split_nodes
+from journeys.governance import audit
 from journeys.models import Experiment, ExperimentMetric, Journey
 from journeys.reports import tables
 from journeys.reports.selectors import journey_report
@@ -53,6 +54,13 @@ def _csv_or_404(all_tables: list[tables.Table], name: str, prefix: str, first, l
     if table is None:
         raise Http404("no such table")
     span = f"-{first or 'start'}-to-{last or 'now'}" if first or last else ""
+    # Data leaving the app is an audited action (issue 15): which table, which days.
+    audit.record(
+        "report.export",
+        object_type="report",
+        object_id=prefix,
+        diff={"table": table.name, "first": str(first or ""), "last": str(last or "")},
+    )
     response = HttpResponse(tables.table_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{prefix}-{table.name}{span}.csv"'
     return response

@@ -16,6 +16,7 @@ import type { JourneyEdge } from '../lib/journey';
 import { edgePort, edgeTraffic } from '../lib/metrics';
 import { nodeTypes } from '../nodes/nodeTypes';
 import { useReadOnly } from '../hooks/useReadOnly';
+import { useReviewDiff } from '../hooks/useReviewDiff';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { PALETTE_MIME } from './Palette';
@@ -42,7 +43,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
     })),
   );
   const readOnly = useReadOnly();
-  const displayEdges = useDisplayEdges(edges);
+  const [shownNodes, displayEdges] = useReviewDiff(nodes, useDisplayEdges(edges));
   const flow = useReactFlow();
   const measured = useNodesInitialized();
   const ready = loaded && (nodes.length === 0 || measured);
@@ -87,7 +88,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
   return (
     <div className="journey-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow
-        nodes={nodes}
+        nodes={shownNodes}
         edges={displayEdges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useGraphStore } from '../store/graphStore';
+import { useReviewStore } from '../store/reviewStore';
 
 interface PublishDialogProps {
   /** Node ids of the live version with customers waiting in them, and how many. */
@@ -19,11 +20,18 @@ export function PublishDialog({ occupied, onPublish, onCancel }: PublishDialogPr
   const [mapping, setMapping] = useState<Record<string, string>>({});
   const total = occupied.reduce((sum, o) => sum + o.waiting, 0);
   const removed = occupied.filter((o) => !draftIds.has(o.nodeId));
+  // Approval before publish: say why the server will refuse, before the marketer chooses.
+  const blocked = useReviewStore((s) => (s.state && !s.state.publishable ? s.state.blocked_reason : ''));
 
   return (
     <div className="dialog-backdrop" role="presentation">
       <div className="dialog" role="dialog" aria-label="Publish">
         <h2>Publish a new version</h2>
+        {blocked && (
+          <p className="publish-dialog__blocked" role="alert">
+            Not publishable yet: {blocked}
+          </p>
+        )}
         <p>
           {total} {total === 1 ? 'customer is' : 'customers are'} inside this journey now.
         </p>

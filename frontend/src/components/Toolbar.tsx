@@ -20,10 +20,14 @@ import { isReadOnly, useSessionStore, type MetricRange } from '../store/sessionS
 import { useSettingsStore } from '../store/settingsStore';
 import { HelpPopover } from './HelpPopover';
 import { JourneySettingsPanel } from './JourneySettingsPanel';
+import { NotificationsBell } from './NotificationsBell';
+import { useReviewStore } from '../store/reviewStore';
 import { PublishDialog } from './PublishDialog';
 import { TestRunPanel } from './TestRunPanel';
 
 const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
+// A publish may use up an approval or be refused for the lack of one: the review panel follows.
+const refreshReview = () => useReviewStore.getState().refresh();
 const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
 
 export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen: boolean; onHelp: (open: boolean) => void }) {
@@ -73,7 +77,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       .map(([nodeId, c]) => ({ nodeId, waiting: c.waiting ?? 0 }))
       .filter((o) => o.waiting > 0);
     if (s.meta.currentVersion !== null && occupied.length > 0) setPublishing(occupied);
-    else void publish({ migrate: false, mapping: {} }, notify);
+    else void publish({ migrate: false, mapping: {} }, notify).then(refreshReview);
   };
 
   // Whether publishing would only repeat the live version (the server refuses that with a
@@ -245,6 +249,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
           {CONNECTION_LABELS[s.connection]}
         </span>
       </span>
+      <NotificationsBell />
       <HelpPopover open={helpOpen} onToggle={onHelp} />
       {settingsOpen && <JourneySettingsPanel onClose={() => setSettingsOpen(false)} notify={notify} />}
       {testing && <TestRunPanel onClose={() => setTesting(false)} />}
@@ -254,7 +259,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
           onCancel={() => setPublishing(null)}
           onPublish={(options) => {
             setPublishing(null);
-            void publish(options, notify);
+            void publish(options, notify).then(refreshReview);
           }}
         />
       )}

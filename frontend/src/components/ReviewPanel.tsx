@@ -1,0 +1,221 @@
+/**
+ * Approval before publish, on the canvas: a Marketer submits the draft; Reviewers and Admins see
+ * what it changes against the live version (drawn on the canvas), comment, approve or reject.
+ * The panel also lists the person's latest notifications.
+ */
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { governanceApi } from '../api/governanceApi';
+import { hasChanges } from '../lib/reviewDiff';
+import { saveDraft } from '../store/actions';
+import { useReviewStore } from '../store/reviewStore';
+
+const STATUS_LABELS: Record<string, string> = {
+  pending: 'In review',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  withdrawn: 'Withdrawn',
+  published: 'Published',
+};
+
+export function ReviewPanel() {
+  const r = useReviewStore(
+    useShallow((s) => ({
+      open: s.open,
+      state: s.state,
+      notifications: s.notifications,
+      showDiff: s.showDiff,
+      busy: s.busy,
+      error: s.error,
+      journeyId: s.journeyId,
+    })),
+  );
+  const store = useReviewStore.getState;
+  const [note, setNote] = useState('');
+  const [comment, setComment] = useState('');
+  if (!r.open) return null;
+  const state = r.state;
+  const review = state?.review ?? null;
+  const pending = review?.status === 'pending';
+  const api = governanceApi();
+  const diff = state?.diff;
+
+  return (
+    <aside className="review-panel" role="dialog" aria-label="Review">
+      <header className="review-panel__head">
+        <h2>Review</h2>
+        <button type="button" className="link" onClick={() => store().setOpen(false)} aria-label="Close the review panel">
+          Close
+        </button>
+      </header>
+
+      {r.error && (
+        <p className="review-panel__error" role="alert">
+          {r.error}
+        </p>
+      )}
+
+      {state && (
+        <section>
+          <p className="muted" data-testid="approval-rule">
+            {state.approval_required ? 'Publishing this journey needs an approval.' : 'Publishing needs no approval.'}
+            {state.override !== null && ' (set for this journey)'}
+          </p>
+          {state.can_set_policy && (
+            <label className="review-panel__field">
+              Approval for this journey
+              <select
+                aria-label="Approval for this journey"
+                value={state.override === null ? '' : String(state.override)}
+                onChange={(e) =>
+                  void store().run(() =>
+                    api.setPolicy(r.journeyId as string, e.target.value === '' ? null : e.target.value === 'true'),
+                  )
+                }
+              >
+                <option value="">As the install says</option>
+                <option value="true">Required</option>
+                <option value="false">Not required</option>
+              </select>
+            </label>
+          )}
+          {state.approval_required && !state.publishable && (
+            <p className="review-panel__blocked" data-testid="publish-blocked">
+              Publish: {state.blocked_reason}
+            </p>
+          )}
+        </section>
+      )}
+
+      {review && (
+        <section data-testid="review">
+          <h3>
+            <span className={`badge review-status review-status--${review.status}`}>{STATUS_LABELS[review.status] ?? review.status}</span>{' '}
+            by {review.submitted_by || 'someone'}
+          </h3>
+          {review.note && <p className="review-panel__note">{review.note}</p>}
+          {review.decided_by && (
+            <p className="muted">
+              {STATUS_LABELS[review.status]} by {review.decided_by}
+              {review.decision_note ? `: ${review.decision_note}` : ''}
+            </p>
+          )}
+        </section>
+      )}
+
+      {diff && (
+        <section data-testid="review-diff">
+          <h3>Changes against the live version</h3>
+          {hasChanges(diff) ? (
+            <ul className="review-panel__changes">
+              {diff.nodes.added.length > 0 && <li>Steps added: {diff.nodes.added.join(', ')}</li>}
+              {diff.nodes.changed.length > 0 && (
+                <li>Steps changed: {diff.nodes.changed.map((c) => `${c.id} (${c.fields.join(', ')})`).join('; ')}</li>
+              )}
+              {diff.nodes.removed.length > 0 && <li>Steps removed: {diff.nodes.removed.join(', ')}</li>}
+              {diff.edges.added.length > 0 && <li>Connections added: {diff.edges.added.length}</li>}
+              {diff.edges.changed.length > 0 && <li>Connections changed: {diff.edges.changed.length}</li>}
+              {diff.edges.removed.length > 0 && <li>Connections removed: {diff.edges.removed.join(', ')}</li>}
+              {diff.settings.length > 0 && <li>Settings changed: {diff.settings.map((s) => s.key).join(', ')}</li>}
+            </ul>
+          ) : (
+            <p className="muted">No change to steps, connections or settings.</p>
+          )}
+          <label className="field__check">
+            <input type="checkbox" checked={r.showDiff} onChange={(e) => store().setShowDiff(e.target.checked)} />
+            Show the changes on the canvas
+          </label>
+        </section>
+      )}
+
+      {state?.can_submit && (
+        <section>
+          <label className="review-panel__field">
+            Note for the reviewers
+            <textarea value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button
+            type="button"
+            disabled={r.busy}
+            onClick={() =>
+              void store()
+                .run(async () => {
+                  await saveDraft();
+                  await api.submit(r.journeyId as string, note);
+                })
+                .then((ok) => ok && setNote(''))
+            }
+          >
+            Submit for review
+          </button>
+        </section>
+      )}
+
+      {pending && review && (
+        <section className="review-panel__actions">
+          {state?.can_review && (
+            <>
+              <label className="review-panel__field">
+                Decision note
+                <textarea value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} />
+              </label>
+              <button type="button" disabled={r.busy} onClick={() => void store().run(() => api.approve(review.id, note))}>
+                Approve
+              </button>{' '}
+              <button
+                type="button"
+                className="secondary danger"
+                disabled={r.busy}
+                onClick={() => void store().run(() => api.reject(review.id, note))}
+              >
+                Reject
+              </button>{' '}
+            </>
+          )}
+          {state?.can_withdraw && (
+            <button type="button" className="secondary" disabled={r.busy} onClick={() => void store().run(() => api.withdraw(review.id))}>
+              Withdraw
+            </button>
+          )}
+        </section>
+      )}
+
+      {review && (
+        <section data-testid="review-comments">
+          <h3>Comments</h3>
+          {review.comments.length === 0 && <p className="muted">No comments yet.</p>}
+          <ul className="review-panel__comments">
+            {review.comments.map((c) => (
+              <li key={c.id}>
+                <strong>{c.author || 'someone'}</strong> <span className="muted">{new Date(c.created_at).toLocaleString()}</span>
+                <p>{c.body}</p>
+              </li>
+            ))}
+          </ul>
+          <textarea aria-label="Comment" value={comment} maxLength={4000} rows={2} onChange={(e) => setComment(e.target.value)} />
+          <button
+            type="button"
+            className="secondary"
+            disabled={r.busy || comment.trim() === ''}
+            onClick={() => void store().run(() => api.comment(review.id, comment)).then((ok) => ok && setComment(''))}
+          >
+            Comment
+          </button>
+        </section>
+      )}
+
+      {r.notifications && r.notifications.results.length > 0 && (
+        <section data-testid="notifications">
+          <h3>Notifications</h3>
+          <ul className="review-panel__notifications">
+            {r.notifications.results.slice(0, 8).map((n) => (
+              <li key={n.id} className={n.read_at ? 'muted' : ''}>
+                {n.journey ? <a href={`/journeys/${n.journey}/`}>{n.message}</a> : n.message}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </aside>
+  );
+}

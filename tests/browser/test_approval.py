@@ -1,0 +1,95 @@
+"""Approval before publish in a real browser: a Marketer submits, a Reviewer sees the diff on the
+canvas and approves, the Marketer publishes; a change after approval makes publishing refused."""
+
+import pytest
+from playwright.sync_api import expect
+
+from journeys import roles, services
+from journeys.governance import approvals
+from journeys.governance.context import acting_as_system
+from journeys.models import AuditEntry, Journey, JourneyReviewPolicy
+from tests.browser.helpers import open_editor
+from tests.factories import make_journey, make_user
+from tests.governance.helpers import small_graph
+
+pytestmark = pytest.mark.browser
+
+
+def open_review(page):
+    page.get_by_role("button", name="Review").click()
+    expect(page.locator(".review-panel")).to_be_visible()
+
+
+def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publishing(
+    page, browser, live_server_url, login, artifact_path
+):
+    with acting_as_system("browser test"):
+        journey = make_journey(graph=small_graph(), name="Welcome with review")
+    # Per journey rather than install-wide: the server runs in another process, the row reaches it.
+    JourneyReviewPolicy.objects.create(journey=journey, approval_required=True)
+    graph = small_graph(subject="Welcome aboard")
+    graph["nodes"][1]["position"] = {"x": 0, "y": 160}
+    graph["nodes"][2]["position"] = {"x": 0, "y": 320}
+    services.journey_update(journey=journey, graph=graph)
+    marketer = make_user(role=roles.MARKETERS, username="marketer")
+    reviewer = make_user(role=roles.REVIEWERS, username="reviewer")
+
+    # The marketer cannot publish yet, and submits the draft.
+    login(page, marketer)
+    open_editor(page, live_server_url, journey)
+    page.screenshot(path=artifact_path("approval-0-toolbar.png"))
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".toast--error")).to_contain_text("needs approval")
+    open_review(page)
+    page.locator(".review-panel textarea").first.fill("New subject line")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".review-panel [data-testid=review]")).to_contain_text("In review")
+    expect(page.locator("[data-testid=status]")).to_be_visible()
+    expect(page.locator(".badge--readonly")).to_be_visible()  # the draft is locked while in review
+    page.screenshot(path=artifact_path("approval-1-submitted.png"))
+
+    # The reviewer is notified, sees the change drawn on the canvas, comments and approves.
+    reviewer_context = browser.new_context(viewport={"width": 1440, "height": 900})
+    reviewer_page = reviewer_context.new_page()
+    login(reviewer_page, reviewer)
+    open_editor(reviewer_page, live_server_url, journey)
+    expect(reviewer_page.locator("[data-testid=unread-count]")).to_have_text("1")
+    open_review(reviewer_page)
+    expect(reviewer_page.locator("[data-testid=review-diff]")).to_contain_text("email (config.subject)")
+    expect(reviewer_page.locator("[data-testid=review-diff]")).not_to_contain_text("Settings changed")
+    expect(reviewer_page.get_by_role("button", name="Withdraw")).to_have_count(0)  # only the submitter or an Admin
+    reviewer_page.get_by_label("Show the changes on the canvas").check()
+    expect(reviewer_page.locator('.react-flow__node.diff--changed[data-id="email"]')).to_have_count(1)
+    expect(reviewer_page.locator('.react-flow__node[data-id="start"]')).not_to_have_class("diff--changed")
+    reviewer_page.get_by_label("Comment").fill("Good subject")
+    reviewer_page.get_by_role("button", name="Comment", exact=True).click()
+    expect(reviewer_page.locator(".review-panel__comments")).to_contain_text("Good subject")
+    reviewer_page.screenshot(path=artifact_path("approval-2-reviewer-diff.png"))
+    reviewer_page.get_by_role("button", name="Approve").click()
+    expect(reviewer_page.locator(".review-panel [data-testid=review]")).to_contain_text("Approved")
+    reviewer_context.close()
+
+    # The marketer publishes the approved draft.
+    page.reload()
+    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".toast")).to_contain_text("Published version 2")
+    assert Journey.objects.get(pk=journey.pk).current_version.number == 2
+    # Through the ASGI server too, the log knows who acted and through which interface.
+    approved = AuditEntry.objects.get(action="journey.approve", object_id=str(journey.pk))
+    assert (approved.actor, approved.interface, approved.ip) == ("reviewer", "api", "127.0.0.1")
+
+    # Approved again, then changed: publishing is refused with the reason.
+    journey.refresh_from_db()  # journey_update saves the whole row: never from a stale instance
+    services.journey_update(journey=journey, graph=small_graph(subject="Third"))
+    review = approvals.review_submit(journey=journey, user=marketer)
+    approvals.review_decide(review=review, user=reviewer, approve=True)
+    services.journey_update(journey=journey, graph=small_graph(subject="Changed after approval"))
+    page.reload()
+    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".toast--error")).to_contain_text("changed after it was approved")
+    open_review(page)
+    expect(page.locator("[data-testid=publish-blocked]")).to_contain_text("changed after it was approved")
+    page.screenshot(path=artifact_path("approval-3-refused-after-change.png"))
+    assert Journey.objects.get(pk=journey.pk).current_version.number == 2
