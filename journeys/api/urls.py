@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from journeys.api import views
+from journeys.api import titles, views
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.reports import api as reports_api
 
@@ -14,6 +14,7 @@ router.register("templates", MessageTemplateViewSet, basename="template")
 
 urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),
+    path("node-titles/", titles.node_titles, name="node-titles"),
     path("event-names/", views.event_names, name="event-names"),
     path("attributes/", views.attributes, name="attributes"),
     path("customers/<str:external_id>/journeys/", views.customer_history, name="customer-history"),

@@ -415,6 +415,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/node-titles/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The canvas title of each node sent: what it does, read from its config. */
+        post: operations["node_titles_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types/": {
         parameters: {
             query?: never;
@@ -708,6 +725,15 @@ export interface components {
             waits: boolean;
             config: components["schemas"]["NodeField"][];
         };
+        NodeTitles: {
+            /** @description Each node id with its title; unknown kinds are left out. */
+            titles: {
+                [key: string]: string;
+            };
+        };
+        NodeTitlesRequest: {
+            nodes: components["schemas"]["TitledNode"][];
+        };
         PaginatedEnrollmentList: {
             /** @example 123 */
             count: number;
@@ -836,6 +862,11 @@ export interface components {
         };
         Suggestions: {
             results: string[];
+        };
+        TitledNode: {
+            id: string;
+            kind: string;
+            config?: unknown;
         };
         TypedName: {
             name: string;
@@ -1561,6 +1592,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Journey"];
+                };
+            };
+        };
+    };
+    node_titles_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NodeTitlesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTitles"];
                 };
             };
         };
