@@ -8,6 +8,8 @@ import type {
   JourneyVersion,
   MessageTemplate,
   NodeKind,
+  NodeTitles,
+  NodeTitlesRequest,
   PublishedJourney,
   PublishOptions,
   SendTestResult,
@@ -26,6 +28,7 @@ export function createEditorApi(client: ApiClient) {
   const journey = (id: string, suffix = '') => `journeys/${encodeURIComponent(id)}/${suffix}`;
   return {
     nodeTypes: () => client.get<NodeKind[]>('node-types/'),
+    nodeTitles: (body: NodeTitlesRequest) => client.post<NodeTitles>('node-titles/', body),
     journey: (id: string) => client.get<Journey>(journey(id)),
     saveDraft: (id: string, body: { name?: string; graph?: JourneyGraph }) => client.patch<Journey>(journey(id), body),
     validate: (id: string) => client.post<ValidationResult>(journey(id, 'validate/')),
