@@ -180,6 +180,15 @@ def test_a_live_journeys_toolbar_stays_one_row_and_its_help_stays_on_screen(
     assert box["x"] + box["width"] <= 1440 and box["y"] + box["height"] <= 900
     page.screenshot(path=str(artifact_path("canvas_readable_help.png")))
 
+    # In a small window the toolbar wraps and the help button moves, but its popover stays on screen.
+    page.keyboard.press("Escape")
+    page.set_viewport_size({"width": 820, "height": 480})
+    page.get_by_role("button", name="?").click()
+    box = rect(popover)
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= 820 and box["y"] + box["height"] <= 480
+    page.screenshot(path=str(artifact_path("canvas_readable_help_small.png")))
+
 
 def test_arrange_keeps_two_port_nodes_edges_apart(page, live_server_url, login, artifact_path):
     journey = seeded("Abandoned basket recovery")

@@ -21,3 +21,26 @@ export const FIT_VIEW: FitViewOptions = {
 
 /** The same frame, eased into view after the graph changed under the marketer's eyes. */
 export const FIT_VIEW_ANIMATED: FitViewOptions = { ...FIT_VIEW, duration: 300 };
+
+/** Keeps popovers this far from the window's edges. */
+export const SCREEN_MARGIN = 8;
+
+/**
+ * The shift that brings a box of `rect` inside a `width` x `height` window, `margin` from its edges;
+ * a box larger than the window keeps its top-left corner on screen.
+ */
+export function clampShift(
+  rect: { left: number; top: number; right: number; bottom: number },
+  width: number,
+  height: number,
+  margin = SCREEN_MARGIN,
+): { x: number; y: number } {
+  const axis = (start: number, end: number, size: number) => {
+    if (end > size - margin) {
+      const back = end - (size - margin);
+      return -Math.min(back, Math.max(0, start - margin));
+    }
+    return start < margin ? margin - start : 0;
+  };
+  return { x: axis(rect.left, rect.right, width), y: axis(rect.top, rect.bottom, height) };
+}
