@@ -151,6 +151,24 @@ def test_a_demo_journey_fits_the_window_and_reads_at_the_fit_zoom(page, live_ser
     shutil.copyfile(artifact_path("canvas_readable_demo.png"), README_IMAGE)
 
 
+def test_every_demo_journey_fits_with_titles_of_11_px_or_more(page, live_server_url, login):
+    demo_journeys_seed()
+    login(page, make_user(role=roles.MARKETERS))
+    for journey in Journey.objects.order_by("pk"):
+        open_editor(page, live_server_url, journey)
+        expect(page.locator('[data-testid="node-title"]').first).not_to_have_text("")
+        settle(page)
+        canvas = rect(page.locator(".react-flow"))
+        minimap = rect(page.locator(".react-flow__minimap"))
+        zoom = page.evaluate(ZOOM)
+        for box in boxes(page).values():
+            where = f"{journey.name}: {box['id']}"
+            assert box["font"] * zoom >= MIN_TITLE_PX, f"{where}: {box['font']} px x {zoom:.2f}"
+            assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"], where
+            assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"], where
+            assert not overlap(minimap, box), where
+
+
 def test_a_live_journeys_toolbar_stays_one_row_and_its_help_stays_on_screen(
     page, live_server_url, login, artifact_path
 ):

@@ -6,8 +6,8 @@ const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline
 
 /**
  * How the live counts are shown (counts or shares, over which time) and whether they are live.
- * They change the canvas, not the journey, so they sit on the canvas, in a top strip that every
- * fit leaves clear; that keeps the journey's own toolbar to one row.
+ * They change the canvas, not the journey, so they sit on the canvas, top right, in the column that
+ * every fit leaves to the minimap; that keeps the journey's own toolbar to one row.
  */
 export function ViewControls() {
   const s = useSessionStore(
@@ -15,7 +15,7 @@ export function ViewControls() {
   );
   const session = useSessionStore.getState;
   return (
-    <Panel position="top-left" className="view-controls">
+    <Panel position="top-right" className="view-controls">
       <select aria-label="Show" value={s.metricMode} onChange={(e) => session().setMetricMode(e.target.value as 'counts' | 'percent')}>
         <option value="counts">Counts</option>
         <option value="percent">Percentages</option>

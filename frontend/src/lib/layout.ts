@@ -2,7 +2,7 @@ import dagre from '@dagrejs/dagre';
 import type { JourneyEdge, JourneyGraph, JourneyNode } from './journey';
 
 /** A node's size before React Flow has measured it: the card's width and a typical height. */
-export const DEFAULT_SIZE = { width: 240, height: 100 };
+export const DEFAULT_SIZE = { width: 260, height: 110 };
 
 /** The output ports of a node in the order its card draws them, left to right. */
 export type PortOrder = (node: JourneyNode) => readonly string[];
