@@ -28,18 +28,18 @@ describe('layoutGraph', () => {
     expect(at.end!.y).toBeGreaterThan(at.a!.y);
   });
 
-  // The abandoned-basket journey, with each two-port node's edges listed timeout first, as a
-  // marketer who connected the timeout before the match leaves them.
+  // The abandoned-basket journey, its edges listed as the demo file lists them. Left to itself,
+  // dagre puts the first-listed child on the right: the match's edge then crosses the timeout's.
   const basket = {
     nodes: ['added', 'wait', 'bought', 'email', 'pause', 'wait2', 'bought2', 'sms', 'done'].map((id) => node(id)),
     edges: [
       edge('added', 'next', 'wait'),
-      edge('wait', 'timeout', 'email'),
       edge('wait', 'matched', 'bought'),
+      edge('wait', 'timeout', 'email'),
       edge('email', 'next', 'pause'),
       edge('pause', 'next', 'wait2'),
-      edge('wait2', 'timeout', 'sms'),
       edge('wait2', 'matched', 'bought2'),
+      edge('wait2', 'timeout', 'sms'),
       edge('sms', 'next', 'done'),
     ],
   };
@@ -55,7 +55,7 @@ describe('layoutGraph', () => {
   it('orders children by port for three-way splits as well', () => {
     const split = {
       nodes: ['s', 'c', 'b', 'a'].map((id) => node(id)),
-      edges: [edge('s', 'control', 'c'), edge('s', 'B', 'b'), edge('s', 'A', 'a')],
+      edges: [edge('s', 'A', 'a'), edge('s', 'B', 'b'), edge('s', 'control', 'c')],
     };
     const { nodes } = layoutGraph(split, () => ['A', 'B', 'control']);
     const x = Object.fromEntries(nodes.map((n) => [n.id, n.position.x]));
