@@ -80,7 +80,7 @@ describe('App', () => {
     expect(container.querySelector('.react-flow__controls')).not.toBeNull();
   });
 
-  it('shows counts on each node under the data-testid the bench reads', () => {
+  it('shows counts on each node under the data-testid the bench reads, exits only once there are some', () => {
     useGraphStore.getState().loadJourney('9', {
       nodes: [{ id: 'w', type: 'journey', position: { x: 0, y: 0 }, data: { kind: 'wait', label: 'Hold', config: {} } }],
       edges: [],
@@ -91,8 +91,11 @@ describe('App', () => {
     const node = container.querySelector('.react-flow__node[data-id="w"]');
     expect(node?.querySelector('[data-testid="count-entered"]')?.textContent).toBe('12');
     expect(node?.querySelector('[data-testid="count-waiting"]')?.textContent).toBe('5');
-    expect(node?.querySelector('[data-testid="count-exited"]')?.textContent).toBe('0');
-    expect(node?.querySelector('[data-testid="count-passed-next"]')?.textContent).toBe('7');
+    expect(node?.querySelector('[data-testid="count-exited"]')).toBeNull();
+    // A one-port step's outflow is its edge's label; only steps with branches count per port.
+    expect(node?.querySelector('[data-testid="count-passed-next"]')).toBeNull();
+    act(() => useSessionStore.getState().setCounters({ w: { entered: 12, waiting: 5, exited: 2 } }));
+    expect(node?.querySelector('[data-testid="count-exited"]')?.textContent).toBe('2');
 
     act(() => useSessionStore.getState().setMetricMode('percent'));
     expect(node?.querySelector('[data-testid="count-waiting"]')?.textContent).toBe('42%');

@@ -11,6 +11,7 @@ import { Toolbar } from './components/Toolbar';
 import type { MountConfig } from './lib/mountConfig';
 import { loadEditor, type Notify } from './store/actions';
 import { useAutosave } from './hooks/useAutosave';
+import { useNodeTitles } from './hooks/useNodeTitles';
 import { useMetricsSocket } from './hooks/useMetricsSocket';
 import { useShortcuts } from './hooks/useShortcuts';
 import { useGraphStore } from './store/graphStore';
@@ -62,6 +63,7 @@ function Editor({ config, offline = false }: AppProps) {
   }, [notice]);
 
   useAutosave();
+  useNodeTitles(loaded && !offline);
   useMetricsSocket(offline ? null : config.journeyId);
   useShortcuts(toggleHelp, closeHelp);
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from journeys.api import customers, test_runs, views
+from journeys.api import customers, test_runs, titles, views
 from journeys.api.consent import customer_consent
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.privacy.api import PrivacyRequestViewSet
@@ -18,6 +18,7 @@ router.register("privacy-requests", PrivacyRequestViewSet, basename="privacy-req
 
 urlpatterns = [
     path("node-types/", views.node_types, name="node-types"),
+    path("node-titles/", titles.node_titles, name="node-titles"),
     path("event-names/", views.event_names, name="event-names"),
     path("attributes/", views.attributes, name="attributes"),
     path("customers/", customers.customer_search, name="customer-search"),

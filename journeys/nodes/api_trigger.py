@@ -16,5 +16,8 @@ class ApiTrigger(TriggerNode):
     Config = Config
     enters_through_api = True
 
+    def describe(self, config: dict) -> str:
+        return "When your system calls the API"
+
     def entry_reason(self, ctx: NodeContext) -> str:
         return "entered through the API"

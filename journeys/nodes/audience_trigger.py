@@ -98,6 +98,13 @@ class AudienceTrigger(TriggerNode):
                 return candidate
         raise AssertionError("a daily or weekly time always occurs within eight days")
 
+    def describe(self, config: dict) -> str:
+        who = describe_condition(config["condition"])
+        mode = config.get("mode") or "at_publish"
+        if mode == "schedule":
+            return f"{self.describe_schedule(config).capitalize()}: {who}"
+        return f"{'Whoever comes to match' if mode == 'on_change' else 'At publish'}: {who}"
+
     def describe_schedule(self, config: dict) -> str:
         """E.g. "every Monday at 09:00 Europe/Paris"."""
         schedule = config.get("schedule") or {}

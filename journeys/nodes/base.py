@@ -25,6 +25,25 @@ def describe_duration(seconds: float) -> str:
     raise AssertionError("unreachable")
 
 
+def short_duration(seconds: float) -> str:
+    """A duration as a canvas title shows it: "1 h", "2 d", "90 min", in the largest unit that divides it."""
+    seconds = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+# Titles are read at a glance on the canvas; the inspector shows everything past this.
+TITLE_MAX_LENGTH = 120
+
+
+def shorten(text: str, limit: int = TITLE_MAX_LENGTH) -> str:
+    """`text` on one line, cut at `limit` characters with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 # --- Intents: side effects the engine performs for a node, in the tick's transaction.
 
 
@@ -229,6 +248,21 @@ class NodeType:
     def extra_checks(self, config: dict, graph_node_ids: set[str]) -> list[tuple[str, str]]:
         """Graph-level checks on a valid config, as (field, message) errors. E.g. a jump's target."""
         return []
+
+    def describe(self, config: dict) -> str:
+        """What a node with this (valid) config does, in a few words: the title the canvas shows.
+
+        E.g. "Wait up to 1 h for Order Completed". Kinds override it; the default is the label.
+        """
+        return self.label
+
+    def title(self, config) -> str:
+        """The canvas title of a node with `config` as stored: described when the config is valid,
+        the kind's label while it is not (the node is then flagged invalid anyway)."""
+        cleaned, errors = self.clean_config(config)
+        if errors:
+            return self.label
+        return shorten(self.describe(cleaned))
 
 
 class TriggerNode(NodeType):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from journeys.conditions import ConditionSerializer, evaluate
+from journeys.conditions import ConditionSerializer, describe_condition, evaluate
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome
 
@@ -44,6 +44,13 @@ class Condition(NodeType):
         # A branch leading nowhere would quietly drop the customers it was made for; else may
         # end the journey, as "everyone else exits" is a common intent.
         return self.output_ports(config)[:-1]
+
+    def describe(self, config: dict) -> str:
+        branches = config["branches"]
+        if len(branches) == 1:
+            return f"If {describe_condition(branches[0]['condition'])}"
+        names = ", ".join(branch.get("label") or branch["key"] for branch in branches)
+        return f"{len(branches)} branches: {names}"
 
     def run(self, ctx: NodeContext) -> Outcome:
         for branch in ctx.config["branches"]:

@@ -24,5 +24,8 @@ class EventTrigger(TriggerNode):
     def entry_events(self, config: dict) -> list[EntryEvent]:
         return [EntryEvent(config["event"], config.get("filters") or [])]
 
+    def describe(self, config: dict) -> str:
+        return f"When {config['event']}{describe_filters(config.get('filters', []))}"
+
     def entry_reason(self, ctx: NodeContext) -> str:
         return f"did {ctx.config['event']}{describe_filters(ctx.config.get('filters', []))}"

@@ -19,5 +19,8 @@ class Exit(NodeType):
     ports = ()
     Config = Config
 
+    def describe(self, config: dict) -> str:
+        return f"Exit: {config['reason']}" if config.get("reason") else "Exit"
+
     def run(self, ctx: NodeContext) -> Outcome:
         return Outcome.leave(ctx.config.get("reason") or "reached an exit")

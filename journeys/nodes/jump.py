@@ -18,5 +18,8 @@ class Jump(NodeType):
     jump_target_field = "target"  # the validator checks it and follows it like an edge
     Config = Config
 
+    def describe(self, config: dict) -> str:
+        return f"Jump to {config['target']}"
+
     def run(self, ctx: NodeContext) -> Outcome:
         return Outcome.jump(ctx.config["target"], f"jumped to {ctx.config['target']}")

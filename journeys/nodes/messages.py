@@ -124,6 +124,17 @@ class InAppConfig(MarketingConfig):
 class SendNode(NodeType):
     category = "action"
     channel: str
+    # The title's prefix ("Email: Basket reminder") and the inline field that best names the content.
+    title_prefix: str
+    title_field = "body"
+
+    def describe(self, config: dict) -> str:
+        if config.get("template"):
+            # Titles name a saved template, as the marketer chose it, not by its number.
+            name = MessageTemplate.objects.filter(id=config["template"]).values_list("name", flat=True).first()
+            return f"{self.title_prefix}: {name or 'template ' + str(config['template'])}"
+        content = config.get(self.title_field)
+        return f"{self.title_prefix}: {content}" if isinstance(content, str) and content else self.label
 
     def run(self, ctx: NodeContext) -> Outcome:
         return Outcome.go("next", f"queued {self.label.lower()}", intents=[SendMessage(self.channel, dict(ctx.config))])
@@ -132,6 +143,7 @@ class SendNode(NodeType):
 @register
 class SendEmail(SendNode):
     kind, label, channel = "send_email", "Send email", "email"
+    title_prefix, title_field = "Email", "subject"
     description = "Sends an email to the customer's address, with an unsubscribe link."
     Config = EmailConfig
 
@@ -139,6 +151,7 @@ class SendEmail(SendNode):
 @register
 class SendSms(SendNode):
     kind, label, channel = "send_sms", "Send SMS", "sms"
+    title_prefix = "SMS"
     description = "Sends a text message to the customer's phone."
     Config = SmsConfig
 
@@ -146,6 +159,7 @@ class SendSms(SendNode):
 @register
 class SendWebhook(SendNode):
     kind, label, channel = "send_webhook", "Send webhook", "webhook"
+    title_prefix, title_field = "Webhook", "url"
     description = (
         "POSTs signed JSON about the customer to a URL. With 'wait for outcome', customers wait here and leave"
         " through failed when it finally fails."
@@ -173,5 +187,6 @@ class SendWebhook(SendNode):
 @register
 class SendInApp(SendNode):
     kind, label, channel = "send_in_app", "In-app message", "in_app"
+    title_prefix, title_field = "In-app", "title"
     description = "Shows a message in your app the next time the customer opens it."
     Config = InAppConfig

@@ -55,6 +55,13 @@ class Split(NodeType):
     def required_output_ports(self, config: dict) -> list[str]:
         return self.output_ports(config)  # every variant must lead somewhere
 
+    def describe(self, config: dict) -> str:
+        variants = config["variants"]
+        total = sum(variant["weight"] for variant in variants) or 1
+        shares = " / ".join(f"{round(variant['weight'] * 100 / total)}% {variant['key']}" for variant in variants)
+        winner = config.get("winner")
+        return f"Split: {winner} won" if winner else f"Split {shares}"
+
     def run(self, ctx: NodeContext) -> Outcome:
         keys = {v["key"] for v in ctx.config["variants"]}
         # A winner or bandit weights set on the experiment page override the published graph (the

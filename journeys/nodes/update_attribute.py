@@ -33,6 +33,19 @@ class UpdateAttribute(NodeType):
     description = "Sets, increments or removes attributes on the customer's profile."
     Config = Config
 
+    def describe(self, config: dict) -> str:
+        parts = []
+        for change in config["changes"]:
+            name, value = change["attribute"], change.get("value")
+            if change["operation"] == "increment":
+                parts.append(f"add {value} to {name}")
+            elif change["operation"] == "remove":
+                parts.append(f"remove {name}")
+            else:
+                parts.append(f"{name} = {value!r}")
+        text = ", ".join(parts)
+        return f"Set {text}" if config["changes"][0]["operation"] == "set" else text.capitalize()
+
     def run(self, ctx: NodeContext) -> Outcome:
         to_set, to_increment, to_remove = {}, {}, []
         for change in ctx.config["changes"]:

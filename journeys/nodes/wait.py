@@ -30,7 +30,7 @@ from rest_framework import serializers
 from journeys.conditions import MISSING, lookup
 from journeys.models.customers import timezone_names
 from journeys.nodes import register
-from journeys.nodes.base import NodeContext, NodeType, Outcome, describe_duration
+from journeys.nodes.base import NodeContext, NodeType, Outcome, describe_duration, short_duration
 from journeys.send_time.profile import best_slot, describe_hour, shrunk_shares
 
 MAX_DELAY = int(timedelta(days=365).total_seconds())
@@ -45,6 +45,7 @@ _MODE_FIELDS = {
     "window": ("days", "start", "end", "timezone"),
     "best_time": ("window_hours", "fallback"),
 }
+WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_BEST_TIME_WINDOW = 7 * 24
 _SOURCE_FIELD = {"fixed": "at", "attribute": "attribute", "trigger_property": "property"}
 
@@ -312,6 +313,27 @@ class Wait(NodeType):
     ports = ("next",)
     waits = True
     Config = Config
+
+    def describe(self, config: dict) -> str:
+        mode = config["mode"]
+        if mode == "duration":
+            return f"Wait {short_duration(config['seconds'])}"
+        if mode == "until":
+            source = config["source"]
+            subject = {
+                "fixed": config.get("at", "")[:16].replace("T", " "),
+                "attribute": config.get("attribute", ""),
+                "trigger_property": f"the event's {config.get('property', '')}",
+            }[source]
+            offset = config.get("offset_seconds") or 0
+            if offset:
+                direction = "before" if offset < 0 else "after"
+                return f"Wait until {short_duration(abs(offset))} {direction} {subject}"
+            return f"Wait until {subject}"
+        days = config["days"]
+        names = "every day" if len(days) == 7 else ", ".join(WEEKDAY_ABBREVIATIONS[day] for day in days)
+        zone = f" {config['timezone']}" if config.get("timezone") else ""
+        return f"Wait for {names} {config['start']}-{config['end']}{zone}"
 
     def run(self, ctx: NodeContext) -> Outcome:
         mode = ctx.config["mode"]

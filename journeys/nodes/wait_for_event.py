@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from journeys.conditions import PropertyFilterSerializer, describe_filters
 from journeys.nodes import register
-from journeys.nodes.base import EventWait, NodeContext, NodeType, Outcome, describe_duration
+from journeys.nodes.base import EventWait, NodeContext, NodeType, Outcome, describe_duration, short_duration
 
 MAX_TIMEOUT = timedelta(days=365)
 
@@ -32,6 +32,10 @@ class WaitForEvent(NodeType):
     required_ports = ("matched", "timeout")
     waits = True
     Config = Config
+
+    def describe(self, config: dict) -> str:
+        filters = describe_filters(config.get("filters", []))
+        return f"Wait up to {short_duration(config['timeout_seconds'])} for {config['event']}{filters}"
 
     def run(self, ctx: NodeContext) -> Outcome:
         config = ctx.config

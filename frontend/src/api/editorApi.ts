@@ -10,6 +10,8 @@ import type {
   MessageTemplate,
   NodeAlert,
   NodeKind,
+  NodeTitles,
+  NodeTitlesRequest,
   PublishedJourney,
   PublishOptions,
   RemovedCustomers,
@@ -31,6 +33,7 @@ export function createEditorApi(client: ApiClient) {
   const journey = (id: string, suffix = '') => `journeys/${encodeURIComponent(id)}/${suffix}`;
   return {
     nodeTypes: () => client.get<NodeKind[]>('node-types/'),
+    nodeTitles: (body: NodeTitlesRequest) => client.post<NodeTitles>('node-titles/', body),
     journey: (id: string) => client.get<Journey>(journey(id)),
     saveDraft: (id: string, body: { name?: string; graph?: JourneyGraph }) => client.patch<Journey>(journey(id), body),
     saveSettings: (id: string, settings: unknown) => client.patch<Journey>(journey(id), { settings }),

@@ -24,6 +24,10 @@ export type FieldSpec = Omit<Schemas['NodeField'], 'fields' | 'item'> & {
 /** One node kind of the catalog, its config fields nested as above. */
 export type NodeKind = Omit<Schemas['NodeKind'], 'config'> & { config: FieldSpec[] };
 
+/** The canvas titles of nodes sent to `/api/node-titles/`, by node id. */
+export type NodeTitles = Schemas['NodeTitles'];
+export type NodeTitlesRequest = Schemas['NodeTitlesRequest'];
+
 export type JourneyStatus = Schemas['JourneyStatusEnum'];
 export type Journey = Schemas['Journey'];
 /** The journey after a publish, with how many customers moved or left. */

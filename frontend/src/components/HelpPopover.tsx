@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { useClampToViewport } from '../hooks/useClampToViewport';
 
 const SHORTCUTS: Array<[string, string]> = [
   ['Drag from the palette', 'Add a step (or click it to add in the middle)'],
@@ -18,13 +19,15 @@ const SHORTCUTS: Array<[string, string]> = [
 
 export function HelpPopover({ open, onToggle }: { open: boolean; onToggle: (open: boolean) => void }) {
   const [id] = useState(() => `help-${Math.random().toString(36).slice(2)}`);
+  const popover = useRef<HTMLDivElement>(null);
+  useClampToViewport(popover, open);
   return (
     <div className="help">
       <button type="button" className="secondary" aria-expanded={open} aria-controls={id} onClick={() => onToggle(!open)} title="Keyboard shortcuts (?)">
         ?
       </button>
       {open && (
-        <div className="help__popover" id={id} role="dialog" aria-label="Keyboard shortcuts">
+        <div className="help__popover" id={id} role="dialog" aria-label="Keyboard shortcuts" ref={popover}>
           <h2>Keyboard shortcuts</h2>
           <dl>
             {SHORTCUTS.map(([keys, what]) => (

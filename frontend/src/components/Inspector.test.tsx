@@ -4,6 +4,7 @@ import type { NodeKind } from '../api/types';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { inspectorHarness, setValue } from '../test/inspector';
+import { freeOffset, rectOf } from '../lib/placement';
 
 const WAIT: NodeKind = {
   kind: 'wait',
@@ -128,6 +129,8 @@ describe('Inspector', () => {
 
     const copy = useGraphStore.getState().nodes.find((n) => n.id === 'n-2');
     expect(copy?.data.config).toEqual({ mode: 'duration', seconds: 60 });
-    expect(copy?.position).toEqual({ x: 40, y: 40 });
+    // Beside the original, not on top of it.
+    const original = useGraphStore.getState().nodes.find((n) => n.id === 'n')!;
+    expect(freeOffset([rectOf(copy!)], [rectOf(original)], 0)).toEqual({ x: 0, y: 0 });
   });
 });

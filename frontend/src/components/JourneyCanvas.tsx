@@ -14,12 +14,14 @@ import { useShallow } from 'zustand/react/shallow';
 import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyEdge } from '../lib/journey';
 import { edgePort, edgeTraffic } from '../lib/metrics';
+import { FIT_VIEW, MINIMAP_SIZE } from '../lib/viewport';
 import { nodeTypes } from '../nodes/nodeTypes';
 import { useReadOnly } from '../hooks/useReadOnly';
 import { useReviewDiff } from '../hooks/useReviewDiff';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { PALETTE_MIME } from './Palette';
+import { ViewControls } from './ViewControls';
 
 // Module constants: React Flow re-subscribes its key listeners whenever these change identity.
 const DELETE_KEYS = ['Backspace', 'Delete'];
@@ -55,7 +57,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
     // instead wait for the first node of an empty journey and jump the view as it is dropped.
     if (ready && !fitted.current) {
       fitted.current = true;
-      if (nodes.length > 0) void flow.fitView({ maxZoom: 1.2 });
+      if (nodes.length > 0) void flow.fitView(FIT_VIEW);
     }
     onReady?.(ready);
   }, [ready, onReady, flow, nodes.length]);
@@ -107,8 +109,9 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
         proOptions={{ hideAttribution: true }}
       >
         <Background />
-        <Controls showInteractive={false} />
-        <MiniMap pannable zoomable />
+        <Controls showInteractive={false} fitViewOptions={FIT_VIEW} />
+        <MiniMap pannable zoomable style={MINIMAP_SIZE} />
+        <ViewControls />
       </ReactFlow>
     </div>
   );

@@ -5,6 +5,7 @@ import { editorApi } from '../api/editorApi';
 import type { JourneyVersion } from '../api/types';
 import { sameStoredGraph } from '../lib/graph';
 import { sameSettings } from '../lib/journeySettings';
+import { FIT_VIEW_ANIMATED } from '../lib/viewport';
 import {
   exportJourney,
   importJourney,
@@ -16,7 +17,7 @@ import {
   type Notify,
 } from '../store/actions';
 import { useGraphStore } from '../store/graphStore';
-import { isReadOnly, useSessionStore, type MetricRange } from '../store/sessionStore';
+import { isReadOnly, useSessionStore } from '../store/sessionStore';
 import { useSettingsStore } from '../store/settingsStore';
 import { HelpPopover } from './HelpPopover';
 import { JourneySettingsPanel } from './JourneySettingsPanel';
@@ -28,7 +29,6 @@ import { TestRunPanel } from './TestRunPanel';
 const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
 // A publish may use up an approval or be refused for the lack of one: the review panel follows.
 const refreshReview = () => useReviewStore.getState().refresh();
-const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
 
 export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen: boolean; onHelp: (open: boolean) => void }) {
   const history = useGraphStore(
@@ -44,9 +44,6 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       saveState: state.saveState,
       saveError: state.saveError,
       errors: state.validation?.errors.length ?? null,
-      metricMode: state.metricMode,
-      range: state.range,
-      connection: state.connection,
       revision: state.revision,
     })),
   );
@@ -134,11 +131,11 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       {!s.canEdit && <span className="badge badge--readonly">Read-only</span>}
 
       <span className="toolbar__group">
-        <button type="button" className="secondary" disabled={s.readOnly || !history.canUndo} onClick={() => graph().undo()} title="Undo (Ctrl+Z)">
-          Undo
+        <button type="button" className="secondary" disabled={s.readOnly || !history.canUndo} onClick={() => graph().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+          ↶
         </button>
-        <button type="button" className="secondary" disabled={s.readOnly || !history.canRedo} onClick={() => graph().redo()} title="Redo (Ctrl+Shift+Z)">
-          Redo
+        <button type="button" className="secondary" disabled={s.readOnly || !history.canRedo} onClick={() => graph().redo()} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+          ↷
         </button>
         <button
           type="button"
@@ -146,7 +143,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
           disabled={s.readOnly}
           onClick={() => {
             graph().autoLayout();
-            window.setTimeout(() => void flow.fitView({ duration: 300 }), 0);
+            window.setTimeout(() => void flow.fitView(FIT_VIEW_ANIMATED), 0);
           }}
           title="Arrange automatically (Shift+L)"
         >
@@ -235,20 +232,6 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
         )}
       </span>
 
-      <span className="toolbar__group toolbar__metrics">
-        <select aria-label="Show" value={s.metricMode} onChange={(e) => session().setMetricMode(e.target.value as 'counts' | 'percent')}>
-          <option value="counts">Counts</option>
-          <option value="percent">Percentages</option>
-        </select>
-        <select aria-label="Time range" value={s.range} onChange={(e) => session().setRange(e.target.value as MetricRange)}>
-          <option value="all">All time</option>
-          <option value="24h">Last 24 hours</option>
-          <option value="1h">Last hour</option>
-        </select>
-        <span className={`connection connection--${s.connection}`} data-testid="connection">
-          {CONNECTION_LABELS[s.connection]}
-        </span>
-      </span>
       <NotificationsBell />
       <HelpPopover open={helpOpen} onToggle={onHelp} />
       {settingsOpen && <JourneySettingsPanel onClose={() => setSettingsOpen(false)} notify={notify} />}

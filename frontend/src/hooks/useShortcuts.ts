@@ -2,6 +2,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useEffect } from 'react';
 import { saveDraft } from '../store/actions';
 import { useGraphStore } from '../store/graphStore';
+import { FIT_VIEW_ANIMATED } from '../lib/viewport';
 
 function typing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -25,8 +26,8 @@ export function useShortcuts(toggleHelp: () => void, closeHelp: () => void) {
       else if (mod && key === 's') void saveDraft();
       else if (!mod && event.shiftKey && key === 'l') {
         graph.autoLayout();
-        window.setTimeout(() => void flow.fitView({ duration: 300 }), 0);
-      } else if (!mod && event.shiftKey && key === 'f') void flow.fitView({ duration: 300 });
+        window.setTimeout(() => void flow.fitView(FIT_VIEW_ANIMATED), 0);
+      } else if (!mod && event.shiftKey && key === 'f') void flow.fitView(FIT_VIEW_ANIMATED);
       else if (!mod && event.key === '?') toggleHelp();
       else if (event.key === 'Escape') {
         closeHelp();

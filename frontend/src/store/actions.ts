@@ -2,6 +2,7 @@
 import { ApiError } from '../api/client';
 import { editorApi, type LifecycleAction } from '../api/editorApi';
 import type { Journey, PublishConflict, ValidationResult } from '../api/types';
+import { portsOf } from '../lib/catalog';
 import { fromStoredGraph, toStoredGraph } from '../lib/graph';
 import { layoutGraph, needsLayout } from '../lib/layout';
 import { useGraphStore } from './graphStore';
@@ -36,7 +37,9 @@ export async function loadEditor(journeyId: string): Promise<void> {
   graph().setCatalog(kinds);
   const stored = fromStoredGraph(journey.graph);
   // Only what is shown is arranged; the stored draft changes when the marketer next edits.
-  graph().loadJourney(journeyId, needsLayout(stored) ? layoutGraph(stored) : stored, metaOf(journey));
+  const catalog = graph().catalog;
+  const ports = (n: (typeof stored.nodes)[number]) => portsOf(catalog[n.data.kind], n.data.config);
+  graph().loadJourney(journeyId, needsLayout(stored) ? layoutGraph(stored, ports) : stored, metaOf(journey));
   void validate();
 }
 

@@ -3,6 +3,7 @@ import type { JourneyNode } from '../lib/journey';
 import type { NodeKind } from '../api/types';
 import { resetEditor, useGraphStore } from './graphStore';
 import { isReadOnly, useSessionStore } from './sessionStore';
+import { freeOffset, rectOf } from '../lib/placement';
 
 const store = () => useGraphStore.getState();
 const session = () => useSessionStore.getState();
@@ -203,7 +204,11 @@ describe('editing', () => {
     store().paste();
 
     expect(store().nodes.map((n) => n.id)).toEqual(['a', 'b', 'a-2', 'b-2', 'a-3', 'b-3']);
-    expect(store().nodes.find((n) => n.id === 'a-3')?.position).toEqual({ x: 80, y: 80 });
+    // Each copy keeps its shape and lands where it covers no step, the earlier copies included.
+    const at = Object.fromEntries(store().nodes.map((n) => [n.id, n.position]));
+    expect(at['b-3']!.x - at['a-3']!.x).toBe(300);
+    const rects = store().nodes.map(rectOf);
+    rects.forEach((r, i) => rects.slice(i + 1).forEach((o) => expect(freeOffset([r], [o], 0)).toEqual({ x: 0, y: 0 })));
     expect(store().edges.map((e) => `${e.source}>${e.target}`)).toEqual(['a>b', 'a-2>b-2', 'a-3>b-3']);
     expect(store().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['a-3', 'b-3']);
   });

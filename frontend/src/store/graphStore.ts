@@ -15,10 +15,11 @@ import {
 } from '@xyflow/react';
 import { create } from 'zustand';
 import type { NodeKind } from '../api/types';
-import { initialConfig } from '../lib/catalog';
+import { initialConfig, portsOf } from '../lib/catalog';
 import { cloneSubgraph, edgeIdFor, freshNodeId } from '../lib/graph';
 import type { JourneyEdge, JourneyGraph, JourneyNode, JourneyNodeData } from '../lib/journey';
-import { layoutGraph } from '../lib/layout';
+import { DEFAULT_SIZE, layoutGraph } from '../lib/layout';
+import { freeOffset, freeSpot, rectOf } from '../lib/placement';
 import { isReadOnly, useSessionStore, type JourneyMeta } from './sessionStore';
 
 /** How many graph states undo can go back through. */
@@ -184,7 +185,8 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       const node: JourneyNode = {
         id,
         type: 'journey',
-        position,
+        // Never on top of another step: the nearest free spot to where it was dropped.
+        position: freeSpot(position, DEFAULT_SIZE, state.nodes),
         selected: true,
         data: { kind, label: spec.label, config: initialConfig(spec.config) },
       };
@@ -237,6 +239,9 @@ export const useGraphStore = create<GraphState>()((set, get) => {
         new Set(state.nodes.map((n) => n.id)),
         PASTE_OFFSET,
       );
+      // The pasted steps move together to the nearest spot where they cover none on the canvas.
+      const clear = freeOffset(copy.nodes.map(rectOf), state.nodes.map(rectOf));
+      copy.nodes = copy.nodes.map((n) => ({ ...n, position: { x: n.position.x + clear.x, y: n.position.y + clear.y } }));
       // Pasting again lands one more step down and to the right.
       const shifted = state.clipboard.nodes.map((n) => ({
         ...n,
@@ -251,7 +256,9 @@ export const useGraphStore = create<GraphState>()((set, get) => {
     },
     autoLayout: () => {
       if (readOnly()) return;
-      commit({ nodes: layoutGraph(graphOf(get())).nodes, lastEdit: null });
+      const { catalog } = get();
+      const ports = (n: JourneyNode) => portsOf(catalog[n.data.kind], n.data.config);
+      commit({ nodes: layoutGraph(graphOf(get()), ports).nodes, lastEdit: null });
     },
     undo: () => {
       const state = get();
