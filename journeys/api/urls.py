@@ -4,8 +4,8 @@ from rest_framework.routers import DefaultRouter
 from journeys.api import customers, test_runs, titles, views
 from journeys.api.consent import customer_consent
 from journeys.delivery.api import MessageTemplateViewSet
-from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.monitoring import api as monitoring_api
+from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.reports import api as reports_api
 
 # No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`

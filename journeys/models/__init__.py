@@ -19,9 +19,9 @@ from journeys.models.journeys import (
     SplitAssignment,
     Step,
 )
+from journeys.models.monitoring import Alert, MonitoringRun
 from journeys.models.privacy import InstallKey, PrivacyExport, PrivacyRequest, SuppressedIdentity
 from journeys.models.profiles import CustomerMerge
-from journeys.models.monitoring import Alert, MonitoringRun
 from journeys.models.send_time import SendTimePopulation, SendTimeProfile
 
 __all__ = [
@@ -52,13 +52,13 @@ __all__ = [
     "MonitoringRun",
     "NodeStat",
     "NodeStatTotal",
+    "Notification",
     "PrivacyExport",
     "PrivacyRequest",
-    "SendTimePopulation",
-    "SendTimeProfile",
-    "Notification",
     "ReviewComment",
     "ReviewRequest",
+    "SendTimePopulation",
+    "SendTimeProfile",
     "Source",
     "SplitAssignment",
     "Step",

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The audit log, newest first (Admins only); the filters also apply to /audit/export.csv and .json. */
+        get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/": {
         parameters: {
             query?: never;
@@ -109,6 +126,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/by-external-id/{external_id}/consent/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A customer's consent per channel (state, when and where it last changed, what the policy makes of it).
+         *
+         *     PATCH sets the channels named in the body; each change is logged with source `api`.
+         */
+        get: operations["customers_by_external_id_consent_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description A customer's consent per channel (state, when and where it last changed, what the policy makes of it).
+         *
+         *     PATCH sets the channels named in the body; each change is logged with source `api`.
+         */
+        patch: operations["customers_by_external_id_consent_partial_update"];
+        trace?: never;
+    };
     "/api/event-names/": {
         parameters: {
             query?: never;
@@ -138,6 +181,23 @@ export interface paths {
         put?: never;
         /** @description Journeys: the draft graph and settings, lifecycle actions, versions, customers inside. */
         post: operations["journeys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/alerts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Alerts on this journey's nodes that nobody has dealt with yet (open), newest first. */
+        get: operations["journeys_alerts_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -223,6 +283,56 @@ export interface paths {
         get: operations["journeys_report_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whether the journey needs approval, its latest review with comments, and what the draft changes. */
+        get: operations["journeys_review_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/policy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description An Admin sets whether this journey needs approval (null: follow APPROVAL_REQUIRED). */
+        put: operations["journeys_review_policy_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/journeys/{journey_id}/review/submit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["journeys_review_submit_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -520,6 +630,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/node-titles/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The canvas title of each node sent: what it does, read from its config. */
+        post: operations["node_titles_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types/": {
         parameters: {
             query?: never;
@@ -531,6 +658,156 @@ export interface paths {
         get: operations["node_types_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your latest notifications (at most 50) and how many are unread. */
+        get: operations["notifications_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Mark your notifications read: the ones in `ids`, or all of them. */
+        post: operations["notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy-requests/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Create a request (202, it runs in the background), list them, read one, download an export. */
+        get: operations["privacy_requests_list"];
+        put?: never;
+        /** @description Create a request (202, it runs in the background), list them, read one, download an export. */
+        post: operations["privacy_requests_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy-requests/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Create a request (202, it runs in the background), list them, read one, download an export. */
+        get: operations["privacy_requests_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy-requests/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Create a request (202, it runs in the background), list them, read one, download an export. */
+        get: operations["privacy_requests_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_comments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{review_id}/withdraw/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reviews_withdraw_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -613,6 +890,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEntry: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            actor: string;
+            actor_id: number | null;
+            token: string;
+            interface: string;
+            ip: string | null;
+            action: string;
+            object_type: string;
+            object_id: string;
+            object_repr: string;
+            diff: unknown;
+        };
+        ChannelConsent: {
+            state: components["schemas"]["ConsentStateEnum"];
+            /**
+             * @description CONSENT_POLICY for the channel.
+             *
+             *     * `opt_in` - opt_in
+             *     * `opt_out` - opt_out
+             */
+            policy: components["schemas"]["PolicyEnum"];
+            /** @description Whether a marketing message on it would go out. */
+            allows_marketing: boolean;
+            /** Format: date-time */
+            changed_at: string | null;
+            /** @description Where the last change came from; empty when never changed. */
+            source: string;
+            detail: string;
+        };
         /**
          * @description * `email` - Email
          *     * `in_app` - In-App Message
@@ -621,15 +930,51 @@ export interface components {
          * @enum {string}
          */
         ChannelEnum: "email" | "in_app" | "sms" | "webhook";
+        Comment: {
+            id: number;
+            /** @default  */
+            author: string;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        CommentInput: {
+            body: string;
+        };
         Conflict: {
             detail: string;
             validation?: components["schemas"]["ValidationResult"];
         };
+        ConsentChange: {
+            channel: string;
+            state: components["schemas"]["ConsentStateEnum"];
+            previous: string;
+            source: components["schemas"]["SourceEnum"];
+            detail: string;
+            /** Format: date-time */
+            changed_at: string;
+        };
         ConsentState: {
             channel: string;
-            state: components["schemas"]["StateEnum"];
+            state: components["schemas"]["ConsentStateEnum"];
             changed_at: string | null;
             source: string | null;
+        };
+        /**
+         * @description * `subscribed` - subscribed
+         *     * `unsubscribed` - unsubscribed
+         *     * `not_asked` - not_asked
+         * @enum {string}
+         */
+        ConsentStateEnum: "subscribed" | "unsubscribed" | "not_asked";
+        CustomerConsent: {
+            /** @description The external id. */
+            customer: string;
+            channels: {
+                [key: string]: components["schemas"]["ChannelConsent"];
+            };
+            /** @description The latest 50 changes, newest first. */
+            history: components["schemas"]["ConsentChange"][];
         };
         CustomerSummary: {
             readonly id: number;
@@ -643,11 +988,17 @@ export interface components {
             readonly updated_at: string;
         };
         Decision: {
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["DecisionKindEnum"];
             variant: string;
             /** @default  */
             note: string;
         };
+        /**
+         * @description * `winner` - winner
+         *     * `stop` - stop
+         * @enum {string}
+         */
+        DecisionKindEnum: "winner" | "stop";
         Delivery: {
             id: number;
             journey_id: number;
@@ -670,6 +1021,13 @@ export interface components {
             /** Format: date-time */
             bounced_at: string | null;
         };
+        /**
+         * @description * `increase` - Increase
+         *     * `decrease` - Decrease
+         *     * `silence` - Silence
+         * @enum {string}
+         */
+        DirectionEnum: "increase" | "decrease" | "silence";
         Enroll: {
             /** @description The customer's userId (external id). */
             customer_id: string;
@@ -794,11 +1152,15 @@ export interface components {
             readonly published_at: string;
         };
         /**
-         * @description * `winner` - winner
-         *     * `stop` - stop
+         * @description * `export` - Export everything held
+         *     * `delete` - Delete and suppress
+         *     * `anonymise` - Anonymise
          * @enum {string}
          */
-        KindEnum: "winner" | "stop";
+        Kind056Enum: "export" | "delete" | "anonymise";
+        MarkRead: {
+            ids?: number[];
+        };
         Merge: {
             merged_away_id: number;
             merged_away_external_id: string;
@@ -823,6 +1185,34 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        NodeAlert: {
+            readonly id: number;
+            readonly node_id: string;
+            readonly metric: string;
+            direction: components["schemas"]["DirectionEnum"];
+            state?: components["schemas"]["NodeAlertStateEnum"];
+            /**
+             * Format: date-time
+             * @description The first unusual hour.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description The end of the last unusual hour.
+             */
+            window_end: string;
+            /** Format: double */
+            observed: number;
+            /** Format: double */
+            expected: number;
+        };
+        /**
+         * @description * `open` - Open
+         *     * `acknowledged` - Acknowledged
+         *     * `muted` - Muted
+         * @enum {string}
+         */
+        NodeAlertStateEnum: "open" | "acknowledged" | "muted";
         /** @description One config field of a node kind, as journeys.api.node_types.describe_field writes it. */
         NodeField: {
             name: string;
@@ -878,6 +1268,8 @@ export interface components {
             /** @description Fixed output ports; kinds with dynamic_ports add theirs. */
             ports: string[];
             dynamic_ports: boolean;
+            /** @description The message channel a sending kind uses; absent for the others. */
+            channel?: string | null;
             /** @description The list field whose entries' `key` name the ports (a split's variants). */
             port_field: string | null;
             /** @description Ports after the keyed ones. */
@@ -888,6 +1280,51 @@ export interface components {
             };
             waits: boolean;
             config: components["schemas"]["NodeField"][];
+        };
+        NodeTitles: {
+            /** @description Each node id with its title; unknown kinds are left out. */
+            titles: {
+                [key: string]: string;
+            };
+        };
+        NodeTitlesRequest: {
+            nodes: components["schemas"]["TitledNode"][];
+        };
+        Note: {
+            /** @default  */
+            note: string;
+        };
+        Notification: {
+            readonly id: number;
+            kind: string;
+            message: string;
+            journey?: number | null;
+            /** @default  */
+            journey_name: string;
+            review?: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            read_at?: string | null;
+        };
+        NotificationList: {
+            unread: number;
+            results: components["schemas"]["Notification"][];
+        };
+        PaginatedAuditEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEntry"][];
         };
         PaginatedEnrollmentList: {
             /** @example 123 */
@@ -934,6 +1371,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["MessageTemplate"][];
         };
+        PaginatedPrivacyRequestList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["PrivacyRequest"][];
+        };
         Parts: {
             subject: string;
             html: string;
@@ -944,6 +1396,13 @@ export interface components {
             json: unknown;
             /** @description Variables the template reads that rendered empty in this preview. */
             warnings: string[];
+        };
+        /** @description {"email": "subscribed", "sms": "unsubscribed"}: only the channels named change. */
+        PatchedConsentUpdate: {
+            email?: components["schemas"]["ConsentStateEnum"];
+            sms?: components["schemas"]["ConsentStateEnum"];
+            push?: components["schemas"]["ConsentStateEnum"];
+            in_app?: components["schemas"]["ConsentStateEnum"];
         };
         PatchedJourney: {
             readonly id?: number;
@@ -978,9 +1437,50 @@ export interface components {
             /** Format: date-time */
             readonly updated_at?: string;
         };
+        Policy: {
+            approval_required: boolean | null;
+        };
+        /**
+         * @description * `opt_in` - opt_in
+         *     * `opt_out` - opt_out
+         * @enum {string}
+         */
+        PolicyEnum: "opt_in" | "opt_out";
         Preview: {
             customer_id?: string | null;
         };
+        PrivacyRequest: {
+            readonly id: number;
+            readonly kind: components["schemas"]["Kind056Enum"];
+            readonly status: components["schemas"]["PrivacyRequestStatusEnum"];
+            /** @description A ticket number or reference; no personal data. */
+            readonly note: string;
+            /** @description Rows exported, erased or anonymised, per kind. */
+            readonly counts: unknown;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly export_url: string | null;
+        };
+        PrivacyRequestCreate: {
+            kind: components["schemas"]["Kind056Enum"];
+            /** @description The customer's external id (userId). */
+            customer_id: string;
+            /** @default  */
+            note: string;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        PrivacyRequestStatusEnum: "queued" | "running" | "done" | "failed";
         Profile: {
             readonly customer: {
                 [key: string]: unknown;
@@ -1037,17 +1537,54 @@ export interface components {
             /** @description How many were inside the journey and now exited. */
             removed: number;
         };
+        Review: {
+            id: number;
+            status: string;
+            note: string;
+            /** @default  */
+            submitted_by: string;
+            /** Format: date-time */
+            submitted_at: string;
+            /** @default  */
+            decided_by: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            decision_note: string;
+            base_version?: number | null;
+            comments: components["schemas"]["Comment"][];
+        };
+        ReviewState: {
+            approval_required: boolean;
+            /** @description The journey's own rule; null: the install's. */
+            override: boolean | null;
+            locked: boolean;
+            can_submit: boolean;
+            can_review: boolean;
+            can_withdraw: boolean;
+            can_set_policy: boolean;
+            /** @description An approval (if needed) covers the draft as it is now. */
+            publishable: boolean;
+            blocked_reason: string;
+            /** @description The latest review, pending or decided. */
+            review: components["schemas"]["Review"] | null;
+            /** @description The review's draft (or the current draft) against the live version. */
+            diff: unknown;
+        };
         SendTest: {
             customer_id?: string | null;
             to: string;
         };
         /**
-         * @description * `subscribed` - subscribed
-         *     * `unsubscribed` - unsubscribed
-         *     * `not_asked` - not_asked
+         * @description * `sdk` - sdk
+         *     * `api` - api
+         *     * `import` - import
+         *     * `admin` - admin
+         *     * `unsubscribe_link` - unsubscribe_link
+         *     * `provider` - provider
+         *     * `migration` - migration
          * @enum {string}
          */
-        StateEnum: "subscribed" | "unsubscribed" | "not_asked";
+        SourceEnum: "sdk" | "api" | "import" | "admin" | "unsubscribe_link" | "provider" | "migration";
         Suggestions: {
             results: string[];
         };
@@ -1091,6 +1628,11 @@ export interface components {
             consent?: {
                 [key: string]: unknown;
             };
+        };
+        TitledNode: {
+            id: string;
+            kind: string;
+            config?: unknown;
         };
         TypedName: {
             name: string;
@@ -1186,6 +1728,44 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    audit_list: {
+        parameters: {
+            query?: {
+                /** @description Actions starting with this (journey. for all journey entries). */
+                action?: string;
+                /** @description User name, or system:<reason>. */
+                actor?: string;
+                /** @description web, api, admin or system. */
+                interface?: string;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The object's id. */
+                object_id?: string;
+                /** @description e.g. journeys.journey */
+                object_type?: string;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description ISO date or date-time. */
+                since?: string;
+                /** @description ISO date or date-time. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEntryList"];
                 };
             };
         };
@@ -1287,6 +1867,52 @@ export interface operations {
             };
         };
     };
+    customers_by_external_id_consent_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerConsent"];
+                };
+            };
+        };
+    };
+    customers_by_external_id_consent_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedConsentUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerConsent"];
+                };
+            };
+        };
+    };
     event_names_retrieve: {
         parameters: {
             query?: {
@@ -1356,6 +1982,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Journey"];
+                };
+            };
+        };
+    };
+    journeys_alerts_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeAlert"][];
                 };
             };
         };
@@ -1495,6 +2142,87 @@ export interface operations {
         responses: {
             /** @description Funnel, conversion over time, time per node, exits by reason, deliveries by channel and status, flows between nodes. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    journeys_review_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewState"];
+                };
+            };
+        };
+    };
+    journeys_review_policy_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Policy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewState"];
+                };
+            };
+        };
+    };
+    journeys_review_submit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2015,6 +2743,29 @@ export interface operations {
             };
         };
     };
+    node_titles_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NodeTitlesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTitles"];
+                };
+            };
+        };
+    };
     node_types_list: {
         parameters: {
             query?: never;
@@ -2030,6 +2781,272 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeKind"][];
+                };
+            };
+        };
+    };
+    notifications_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+        };
+    };
+    notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    privacy_requests_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPrivacyRequestList"];
+                };
+            };
+        };
+    };
+    privacy_requests_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrivacyRequestCreate"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+        };
+    };
+    privacy_requests_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this privacy request. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequest"];
+                };
+            };
+        };
+    };
+    privacy_requests_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this privacy request. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_comments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+        };
+    };
+    reviews_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Note"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reviews_withdraw_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
