@@ -18,6 +18,7 @@ from journeys.models.journeys import (
     SplitAssignment,
     Step,
 )
+from journeys.models.predictions import Prediction, PredictionScore, PredictionTraining
 
 __all__ = [
     "AnonymousId",
@@ -40,6 +41,9 @@ __all__ = [
     "MessageTemplate",
     "NodeStat",
     "NodeStatTotal",
+    "Prediction",
+    "PredictionScore",
+    "PredictionTraining",
     "Source",
     "SplitAssignment",
     "Step",
