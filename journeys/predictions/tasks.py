@@ -19,5 +19,5 @@ def predictions_refresh() -> dict:
 def enqueue_training(run_id: int) -> None:
     """Hand the run to a worker once the transaction that created it commits."""
     transaction.on_commit(
-        lambda: async_task("journeys.predictions.tasks.prediction_train", run_id, task_name=f"prediction-train-{run_id}")
+        lambda: async_task("journeys.predictions.tasks.prediction_train", run_id, task_name=f"train-{run_id}")
     )
