@@ -128,7 +128,8 @@ def test_bad_prediction_conditions_are_refused_with_the_field_named(leaf, messag
 
 
 def test_descriptions_read_as_words():
-    assert describe_condition({"type": "prediction", "prediction": 3, "top_percent": 10}) == "prediction #3 in the top 10 %"
+    top = {"type": "prediction", "prediction": 3, "top_percent": 10}
+    assert describe_condition(top) == "prediction #3 in the top 10 %"
     assert describe_condition({"type": "prediction", "prediction": 3, "op": "gte", "value": 0.7}) == (
         "prediction #3 ≥ 0.7"
     )
