@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("reports/", include("journeys.reports.urls")),
+    path("predictions/", include("journeys.predictions.urls")),
     path("", include("canvas.urls")),
 ]

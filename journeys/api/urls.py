@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from journeys.api import views
 from journeys.delivery.api import MessageTemplateViewSet
+from journeys.predictions import api as predictions_api
 from journeys.reports import api as reports_api
 
 # No format suffixes (`export.json/`): the API speaks JSON only, and DRF would pass a `format`
@@ -25,5 +26,7 @@ urlpatterns = [
         reports_api.experiment_decide_api,
         name="experiment-decisions",
     ),
+    path("predictions/", predictions_api.prediction_list, name="predictions"),
+    path("audience-estimate/", predictions_api.audience_estimate, name="audience-estimate"),
     *router.urls,
 ]
