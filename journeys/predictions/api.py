@@ -1,6 +1,7 @@
 """The predictions API the canvas's condition builder uses: the predictions to pick from, audience estimates."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission
@@ -28,8 +29,13 @@ class PredictionSummarySerializer(serializers.Serializer):
     auc = serializers.FloatField(allow_null=True)
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class _Condition(ConditionSerializer):
+    """A condition tree (journeys.conditions), declared to the schema as a JSON object."""
+
+
 class EstimateRequestSerializer(serializers.Serializer):
-    condition = ConditionSerializer()
+    condition = _Condition()
 
 
 @extend_schema(responses=PredictionSummarySerializer(many=True))

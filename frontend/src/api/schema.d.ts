@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audience-estimate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description How many customers a condition selects right now (the SQL an audience entry runs). */
+        post: operations["audience_estimate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{external_id}/journeys/": {
         parameters: {
             query?: never;
@@ -432,6 +449,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/predictions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["predictions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates/": {
         parameters: {
             query?: never;
@@ -508,6 +541,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AudienceEstimate: {
+            count: number;
+            words: string;
+        };
         /**
          * @description * `email` - Email
          *     * `in_app` - In-App Message
@@ -559,6 +596,12 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "exited" | "errored";
+        EstimateRequest: {
+            /** @description Groups all/any/not around conditions on attributes, event history, consent and predicted scores. */
+            condition: {
+                [key: string]: unknown;
+            };
+        };
         Journey: {
             readonly id: number;
             name: string;
@@ -795,6 +838,14 @@ export interface components {
             /** Format: date-time */
             readonly updated_at?: string;
         };
+        PredictionSummary: {
+            id: number;
+            name: string;
+            target: string;
+            trained: boolean;
+            /** Format: double */
+            auc: number | null;
+        };
         Preview: {
             customer_id?: string | null;
         };
@@ -892,6 +943,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TypedSuggestions"];
+                };
+            };
+        };
+    };
+    audience_estimate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstimateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceEstimate"];
                 };
             };
         };
@@ -1580,6 +1654,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeKind"][];
+                };
+            };
+        };
+    };
+    predictions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionSummary"][];
                 };
             };
         };
