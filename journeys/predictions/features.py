@@ -1,9 +1,16 @@
 """Each customer's features (and, for training, outcome) from their history, set-based.
 
-One statement per batch of customers: a GROUP BY over their events in the longest window, every
-count a `FILTER` aggregate, every column a float8 that is never NULL (NaN stands for "never" or
-"not set"), sent with a binary COPY. Every row then has the same length, so numpy reads the whole
-batch in one `frombuffer` without touching a Python object per value.
+Two statements per batch of customer ids, each sent with a binary COPY whose columns are all
+float8 and never NULL (NaN stands for "never" or "not set"): every row has the same length, so
+numpy reads a whole batch with one `frombuffer` and no Python object per value.
+
+- one row per customer: profile columns (consent, attributes, days since created) and, for
+  training, the outcome after the cut-off;
+- one row per event in the longest window: customer, name code, seconds before the cut-off.
+  numpy counts them per window and name (`bincount`) and finds the latest (`minimum.at`).
+
+Measured on the synthetic data, this is several times faster than one GROUP BY with a FILTER
+aggregate per feature (see docs/decisions.md).
 """
 
 from collections.abc import Callable, Iterator
@@ -96,40 +103,19 @@ def _attribute_kinds(samples: list[dict]) -> tuple[list[str], dict[str, list[str
     return numeric, categorical
 
 
-def features_query(spec: dict, *, at: datetime, where: str = "true", target: dict | None = None) -> str:
-    """SELECT of the customer id, then every feature of `spec` at `at`, then (with `target`) the outcome.
+def customers_query(spec: dict, *, at: datetime, where: str = "true", target: dict | None = None) -> str:
+    """One row per customer created before `at` matching `where`: id, profile columns, (outcome).
 
-    `where` (SQL without parameters) narrows the customers (`c` is journeys_customer). `target` is
-    {"event", "filters", "days", "negate"}: the last column is 1 when the customer's outcome after
-    `at` came true. Values are quoted into the text (by psycopg), since COPY takes no parameters.
+    Columns: id, days since created, consent per channel, numeric attributes, category codes, and
+    with `target` ({"event", "filters", "days", "negate"}) 1 when the outcome after `at` came true.
+    `where` is SQL on `c` without parameters; values are quoted in, since COPY takes no parameters.
     """
-    window = max(spec["windows"])
 
     def p(value, cast: str) -> str:
         return f"{_literal_sql('%s', [value])}::{cast}"
 
     at_sql = p(at, "timestamptz")
-
-    def since(days: int) -> str:
-        return f"ev.timestamp >= {at_sql} - {int(days)} * interval '1 day'"
-
-    def days_since(expression: str) -> str:
-        return f"COALESCE(EXTRACT(EPOCH FROM ({at_sql} - {expression}))::float8 / 86400, 'NaN')"
-
-    columns = [
-        "c.id::float8",
-        days_since("max(ev.timestamp)"),
-        days_since("LEAST(c.created_at, min(ev.timestamp))"),
-    ]
-    columns += [f"(count(ev.timestamp) FILTER (WHERE {since(w)}))::float8" for w in spec["windows"]]
-    for name in spec["events"]:
-        name_sql = p(name, "text")
-        columns += [f"(count(*) FILTER (WHERE ev.name = {name_sql} AND {since(w)}))::float8" for w in spec["windows"]]
-        columns.append(days_since(f"max(ev.timestamp) FILTER (WHERE ev.name = {name_sql})"))
-    engagement = p(list(spec["engagement"]), "text[]")
-    columns += [
-        f"(count(*) FILTER (WHERE ev.name = ANY({engagement}) AND {since(w)}))::float8" for w in spec["windows"]
-    ]
+    columns = ["c.id::float8", f"EXTRACT(EPOCH FROM ({at_sql} - c.created_at))::float8"]
     columns += [
         f"(CASE WHEN (c.consent -> {p(ch, 'text')}) = 'true'::jsonb THEN 1 ELSE 0 END)::float8"
         for ch in spec["channels"]
@@ -154,13 +140,73 @@ def features_query(spec: dict, *, at: datetime, where: str = "true", target: dic
             f" AND {_literal_sql(match.text, match.params)})"
         )
         columns.append(f"(CASE WHEN {'NOT ' if target.get('negate') else ''}{happened} THEN 1 ELSE 0 END)::float8")
-    query = (
+    return (
         f"SELECT {', '.join(columns)} FROM journeys_customer c"
-        f" LEFT JOIN journeys_event ev ON ev.customer_id = c.id AND ev.timestamp < {at_sql}"
-        f" AND ev.timestamp >= {at_sql} - {int(window)} * interval '1 day'"
-        f" WHERE c.created_at < {at_sql} AND ({where}) GROUP BY c.id"
+        f" WHERE c.created_at < {at_sql} AND ({where}) ORDER BY c.id"
     )
-    return query
+
+
+def events_query(spec: dict, *, at: datetime, where: str = "true") -> str:
+    """Every event in the longest window before `at`: customer id, name code, seconds before `at`.
+
+    Name codes: 1.. for `events`, then the engagement names, 0 for any other name. The counting
+    happens in numpy (`build_matrix`): one pass over the rows there costs less than a FILTER
+    aggregate per feature per row in PostgreSQL. `where` is SQL on `ev`.
+    """
+    names = _literal_sql("%s", [list(spec["events"]) + list(spec["engagement"])])
+    at_sql = _literal_sql("%s", [at]) + "::timestamptz"
+    return (
+        f"SELECT ev.customer_id::float8, COALESCE(array_position({names}::text[], ev.name::text), 0)::float8,"
+        f" EXTRACT(EPOCH FROM ({at_sql} - ev.timestamp))::float8 FROM journeys_event ev"
+        f" WHERE ev.timestamp < {at_sql} AND ev.timestamp >= {at_sql} - {int(max(spec['windows']))} * interval '1 day'"
+        f" AND ({where})"
+    )
+
+
+def build_matrix(
+    spec: dict, *, at: datetime, where: str = "true", events_where: str = "true", target: dict | None = None
+) -> np.ndarray:
+    """[id, features of `spec` in `feature_names` order, (outcome)] for the customers `where` selects.
+
+    `events_where` (SQL on `ev`) must select at least those customers' events, so a batch of ids
+    reads its events by the (customer, timestamp) index rather than the whole table.
+    """
+    profile_columns = 2 + len(spec["channels"]) + len(spec["numeric"]) + len(spec["categorical"])
+    profile = read_matrix(
+        customers_query(spec, at=at, where=where, target=target), profile_columns + (target is not None)
+    )
+    n = len(profile)
+    ids = profile[:, 0]
+    windows = [w * 86400.0 for w in spec["windows"]]
+    named, engaged = len(spec["events"]), len(spec["engagement"])
+    codes = 1 + named + engaged
+    rows = read_matrix(events_query(spec, at=at, where=events_where), 3) if n else np.empty((0, 3))
+    position = np.searchsorted(ids, rows[:, 0])
+    inside = position < n
+    inside[inside] = ids[position[inside]] == rows[inside, 0]
+    position, code, seconds = position[inside], rows[inside, 1].astype(np.int64), rows[inside, 2]
+    cell = position * codes + code
+    counts = [
+        np.bincount(cell[seconds <= w], minlength=n * codes).reshape(n, codes).astype(np.float64) for w in windows
+    ]
+    nearest = np.full(n * codes, np.inf)
+    np.minimum.at(nearest, cell, seconds)
+    nearest = nearest.reshape(n, codes)
+    last_any = nearest.min(axis=1) if n else np.empty(0)
+    oldest = np.full(n, -np.inf)
+    np.maximum.at(oldest, position, seconds)
+
+    def days(values: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(values), values / 86400.0, np.nan)
+
+    columns = [ids, days(last_any), np.maximum(profile[:, 1], oldest) / 86400.0]
+    columns += [c.sum(axis=1) for c in counts]
+    for k in range(1, named + 1):
+        columns += [c[:, k] for c in counts]
+        columns.append(days(nearest[:, k]))
+    columns += [c[:, named + 1 :].sum(axis=1) for c in counts]
+    columns += [profile[:, i] for i in range(2, profile.shape[1])]  # consent, numeric, categories, (outcome)
+    return np.column_stack(columns) if n else np.empty((0, len(columns)))
 
 
 def read_matrix(query: str, columns: int) -> np.ndarray:
@@ -204,9 +250,13 @@ def feature_batches(
         low, high = cursor.fetchone()
     if low is None:
         return
-    columns = 1 + len(specs.feature_names(spec)) + (1 if target is not None else 0)
     for start in range(low, high + 1, BATCH_IDS):
-        batch_where = f"c.id >= {int(start)} AND c.id < {int(start + BATCH_IDS)} AND ({where}) AND ({extra_where})"
-        yield read_matrix(features_query(spec, at=at, where=batch_where, target=target), columns)
+        yield build_matrix(
+            spec,
+            at=at,
+            where=f"c.id >= {int(start)} AND c.id < {int(start + BATCH_IDS)} AND ({where}) AND ({extra_where})",
+            events_where=f"ev.customer_id >= {int(start)} AND ev.customer_id < {int(start + BATCH_IDS)}",
+            target=target,
+        )
         if progress:
             progress(min(1.0, (start + BATCH_IDS - low) / (high - low + 1)))

@@ -16,7 +16,6 @@ from django.db import connection, transaction
 
 from journeys.models import Prediction, PredictionScore, PredictionTraining
 from journeys.predictions import features
-from journeys.predictions import spec as specs
 from journeys.predictions.training import threads
 
 REASONS = 3  # features named in a reason
@@ -149,9 +148,9 @@ def explain(prediction: Prediction, customer_id: int, *, now: datetime) -> tuple
     training = prediction.current_training
     if training is None:
         return [], []
-    where = f"c.id = {int(customer_id)}"
-    columns = 1 + len(specs.feature_names(training.spec))
-    matrix = features.read_matrix(features.features_query(training.spec, at=now, where=where), columns)
+    matrix = features.build_matrix(
+        training.spec, at=now, where=f"c.id = {int(customer_id)}", events_where=f"ev.customer_id = {int(customer_id)}"
+    )
     if not len(matrix):
         return [], []
     x = matrix[:, 1:]

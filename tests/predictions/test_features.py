@@ -44,8 +44,8 @@ def history(db):
 
 def rows_by_id(target=None) -> dict[int, dict]:
     names = ["id", *specs.feature_names(SPEC)] + (["outcome"] if target else [])
-    query = features.features_query(SPEC, at=AT, target=target)
-    matrix = features.read_matrix(query, len(names))
+    matrix = features.build_matrix(SPEC, at=AT, target=target)
+    assert matrix.shape[1] == len(names)
     return {int(row[0]): dict(zip(names, row.tolist(), strict=True)) for row in matrix}
 
 
@@ -95,9 +95,8 @@ def test_the_outcome_column_looks_only_at_the_days_after_the_cut_off_and_honours
 
 def test_values_reach_the_sql_quoted_so_names_with_quotes_are_safe(history):
     spec = {**SPEC, "events": ["O'Brien's \\ order; DROP TABLE x"]}
-    query = features.features_query(spec, at=AT)
-    matrix = features.read_matrix(query, 1 + len(specs.feature_names(spec)))
-    assert len(matrix) == 2
+    matrix = features.build_matrix(spec, at=AT)
+    assert matrix.shape == (2, 1 + len(specs.feature_names(spec)))
 
 
 def test_reasons_read_as_words_with_values():
