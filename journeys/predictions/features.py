@@ -142,7 +142,9 @@ def customers_query(spec: dict, *, at: datetime, where: str = "true", target: di
         columns.append(f"(CASE WHEN {'NOT ' if target.get('negate') else ''}{happened} THEN 1 ELSE 0 END)::float8")
     return (
         f"SELECT {', '.join(columns)} FROM journeys_customer c"
-        f" WHERE c.created_at < {at_sql} AND ({where}) ORDER BY c.id"
+        # Known before `at`: created then, or with events then (histories imported after the fact).
+        f" WHERE (c.created_at < {at_sql} OR EXISTS (SELECT 1 FROM journeys_event e0"
+        f" WHERE e0.customer_id = c.id AND e0.timestamp < {at_sql})) AND ({where}) ORDER BY c.id"
     )
 
 
