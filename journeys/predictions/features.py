@@ -1,8 +1,8 @@
 """Each customer's features (and, for training, outcome) from their history, set-based.
 
-Two statements per batch of customer ids, each sent with a binary COPY whose columns are all
-float8 and never NULL (NaN stands for "never" or "not set"): every row has the same length, so
-numpy reads a whole batch with one `frombuffer` and no Python object per value.
+Two statements per batch of customer ids, each answering with one bytea that packs its rows of
+float8 values, never NULL (NaN stands for "never" or "not set"): every row has the same length,
+so numpy reads a whole batch with one `frombuffer` and no Python object per value.
 
 - one row per customer: profile columns (consent, attributes, days since created) and, for
   training, the outcome after the cut-off;
@@ -26,7 +26,6 @@ from journeys.predictions import spec as specs
 
 BATCH_IDS = 100_000  # customer ids per statement: ~100 MB of events joined at 20 events each
 ENGAGEMENT_PREFIXES = ("Email ", "SMS ", "Push ", "In-App ", "In App ", "Message ")
-_HEADER = 19  # PGCOPY signature (11 bytes), flags (4), header extension length (4)
 
 
 def _literal_sql(query: str, params: list) -> str:
@@ -144,7 +143,7 @@ def customers_query(spec: dict, *, at: datetime, where: str = "true", target: di
         f"SELECT {', '.join(columns)} FROM journeys_customer c"
         # Known before `at`: created then, or with events then (histories imported after the fact).
         f" WHERE (c.created_at < {at_sql} OR EXISTS (SELECT 1 FROM journeys_event e0"
-        f" WHERE e0.customer_id = c.id AND e0.timestamp < {at_sql})) AND ({where}) ORDER BY c.id"
+        f" WHERE e0.customer_id = c.id AND e0.timestamp < {at_sql})) AND ({where})"
     )
 
 
@@ -212,21 +211,23 @@ def build_matrix(
 
 
 def read_matrix(query: str, columns: int) -> np.ndarray:
-    """Rows of `columns` float8 values (never NULL) from a binary COPY of the query, as one array."""
-    statement = f"COPY ({query}) TO STDOUT (FORMAT binary)"
+    """Rows of `columns` float8 values (never NULL) from `query`, as one array, in one round trip.
+
+    PostgreSQL packs the rows into one bytea (`float8send` of each value, `string_agg`), so the
+    whole batch arrives as one value and numpy reads it with one `frombuffer`. A binary COPY
+    would send one message per row, and reading those one by one in Python cost more than the
+    query itself (measured: two thirds of the scoring time).
+    """
+    names = [f"v{i}" for i in range(columns)]
+    packed = " || ".join(f"float8send(q.{name})" for name in names)
+    statement = f"SELECT string_agg({packed}, ''::bytea) FROM ({query}) AS q({', '.join(names)})"
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor, cursor.copy(statement) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    body = np.frombuffer(data, dtype=np.uint8, offset=_HEADER, count=len(data) - _HEADER - 2)
-    dtype = np.dtype([("n", ">i2"), *[item for i in range(columns) for item in ((f"l{i}", ">i4"), (f"v{i}", ">f8"))]])
-    rows = np.frombuffer(body.tobytes(), dtype=dtype)
-    if len(rows) and (rows["n"] != columns).any():
-        raise ValueError("the features query returned a different number of columns than its spec")
-    return (
-        np.column_stack([rows[f"v{i}"].astype(np.float64) for i in range(columns)])
-        if len(rows)
-        else np.empty((0, columns))
-    )
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, binary=True)
+        data = cursor.fetchone()[0]
+    if not data:
+        return np.empty((0, columns))
+    return np.frombuffer(data, dtype=">f8").astype(np.float64).reshape(-1, columns)
 
 
 def population_where(population: dict | None, at: datetime) -> str:

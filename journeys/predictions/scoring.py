@@ -98,7 +98,9 @@ def score_everyone(prediction: Prediction, training: PredictionTraining, *, now:
     percentiles = np.searchsorted(ordered, scores, side="left") / max(1, len(scores))
     quantiles = np.quantile(scores, np.linspace(0, 1, QUANTILES + 1)).tolist() if len(scores) else []
     with transaction.atomic():
-        PredictionScore.objects.filter(prediction=prediction).delete()
+        # Raw SQL: the ORM's delete collects rows first, for signals this model does not have.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM journeys_predictionscore WHERE prediction_id = %s", [prediction.pk])
         if len(ids):
             _copy_in(_score_rows(prediction.pk, ids, scores, percentiles, now))
         PredictionTraining.objects.filter(pk=training.pk).update(quantiles=quantiles)
