@@ -18,5 +18,6 @@ urlpatterns = [
     path("reports/", include("journeys.reports.urls")),
     path("customers/", include("canvas.customer_urls")),
     path("monitoring/", include("journeys.monitoring.urls")),
+    path("predictions/", include("journeys.predictions.urls")),
     path("", include("canvas.urls")),
 ]

@@ -16,3 +16,8 @@ class JourneysConfig(AppConfig):
         tracking.connect()
         channels.autodiscover()
         nodes.autodiscover()
+
+        from journeys.conditions import set_score_explainer
+        from journeys.predictions.scoring import explain
+
+        set_score_explainer(explain)

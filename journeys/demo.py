@@ -16,7 +16,8 @@ from pathlib import Path
 from django.db import transaction
 
 from journeys.governance.context import acting_as_system
-from journeys.models import Journey
+from journeys.models import Journey, Prediction
+from journeys.predictions import services as prediction_services
 from journeys.services import JourneyError, journey_import, journey_publish
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_journeys"
@@ -114,3 +115,22 @@ def demo_journeys_seed(*, user=None) -> list[Journey]:
         journey.refresh_from_db()
         created.append(journey)
     return created
+
+
+DEMO_PREDICTION = "likelihood to order"
+
+
+def demo_prediction_seed(*, user=None):
+    """The demo's prediction ("does Order Completed within 7 days"), trained on the seeded history.
+
+    Trained in this process: on the demo's few hundred customers it takes a second or two. The
+    demo data is thin, so its quality page shows the warnings a real one would. Returns the run, or
+    None when the prediction was already there.
+    """
+    if Prediction.objects.filter(name=DEMO_PREDICTION).exists():
+        return None
+    prediction = prediction_services.prediction_create(
+        name=DEMO_PREDICTION, target_event="Order Completed", target_days=7, user=user
+    )
+    run, _ = prediction_services.training_request(prediction=prediction)
+    return prediction_services.training_run(run_id=run.pk)

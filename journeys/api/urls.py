@@ -5,6 +5,7 @@ from journeys.api import customers, test_runs, titles, views
 from journeys.api.consent import customer_consent
 from journeys.delivery.api import MessageTemplateViewSet
 from journeys.monitoring import api as monitoring_api
+from journeys.predictions import api as predictions_api
 from journeys.privacy.api import PrivacyRequestViewSet
 from journeys.reports import api as reports_api
 
@@ -38,5 +39,6 @@ urlpatterns = [
     ),
     path("journeys/<int:journey_id>/test-runs/", test_runs.test_runs, name="journey-test-runs"),
     path("journeys/<int:journey_id>/alerts/", monitoring_api.journey_alerts_api, name="journey-alerts"),
+    path("predictions/", predictions_api.prediction_list, name="predictions"),
     *router.urls,
 ]

@@ -11,6 +11,8 @@ A condition on customers is a tree:
     {"type": "event", "event": "Order Completed", "min_count": 3, "max_count": 10,
      "within_days": 30, "filters": [{"property": "total", "op": "gt", "value": 50}]}
     {"type": "consent", "channel": "email"}
+    {"type": "prediction", "prediction": 3, "op": "gte", "value": 0.7}   (a predicted score)
+    {"type": "prediction", "prediction": 3, "top_percent": 10}           (its top 10 %)
 
 The parts, each a module:
 
@@ -35,6 +37,7 @@ from journeys.conditions.evaluation import (
     evaluate,
     filters_match,
     lookup,
+    set_score_explainer,
 )
 from journeys.conditions.schema import (
     FILTER_OPERATORS,
@@ -79,4 +82,5 @@ __all__ = [
     "filters_sql",
     "json_path_sql",
     "lookup",
+    "set_score_explainer",
 ]

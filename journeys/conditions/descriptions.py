@@ -58,7 +58,16 @@ def describe_condition(condition: dict) -> str:
             f"did {condition['event']} {describe_counts(condition)} times{describe_window(condition)}"
             f"{describe_filters(condition.get('filters', []))}"
         )
+    if condition["type"] == "prediction":
+        return describe_prediction(condition, f"prediction #{condition['prediction']}")
     return f"consented to {condition['channel']}"
+
+
+def describe_prediction(condition: dict, name: str) -> str:
+    """ "likelihood to order ≥ 0.7" or "likelihood to order in the top 10 %"."""
+    if condition.get("top_percent") is not None:
+        return f"{name} in the top {condition['top_percent']:g} %"
+    return f"{name} {OP_WORDS[condition.get('op', 'gte')]} {condition.get('value')}"
 
 
 def _parenthesised(condition: dict) -> str:

@@ -14,12 +14,15 @@ from journeys.conditions.descriptions import (
     describe_counts,
     describe_filter,
     describe_filters,
+    describe_prediction,
     describe_window,
     is_compound,
     plural,
 )
 from journeys.conditions.schema import PROFILE_FIELDS, is_number
 from journeys.consent_policy import allows as consent_allows
+from journeys.models import Prediction, PredictionScore
+from journeys.predictions.spec import describe_reasons
 
 MISSING = object()
 
@@ -154,6 +157,8 @@ def _evaluate(node: dict, customer, event_count, now) -> tuple[bool, str]:
         return _evaluate_attribute(node, customer)
     if node["type"] == "event":
         return _evaluate_event(node, event_count, now)
+    if node["type"] == "prediction":
+        return _evaluate_prediction(node, customer, now)
     # The same decision delivery makes: the channel's state, and the policy for "not asked".
     granted = consent_allows(customer.consent, node["channel"])
     return granted, f"consented to {node['channel']}" if granted else f"no consent for {node['channel']}"
@@ -190,4 +195,50 @@ def _evaluate_event(node: dict, event_count, now) -> tuple[bool, str]:
         f"did {node['event']} {plural(count, 'time')}{describe_window(node)}{describe_filters(filters)}"
         f" (needs {describe_counts(node)})"
     )
+    return matched, reason
+
+
+# --- Predicted scores.
+
+# Computing a score's reasons (feature contributions) for every customer costs more than scoring
+# them, so they are computed the first time someone reads them. The predictions package sets this
+# at start-up (journeys.apps): (prediction, customer_id, now) -> (feature indices, values).
+_score_explainer: Callable | None = None
+
+
+def set_score_explainer(explainer: Callable | None) -> None:
+    global _score_explainer  # one process-wide hook, set once at start-up
+    _score_explainer = explainer
+
+
+def top_percent_threshold(top_percent: float) -> float:
+    """The lowest percentile in the top `top_percent` %; SQL compares with the same float."""
+    return 1 - top_percent / 100
+
+
+def _evaluate_prediction(node: dict, customer, now: datetime) -> tuple[bool, str]:
+    prediction = (
+        Prediction.objects.select_related("current_training")
+        .only("name", "current_training__spec")
+        .filter(pk=node["prediction"])
+        .first()
+    )
+    if prediction is None:
+        return False, f"prediction #{node['prediction']} no longer exists"
+    row = PredictionScore.objects.filter(prediction_id=prediction.pk, customer_id=customer.id).first()
+    if row is None:
+        return False, f"no {prediction.name} score yet"
+    if node.get("top_percent") is not None:
+        matched = row.percentile >= top_percent_threshold(node["top_percent"])
+        shown = f"{prediction.name} {row.score:.2f}, top {max(1, round((1 - row.percentile) * 100))} %"
+    else:
+        matched = compare(row.score, node["op"], node["value"])
+        shown = f"{prediction.name} {row.score:.2f}"
+    features, values = row.reason_features, row.reason_values
+    if not features and _score_explainer is not None and prediction.current_training is not None:
+        features, values = _score_explainer(prediction, customer.id, now=now)
+    details = describe_reasons(prediction.current_training.spec, features, values) if features else ""
+    reason = f"{shown} ({details})" if details else shown
+    if not matched:
+        reason += f", needs {describe_prediction(node, prediction.name).removeprefix(prediction.name + ' ')}"
     return matched, reason

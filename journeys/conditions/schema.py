@@ -61,7 +61,7 @@ class PropertyFilterSerializer(serializers.Serializer):
 # --- Conditions on customers: the tree and its validation.
 
 GROUPS = ("all", "any", "not")
-LEAF_TYPES = ("attribute", "event", "consent")
+LEAF_TYPES = ("attribute", "event", "consent", "prediction")
 # Names that read the customer's profile columns rather than `attributes`.
 PROFILE_FIELDS = ("email", "phone", "timezone", "external_id")
 MAX_DEPTH = 5  # groups inside groups
@@ -74,7 +74,9 @@ _LEAF_KEYS = {
     "attribute": {"type", "attribute", "op", "value"},
     "event": {"type", "event", "min_count", "max_count", "within_days", "filters"},
     "consent": {"type", "channel"},
+    "prediction": {"type", "prediction", "op", "value", "top_percent"},
 }
+SCORE_OPERATORS = ("gt", "gte", "lt", "lte")
 
 
 class _Cleaner:
@@ -102,7 +104,10 @@ class _Cleaner:
                 return None
             return self.clean_group(groups[0], node[groups[0]], path, depth)
         if "type" not in node:
-            self.error(path, 'a condition needs a "type" (attribute, event or consent) or is a group (all, any, not)')
+            self.error(
+                path,
+                'a condition needs a "type" (attribute, event, consent or prediction) or is a group (all, any, not)',
+            )
             return None
         if node["type"] not in LEAF_TYPES:
             self.error(_join(path, "type"), f"must be one of {', '.join(LEAF_TYPES)}, not {node['type']!r}")
@@ -204,6 +209,25 @@ class _Cleaner:
             self.error(_join(path, "channel"), f"must be one of {', '.join(CHANNELS)}, not {channel!r}")
         return {"type": "consent", "channel": channel}
 
+    def clean_prediction(self, node: dict, path: str):
+        """A score threshold ("op" and "value" from 0 to 1) or a top share ("top_percent" above 0, at most 100)."""
+        prediction = node.get("prediction")
+        if not isinstance(prediction, int) or isinstance(prediction, bool) or not 0 < prediction < 2**31:
+            self.error(_join(path, "prediction"), "needs the id of a prediction")
+        top = node.get("top_percent")
+        if top is not None:
+            if "op" in node or "value" in node:
+                self.error(path, "either top_percent or op and value, not both")
+            elif not is_number(top) or not 0 < top <= 100:
+                self.error(_join(path, "top_percent"), "must be a number above 0 and at most 100")
+            return {"type": "prediction", "prediction": prediction, "top_percent": top}
+        op, value = node.get("op", "gte"), node.get("value")
+        if op not in SCORE_OPERATORS:
+            self.error(_join(path, "op"), f"must be one of {', '.join(SCORE_OPERATORS)}, not {op!r}")
+        if not is_number(value) or not 0 <= value <= 1:
+            self.error(_join(path, "value"), "must be a score from 0 to 1 (or use top_percent)")
+        return {"type": "prediction", "prediction": prediction, "op": op, "value": value}
+
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
@@ -252,7 +276,7 @@ class ConditionSerializer(serializers.Field):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "help_text",
-            "Groups all/any/not around conditions on attributes, event history and consent.",
+            "Groups all/any/not around conditions on attributes, event history, consent and predicted scores.",
         )
         super().__init__(**kwargs)
 

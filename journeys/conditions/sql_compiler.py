@@ -7,7 +7,7 @@ tests/conditions/test_sql_compiler.py checks the two against each other.
 import json
 from datetime import datetime
 
-from journeys.conditions.evaluation import exact_number, window_start
+from journeys.conditions.evaluation import exact_number, top_percent_threshold, window_start
 from journeys.conditions.schema import PROFILE_FIELDS, is_number
 from journeys.consent_policy import OPT_OUT, mode_of
 
@@ -130,6 +130,17 @@ def _event_sql(node: dict, now: datetime) -> _Sql:
     return "(" + count + " BETWEEN " + _param(low, "bigint") + " AND " + _param(high, "bigint") + ")"
 
 
+def _prediction_sql(node: dict) -> _Sql:
+    # No score row (not scored yet, outside the population) is false, as in evaluation.
+    where = _Sql("ps.prediction_id = ") + _param(node["prediction"], "bigint") + " AND ps.customer_id = c.id AND "
+    if node.get("top_percent") is not None:
+        where = where + "ps.percentile >= " + _param(top_percent_threshold(node["top_percent"]), "float8")
+    else:
+        symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[node["op"]]
+        where = where + f"ps.score {symbol} " + _param(float(node["value"]), "float8")
+    return "EXISTS (SELECT 1 FROM journeys_predictionscore ps WHERE " + where + ")"
+
+
 def _condition_sql(node: dict, now: datetime) -> _Sql:
     if "all" in node or "any" in node:
         key = "all" if "all" in node else "any"
@@ -144,6 +155,8 @@ def _condition_sql(node: dict, now: datetime) -> _Sql:
         return compare_sql(value, node.get("op", "eq"), node.get("value"))
     if node["type"] == "event":
         return _event_sql(node, now)
+    if node["type"] == "prediction":
+        return _prediction_sql(node)
     return _consent_sql(node["channel"])
 
 

@@ -20,6 +20,7 @@ from journeys.models.journeys import (
     Step,
 )
 from journeys.models.monitoring import Alert, MonitoringRun
+from journeys.models.predictions import Prediction, PredictionScore, PredictionTraining
 from journeys.models.privacy import InstallKey, PrivacyExport, PrivacyRequest, SuppressedIdentity
 from journeys.models.profiles import CustomerMerge
 from journeys.models.send_time import SendTimePopulation, SendTimeProfile
@@ -53,6 +54,9 @@ __all__ = [
     "NodeStat",
     "NodeStatTotal",
     "Notification",
+    "Prediction",
+    "PredictionScore",
+    "PredictionTraining",
     "PrivacyExport",
     "PrivacyRequest",
     "ReviewComment",

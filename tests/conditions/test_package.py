@@ -30,6 +30,7 @@ PUBLIC_NAMES = {
     "filters_sql",
     "json_path_sql",
     "lookup",
+    "set_score_explainer",  # added with predicted scores: the hook that explains a score on demand
 }
 
 

@@ -43,8 +43,8 @@ def test_the_serializer_accepts_a_tree_and_fills_defaults():
     ("data", "message"),
     [
         ("plan = pro", "a condition must be an object, not text"),
-        ({}, 'a condition needs a "type" (attribute, event or consent) or is a group (all, any, not)'),
-        ({"type": "segment"}, "type: must be one of attribute, event, consent, not 'segment'"),
+        ({}, 'a condition needs a "type" (attribute, event, consent or prediction) or is a group (all, any, not)'),
+        ({"type": "segment"}, "type: must be one of attribute, event, consent, prediction, not 'segment'"),
         ({"all": []}, "all: needs at least one condition"),
         ({"all": {"type": "consent"}}, "all: must be a list of conditions, not an object"),
         ({"all": [], "any": []}, "a group has one key: 'all' cannot be combined with 'any'"),

@@ -164,4 +164,6 @@ def test_at_most_twenty_branches(condition):
 def test_a_bad_condition_names_its_branch_and_path(condition):
     config = {"branches": [{"key": "a", "condition": PRO}, {"key": "b", "condition": {"all": [PRO, {"type": "x"}]}}]}
     errors = errors_of(condition, config)
-    assert errors["branches"][1]["condition"] == ["all[1].type: must be one of attribute, event, consent, not 'x'"]
+    assert errors["branches"][1]["condition"] == [
+        "all[1].type: must be one of attribute, event, consent, prediction, not 'x'"
+    ]

@@ -1,4 +1,5 @@
 import { AttributePicker, EventPicker } from './pickers';
+import { PredictionCondition } from './PredictionCondition';
 
 // The condition language of journeys/conditions.py: groups (all / any / not) around leaves on
 // attributes, event history and consent.
@@ -23,6 +24,7 @@ const ADDABLE: [string, () => Condition][] = [
   ['+ Attribute', () => ({ type: 'attribute', attribute: '', op: 'eq', value: '' })],
   ['+ Event', () => ({ type: 'event', event: '', min_count: 1 })],
   ['+ Consent', () => ({ type: 'consent', channel: 'email' })],
+  ['+ Prediction', () => ({ type: 'prediction', op: 'gte', value: 0.7 })],
   ['+ Group', () => ({ any: [] })],
 ];
 
@@ -162,6 +164,9 @@ function Leaf({ value, onChange, disabled, onRemove }: ConditionProps & { onRemo
         {actions}
       </div>
     );
+  }
+  if (value.type === 'prediction') {
+    return <PredictionCondition value={value} onChange={onChange} disabled={disabled} actions={actions} />;
   }
   if (value.type === 'consent') {
     return (

@@ -7,7 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys import roles
-from journeys.demo import DEMO_JOURNEYS, DEMO_PHONE_SHARE, demo_consent_traits, demo_journeys_seed
+from journeys.demo import (
+    DEMO_JOURNEYS,
+    DEMO_PHONE_SHARE,
+    demo_consent_traits,
+    demo_journeys_seed,
+    demo_prediction_seed,
+)
 from journeys.engine.events import process_events
 from journeys.ingest.messages import parse_messages
 from journeys.ingest.services import events_ingest
@@ -49,6 +55,9 @@ class Command(BaseCommand):
             f"Demo journeys: {len(created)} published, {len(DEMO_JOURNEYS) - len(created)} already there"
             " (send them customers with `manage.py demo_traffic`)."
         )
+        run = demo_prediction_seed(user=User.objects.get(username="marketer"))
+        if run is not None:
+            self.stdout.write(f"Demo prediction: training {run.status}{f' ({run.error})' if run.error else ''}.")
 
     def _apply_history(self):
         """Let the engine take in the seeded history before the demo journeys go live.

@@ -1,0 +1,59 @@
+"""The form a Marketer or Admin defines a prediction with; conditions are validated by the condition schema."""
+
+import json
+
+from django import forms
+
+from journeys.conditions import PropertyFilterSerializer, clean_condition
+
+
+class PredictionForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text='Read in reasons: "likelihood to order 0.82 (...)".')
+    target_event = forms.CharField(max_length=255, label="Event")
+    target_filters = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Property filters (JSON list)",
+        help_text='e.g. [{"property": "total", "op": "gt", "value": 50}]',
+    )
+    target_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Within days")
+    negate = forms.BooleanField(required=False, label="Predict that it does NOT happen (churn)")
+    population = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Population (condition JSON; empty for everyone)",
+        help_text='e.g. {"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}',
+    )
+
+    def _json(self, field: str):
+        raw = (self.cleaned_data.get(field) or "").strip()
+        if not raw:
+            return None
+        if len(raw) > 20_000:
+            raise forms.ValidationError("is too long")
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(f"is not JSON: {error}") from None
+
+    def clean_target_filters(self):
+        value = self._json("target_filters") or []
+        serializer = PropertyFilterSerializer(data=value, many=True)
+        if not isinstance(value, list) or len(value) > 20 or not serializer.is_valid():
+            raise forms.ValidationError("must be a list of at most 20 property filters (property, op, value)")
+        return [dict(f) for f in serializer.validated_data]
+
+    def clean_population(self):
+        value = self._json("population")
+        if value is None:
+            return None
+        tree, errors = clean_condition(value)
+        if errors:
+            raise forms.ValidationError(errors[:5])
+        return tree
+
+    def clean_target_event(self):
+        value = self.cleaned_data["target_event"].strip()
+        if not value or "\x00" in value:
+            raise forms.ValidationError("needs an event name")
+        return value

@@ -1,0 +1,64 @@
+"""Predictions in Chromium: a Marketer defines one, trains it, reads its quality page, and uses it on the canvas."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from bench.synthetic import generate_customers
+from journeys import roles
+from journeys.models import Prediction, PredictionTraining
+from journeys.predictions import services
+from tests.browser.helpers import field, open_editor, select
+from tests.factories import make_graph, make_journey, make_source, make_user, node
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_marketer_defines_trains_reads_and_uses_a_prediction(
+    transactional_db, page, live_server_url, login, artifact_path
+):
+    generate_customers(customers=2000, now=timezone.now(), source_id=make_source().pk, seed=11)
+    login(page, make_user(role=roles.MARKETERS))
+
+    # Define.
+    page.goto(f"{live_server_url}/predictions/")
+    page.get_by_label("Name").fill("likelihood to order")
+    page.get_by_label("Event").fill("Order Completed")
+    page.get_by_role("button", name="Define").click()
+    expect(page.locator("h1")).to_have_text("likelihood to order")
+    prediction = Prediction.objects.get(name="likelihood to order")
+
+    # Train now: the page shows the queued run and follows it; the worker's part runs here.
+    page.get_by_role("button", name="Train now").click()
+    expect(page.locator("#training")).to_contain_text("Training queued")
+    page.screenshot(path=artifact_path("prediction-training.png"), full_page=True)
+    run = PredictionTraining.objects.get(prediction=prediction)
+    assert services.training_run(run_id=run.pk).status == "done"
+    expect(page.locator("#auc")).to_have_text(re.compile(r"0\.[5-9]\d\d"), timeout=20_000)  # the poll reloads
+    for words in ("Reliability plot", "Lift by decile", "Most important features", "Mann-Whitney"):
+        expect(page.locator("main")).to_contain_text(words)
+    assert page.locator("svg circle").count() >= 3  # reliability dots
+    assert page.locator("svg rect").count() == 10  # one bar per decile
+    page.screenshot(path=artifact_path("prediction-quality.png"), full_page=True)
+
+    # Use it in a condition branch on the canvas, with the audience estimate.
+    graph = make_graph(
+        [
+            node("start", "api_trigger", label="Start"),
+            node("check", "condition", {"branches": [{"key": "likely", "condition": {"all": []}}]}, label="Likely?"),
+            node("done", "exit"),
+        ],
+        [("start", "next", "check"), ("check", "likely", "done"), ("check", "else", "done")],
+    )
+    journey = make_journey(graph=graph, name="Order nudges", publish=False)
+    open_editor(page, live_server_url, journey)
+    select(page, "check")
+    branches = field(page, "branches")
+    branches.get_by_role("button", name="+ Prediction").first.click()
+    branches.get_by_label("Prediction", exact=True).select_option(label="likelihood to order")
+    branches.get_by_label("Score test").select_option("top")
+    branches.get_by_label("Top percent").fill("10")
+    expect(branches.locator(".prediction-condition__estimate")).to_have_text(re.compile(r"^\d[\d,]* customers now$"))
+    page.screenshot(path=artifact_path("prediction-condition.png"), full_page=True)
