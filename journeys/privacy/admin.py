@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from journeys.governance import audit
 from journeys.models import PrivacyRequest, SuppressedIdentity
 from journeys.privacy import services, tasks
 from journeys.roles import can_handle_privacy_requests
@@ -67,6 +68,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
                 note=form.cleaned_data.get("note", ""),
             )
             transaction.on_commit(lambda: tasks.privacy_request_enqueue(created.pk))
+            audit.record("privacy.request", created, {"kind": created.kind, "note": created.note})
         obj.pk = created.pk
         messages.info(request, "The request runs in the background; its status shows here.")
 

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from journeys.governance import audit
 from journeys.models import PrivacyExport, PrivacyRequest
 from journeys.privacy import services, tasks
 from journeys.roles import can_handle_privacy_requests
@@ -61,6 +62,7 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                     note=data.validated_data["note"],
                 )
                 transaction.on_commit(lambda: tasks.privacy_request_enqueue(created.pk))
+                audit.record("privacy.request", created, {"kind": created.kind, "note": created.note})
         except services.PrivacyError as error:
             return Response({"customer_id": [str(error)]}, status=status.HTTP_404_NOT_FOUND)
         return Response(PrivacyRequestSerializer(created).data, status=status.HTTP_202_ACCEPTED)

@@ -19,16 +19,21 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from journeys.consent_policy import CONSENT_CHANNELS, UNSUBSCRIBED
 from journeys.models import (
     AnonymousId,
+    ConsentChange,
     Customer,
+    CustomerMerge,
     Delivery,
     Enrollment,
     Event,
     ExperimentExposure,
     InAppMessage,
+    PredictionScore,
     PrivacyExport,
     PrivacyRequest,
+    SendTimeProfile,
     SplitAssignment,
     Step,
     SuppressedIdentity,
@@ -167,6 +172,25 @@ def customer_document(customer_id: int) -> dict:
             InAppMessage.objects.filter(customer_id=customer_id).values("title", "body", "url", "created_at", "read_at")
         ),
         "opt_outs": list(Suppression.objects.filter(customer_id=customer_id).values("channel", "scope", "reason")),
+        "consent_history": list(
+            ConsentChange.objects.filter(customer_id=customer_id)
+            .order_by("id")
+            .values("channel", "state", "previous", "source", "detail", "changed_at")
+        ),
+        "merges": list(
+            CustomerMerge.objects.filter(kept_id=customer_id).values(
+                "merged_away_external_id", "anonymous_ids", "merged_at"
+            )
+        ),
+        "scores": [
+            {"prediction": name, "score": score, "percentile": percentile, "scored_at": scored_at}
+            for name, score, percentile, scored_at in PredictionScore.objects.filter(
+                customer_id=customer_id
+            ).values_list("prediction__name", "score", "percentile", "scored_at")
+        ],
+        "send_time_profile": list(
+            SendTimeProfile.objects.filter(customer_id=customer_id).values("counts", "total", "updated_at")
+        ),
         "experiment_exposures": list(
             ExperimentExposure.objects.filter(customer_id=customer_id).values(
                 "journey_id", "node_id", "variant", "assigned_at"
@@ -207,6 +231,10 @@ _ERASE = [
      " (SELECT id FROM journeys_event WHERE customer_id = %(id)s)"),
     ("events", "DELETE FROM journeys_event WHERE customer_id = %(id)s"),
     ("anonymous_ids", "DELETE FROM journeys_anonymousid WHERE customer_id = %(id)s"),
+    ("consent_changes", "DELETE FROM journeys_consentchange WHERE customer_id = %(id)s"),
+    ("merges", "DELETE FROM journeys_customermerge WHERE kept_id = %(id)s"),
+    ("scores", "DELETE FROM journeys_predictionscore WHERE customer_id = %(id)s"),
+    ("send_time_profile", "DELETE FROM journeys_sendtimeprofile WHERE customer_id = %(id)s"),
     ("profile", "DELETE FROM journeys_customer WHERE id = %(id)s"),
 ]  # fmt: skip
 ERASED_TABLES = {statement.split()[2] for _, statement in _ERASE}
@@ -225,6 +253,13 @@ def customer_identities(customer_id: int) -> list[tuple[str, str]]:
     identities += [
         (Kind.ANONYMOUS_ID, anonymous)
         for anonymous in AnonymousId.objects.filter(customer_id=customer_id).values_list("anonymous_id", flat=True)
+    ]
+    # A user id folded into this profile by a merge is the same person too.
+    identities += [
+        (Kind.USER_ID, merged)
+        for merged in CustomerMerge.objects.filter(kept_id=customer_id).values_list(
+            "merged_away_external_id", flat=True
+        )
     ]
     return identities
 
@@ -254,8 +289,9 @@ def _delete(request: PrivacyRequest) -> dict:
 
 
 def consent_cleared() -> dict:
-    """What an anonymised profile's consent becomes: nothing granted."""
-    return {}
+    """What an anonymised profile's consent becomes: unsubscribed everywhere, whatever CONSENT_POLICY says
+    about channels never asked."""
+    return {channel: UNSUBSCRIBED for channel in CONSENT_CHANNELS}
 
 
 def _anonymise(request: PrivacyRequest) -> dict:
@@ -267,6 +303,10 @@ def _anonymise(request: PrivacyRequest) -> dict:
             external_id=None, email="", phone="", timezone="", attributes={}, consent=consent_cleared()
         )
         counts["anonymous_ids"], _ = AnonymousId.objects.filter(customer_id=customer_id).delete()
+        # Where consent came from (and who changed it) identifies; what merged in names user ids.
+        counts["consent_changes"], _ = ConsentChange.objects.filter(customer_id=customer_id).delete()
+        counts["merges"], _ = CustomerMerge.objects.filter(kept_id=customer_id).delete()
+        counts["send_time_profile"], _ = SendTimeProfile.objects.filter(customer_id=customer_id).delete()
         # Names and times stay, so funnels, goals and experiment conversions still add up.
         counts["events"] = Event.objects.filter(customer_id=customer_id).update(properties={}, context={})
         counts["messages"] = Delivery.objects.filter(customer_id=customer_id).update(

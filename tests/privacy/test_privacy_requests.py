@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from journeys.models import (
     AnonymousId,
+    AuditEntry,
+    ConsentChange,
     Customer,
     Delivery,
     Enrollment,
@@ -119,6 +121,8 @@ def test_an_admins_request_is_queued_for_the_cluster_and_keeps_no_personal_data(
     request = PrivacyRequest.objects.get()
     stored = " ".join(str(getattr(request, f.attname)) for f in PrivacyRequest._meta.concrete_fields)
     assert "ada" not in stored.replace("ada@", "") and "ada@example.com" not in stored and "London" not in stored
+    entry = AuditEntry.objects.get(action="privacy.request")
+    assert entry.diff == {"kind": "delete", "note": "ticket 1234"} and "ada" not in entry.object_repr
     assert admin.post("/api/privacy-requests/", {"kind": "delete", "customer_id": "nobody"}).status_code == 404
     assert admin.post("/api/privacy-requests/", {"kind": "shred", "customer_id": "ada"}).status_code == 400
 
@@ -232,7 +236,9 @@ def test_anonymise_keeps_aggregates_and_experiment_results_but_nothing_identifyi
 
     assert done.status == "done"
     ada.refresh_from_db()
-    assert (ada.external_id, ada.email, ada.phone, ada.attributes, ada.consent) == (None, "", "", {}, {})
+    assert (ada.external_id, ada.email, ada.phone, ada.attributes) == (None, "", "", {})
+    assert set(ada.consent.values()) == {"unsubscribed"}
+    assert not ConsentChange.objects.filter(customer=ada).exists()
     assert not AnonymousId.objects.filter(customer=ada).exists()
     assert sorted(Event.objects.filter(customer=ada).values_list("name", flat=True)) == ["Product Viewed", "Signed Up"]
     assert not Event.objects.filter(customer=ada).exclude(properties={}).exists()
