@@ -698,6 +698,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/predictions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["predictions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/privacy-requests/": {
         parameters: {
             query?: never;
@@ -1069,7 +1085,7 @@ export interface components {
             sampled: number;
         };
         EstimateRequest: {
-            /** @description Groups all/any/not around conditions on attributes, event history and consent. */
+            /** @description Groups all/any/not around conditions on attributes, event history, consent and predicted scores. */
             condition: {
                 [key: string]: unknown;
             };
@@ -1446,6 +1462,14 @@ export interface components {
          * @enum {string}
          */
         PolicyEnum: "opt_in" | "opt_out";
+        PredictionSummary: {
+            id: number;
+            name: string;
+            target: string;
+            trained: boolean;
+            /** Format: double */
+            auc: number | null;
+        };
         Preview: {
             customer_id?: string | null;
         };
@@ -2828,6 +2852,25 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    predictions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionSummary"][];
                 };
             };
         };
