@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys import profiles
 from journeys.models import Customer, Journey
+from journeys.predictions import selectors as prediction_selectors
 from journeys.roles import can_edit_journeys, can_read_journeys
 
 
@@ -54,6 +55,7 @@ def profile(request, customer_id: int):
         # JSON, as it was sent, rather than Python's repr of the dict.
         event.properties_json = json.dumps(event.properties, indent=1, ensure_ascii=False, sort_keys=True)[:4000]
     context["can_remove"] = can_edit_journeys(request.user)
+    context["scores"] = prediction_selectors.customer_scores(customer.pk)
     context["reason_max"] = profiles.REASON_MAX_LENGTH
     return render(request, "customers/profile.html", context)
 

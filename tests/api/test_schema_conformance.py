@@ -19,6 +19,7 @@ from drf_spectacular.generators import SchemaGenerator
 from journeys import roles, services
 from journeys.engine.tick import tick
 from journeys.models import Customer, MessageTemplate
+from journeys.privacy import services as privacy_services
 from tests.factories import logged_in, make_customer, make_graph, make_journey, node
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,9 @@ def world():
     services.enrollment_create_from_api(journey=journey, external_id="ada", context={"source": "test"})
     tick()
     template = MessageTemplate.objects.create(name="Welcome", channel="email", subject="Hi", html="<p>Hello</p>")
-    return {"journey": journey, "draft": draft, "template": template}
+    export = privacy_services.privacy_request_create(kind="export", external_id="ada")
+    privacy_services.privacy_request_run(export.pk)
+    return {"journey": journey, "draft": draft, "template": template, "privacy_request": export}
 
 
 def concrete(path: str, world: dict) -> str:
@@ -111,7 +114,9 @@ def concrete(path: str, world: dict) -> str:
         "number": 1,
         "external_id": "ada",
         "customer_id": Customer.objects.get(external_id="ada").pk,
-        "id": world["template"].pk if path.startswith("/api/templates/") else journey,
+        "id": {"/api/templates/": world["template"].pk, "/api/privacy-requests/": world["privacy_request"].pk}.get(
+            path[: path.index("/", len("/api/")) + 1], journey
+        ),
     }
     return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), path)
 

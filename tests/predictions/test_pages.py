@@ -194,3 +194,10 @@ def test_customer_scores_give_each_score_with_its_reason(prediction):
     html = render_to_string("predictions/_customer_scores.html", {"scores": [score]})
     assert "0.82" in html
     assert "top 5 %" in html
+
+    # The customer's profile page shows it, with its reason, escaped.
+    page = logged_in(REVIEWERS).get(reverse("customers:profile", args=[customer.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Predicted scores" in body and "likelihood to &lt;b&gt;order&lt;/b&gt;" in body
+    assert "Order Completed in the last 30 days: 4" in body
