@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "JourneyStatusEnum": "journeys.models.Journey.Status",
         "EnrollmentStatusEnum": "journeys.models.Enrollment.Status",
         "ConsentStateEnum": "journeys.consent_policy.STATES",
+        "PrivacyRequestKindEnum": "journeys.models.PrivacyRequest.Kind",
     },
 }
 

@@ -103,7 +103,8 @@ def test_seed_demo_creates_the_demo_users_source_customers_and_events(fast_passw
     assert source_id_for_write_key(seed_demo.DEMO_WRITE_KEY) == source.id
     assert Customer.objects.filter(external_id__startswith="demo-").count() == seed_demo.DEMO_CUSTOMERS
     assert Customer.objects.filter(email="demo-0001@example.com").exists()
-    assert Event.objects.filter(source=source, type="identify").count() == seed_demo.DEMO_CUSTOMERS
+    # One identify with the profile, one with the sign-up form's phone and consent answers.
+    assert Event.objects.filter(source=source, type="identify").count() == 2 * seed_demo.DEMO_CUSTOMERS
     assert Event.objects.filter(source=source, type="track").exists()
 
 

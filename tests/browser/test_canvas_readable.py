@@ -90,13 +90,12 @@ def live_counts(journey: Journey) -> None:
         "wait-order": {"entered": 1240, "passed:matched": 512, "passed:timeout": 641},
         "bought": {"entered": 512, "exited": 512},
         "reminder-email": {"entered": 641, "passed:next": 641},
-        "wait-email": {"entered": 641, "passed:next": 598},
-        "wait-order-again": {"entered": 598, "passed:matched": 131, "passed:timeout": 402},
-        "bought-after-email": {"entered": 131, "exited": 131},
+        "wait-order-again": {"entered": 641, "passed:matched": 174, "passed:timeout": 402},
+        "bought-after-email": {"entered": 174, "exited": 174},
         "reminder-sms": {"entered": 402, "passed:next": 402},
         "reminded": {"entered": 402, "exited": 402},
     }
-    waiting = {"wait-order": 87, "wait-email": 43, "wait-order-again": 65}
+    waiting = {"wait-order": 87, "wait-order-again": 65}
     rows = [
         NodeStat(journey=journey, node_id=node_id, metric=metric, hour=hour, value=value)
         for node_id, metrics in flow.items()
@@ -131,7 +130,7 @@ def test_a_demo_journey_fits_the_window_and_reads_at_the_fit_zoom(page, live_ser
     on_screen = boxes(page)
     assert on_screen["added"]["title"] == "When Product Added"
     assert on_screen["reminder-email"]["title"] == "Email: You left something in your basket"
-    assert on_screen["wait-email"]["title"] == "Wait 1 min"
+    assert on_screen["wait-order-again"]["title"] == "Wait up to 3 min for Order Completed"
     assert on_screen["bought"]["title"] == "Exit: bought"
 
     # Every node is in view, and its title renders at 11 px or more at this zoom.
@@ -248,7 +247,7 @@ def test_dropped_and_pasted_steps_never_land_on_others_and_titles_follow_the_ins
     settle(page)
 
     # Dropped right on top of a step, an exit lands next to it instead.
-    target = rect(page.locator('.react-flow__node[data-id="wait-email"]'))
+    target = rect(page.locator('.react-flow__node[data-id="wait-order-again"]'))
     pane = rect(page.locator(".react-flow__pane"))
     page.locator('.palette__item[data-kind="exit"]').drag_to(
         page.locator(".react-flow__pane"),

@@ -1167,13 +1167,6 @@ export interface components {
             /** Format: date-time */
             readonly published_at: string;
         };
-        /**
-         * @description * `export` - Export everything held
-         *     * `delete` - Delete and suppress
-         *     * `anonymise` - Anonymise
-         * @enum {string}
-         */
-        Kind056Enum: "export" | "delete" | "anonymise";
         MarkRead: {
             ids?: number[];
         };
@@ -1475,7 +1468,7 @@ export interface components {
         };
         PrivacyRequest: {
             readonly id: number;
-            readonly kind: components["schemas"]["Kind056Enum"];
+            readonly kind: components["schemas"]["PrivacyRequestKindEnum"];
             readonly status: components["schemas"]["PrivacyRequestStatusEnum"];
             /** @description A ticket number or reference; no personal data. */
             readonly note: string;
@@ -1491,12 +1484,19 @@ export interface components {
             readonly export_url: string | null;
         };
         PrivacyRequestCreate: {
-            kind: components["schemas"]["Kind056Enum"];
+            kind: components["schemas"]["PrivacyRequestKindEnum"];
             /** @description The customer's external id (userId). */
             customer_id: string;
             /** @default  */
             note: string;
         };
+        /**
+         * @description * `export` - Export everything held
+         *     * `delete` - Delete and suppress
+         *     * `anonymise` - Anonymise
+         * @enum {string}
+         */
+        PrivacyRequestKindEnum: "export" | "delete" | "anonymise";
         /**
          * @description * `queued` - Queued
          *     * `running` - Running

@@ -76,7 +76,8 @@ class Command(BaseCommand):
             user.is_staff = is_admin
             user.is_superuser = is_admin
             user.save()
-            user.groups.add(Group.objects.get(name=role))
+            # get_or_create: a database flushed by tests has no groups until migrations run again.
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
 
     def _source(self) -> Source:
         source = Source.objects.filter(name=DEMO_SOURCE).first()
