@@ -228,7 +228,9 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       if (nodes.length === 0) return;
       const ids = new Set(nodes.map((n) => n.id));
       const edges = state.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-      set({ clipboard: structuredClone({ nodes: nodes.map(({ id, position, data }) => ({ id, position, data })), edges }) });
+      // Sizes go along, so pasted copies are placed clear of others before they are first drawn.
+      const copied = nodes.map(({ id, position, data, measured }) => ({ id, position, data, measured }));
+      set({ clipboard: structuredClone({ nodes: copied, edges }) });
     },
     paste: () => {
       const state = get();
@@ -240,7 +242,8 @@ export const useGraphStore = create<GraphState>()((set, get) => {
         PASTE_OFFSET,
       );
       // The pasted steps move together to the nearest spot where they cover none on the canvas.
-      const clear = freeOffset(copy.nodes.map(rectOf), state.nodes.map(rectOf));
+      const sized = copy.nodes.map((n, i) => rectOf({ ...n, measured: state.clipboard?.nodes[i]?.measured }));
+      const clear = freeOffset(sized, state.nodes.map(rectOf));
       copy.nodes = copy.nodes.map((n) => ({ ...n, position: { x: n.position.x + clear.x, y: n.position.y + clear.y } }));
       // Pasting again lands one more step down and to the right.
       const shifted = state.clipboard.nodes.map((n) => ({
