@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from journeys import roles, services
+from journeys.consent import consent_apply
 from journeys.engine.loop import run_engine
 from journeys.models import Customer, Enrollment
 from tests.browser.helpers import open_editor, select
@@ -31,6 +32,8 @@ def holding_journey():
     journey = make_journey(graph=graph, name="Winback")
     source = make_source()
     ada = make_customer(external_id="ada", email="ada@example.com", attributes={"plan": "pro"})
+    # Consent as an SDK gives it, through the one writer, so its source is on record.
+    consent_apply(changes=[(ada.pk, "email", "subscribed")], source="sdk")
     make_customer(external_id="bob")
     start = timezone.now() - timedelta(hours=2)
     for minute, name in enumerate(["Page Viewed", "Product Added", "Page Viewed", "Checkout Started"]):
@@ -53,6 +56,10 @@ def test_a_marketer_finds_a_customer_by_email_and_removes_them_from_a_journey(
     page.get_by_role("button", name="Find").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("ada")
+    email_consent = page.locator("#consent tbody tr", has_text="email")
+    expect(email_consent.locator(".state")).to_have_text("subscribed")
+    expect(email_consent).to_contain_text("sdk")
+    expect(page.locator("#consent tbody tr", has_text="sms").locator(".state")).to_have_text("not asked")
     timeline = page.locator("#timeline")
     expect(timeline.locator("tbody tr")).to_have_count(4)
     expect(timeline.locator("tbody tr").first).to_contain_text("Checkout Started")  # newest first
