@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from journeys.admin import ReadOnlyAdmin, pretty_json
+from journeys.governance.selectors import EXPORT_FIELDS
 from journeys.models import AuditEntry, ReviewRequest
 
 
@@ -11,19 +12,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "interface", "action", "object_type", "object_id", "object_repr"]
     list_filter = ["interface", "object_type"]
     search_fields = ["action", "actor", "object_id"]
-    fields = [
-        "at",
-        "actor",
-        "actor_id",
-        "token",
-        "interface",
-        "ip",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "diff_pretty",
-    ]
+    # The export's columns, with the diff shown formatted.
+    fields = [*(name for name in EXPORT_FIELDS if name not in ("id", "diff")), "diff_pretty"]
     readonly_fields = fields
 
     @admin.display(description="Diff")

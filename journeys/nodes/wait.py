@@ -330,6 +330,9 @@ class Wait(NodeType):
                 direction = "before" if offset < 0 else "after"
                 return f"Wait until {short_duration(abs(offset))} {direction} {subject}"
             return f"Wait until {subject}"
+        if mode == "best_time":
+            window = config.get("window_hours", 24)
+            return f"Wait for the customer's best time within {short_duration(window * 3600)}"
         days = config["days"]
         names = "every day" if len(days) == 7 else ", ".join(WEEKDAY_ABBREVIATIONS[day] for day in days)
         zone = f" {config['timezone']}" if config.get("timezone") else ""

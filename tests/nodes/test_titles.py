@@ -38,6 +38,7 @@ def test_waits_read_their_durations_in_short_units():
     )
     until = {"mode": "until", "source": "attribute", "attribute": "booking_at", "offset_seconds": -86400}
     assert title("wait", until) == "Wait until 1 d before booking_at"
+    assert title("wait", {"mode": "best_time", "window_hours": 24}) == "Wait for the customer's best time within 1 d"
 
 
 @pytest.mark.django_db
