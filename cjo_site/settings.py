@@ -374,7 +374,8 @@ EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 400, minimum=0)
 STEP_RETENTION_DAYS = env_int("STEP_RETENTION_DAYS", 400, minimum=0)
 DELIVERY_RETENTION_DAYS = env_int("DELIVERY_RETENTION_DAYS", 400, minimum=0)
 COUNTER_RETENTION_DAYS = env_int("COUNTER_RETENTION_DAYS", 800, minimum=0)
-# Months made ahead of need, so a write never waits for a partition to be created.
-PARTITIONS_AHEAD_MONTHS = env_int("PARTITIONS_AHEAD_MONTHS", 3, minimum=1)
+# Months made ahead of need (maintenance runs daily), so a write never waits for one to be
+# created. Few: every month, empty or not, is one more index probe for a customer's history.
+PARTITIONS_AHEAD_MONTHS = env_int("PARTITIONS_AHEAD_MONTHS", 1, minimum=1)
 # How long a message id is remembered per source: a resend within it is stored once.
 EVENT_DEDUPE_DAYS = env_int("EVENT_DEDUPE_DAYS", 35, minimum=1)

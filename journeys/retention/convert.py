@@ -106,7 +106,7 @@ def _index_definitions(cursor, spec: PartitionedTable) -> list[tuple[str, str]]:
     return definitions
 
 
-def convert(spec: PartitionedTable, *, now=None, ahead: int = 3) -> bool:
+def convert(spec: PartitionedTable, *, now=None, ahead: int = 1) -> bool:
     """Partition `spec.table` by month, keeping its rows, indexes and id sequence; False if it already is."""
     now = now or timezone.now()
     new, changed = f"{spec.table}__partitioned", f"{spec.table}__changed"

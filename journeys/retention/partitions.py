@@ -202,6 +202,19 @@ def drop_partition(spec: PartitionedTable, partition: Partition) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {partition.name}")
     log.info("Retention dropped %s.", partition.name)
+    from journeys.governance.audit import record
+
+    record(
+        "retention.drop",
+        object_type="partition",
+        object_id=partition.name,
+        diff={
+            "table": spec.table,
+            "from": partition.lower.isoformat(),
+            "to": partition.upper.isoformat(),
+            "retention_days": spec.retention_days,
+        },
+    )
     return True
 
 
