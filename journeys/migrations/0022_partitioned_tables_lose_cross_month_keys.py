@@ -7,6 +7,7 @@
   0023 builds on the partitioned table (building it here would lock the old one).
 - Foreign keys from the partitioned tables, and to deliveries, leave the database (Django's
   cascades stay): a dropped month would otherwise lock the tables they point at.
+- The event log's index on the customer alone goes: event_customer_time starts with it.
 - NodeStatTotal.retired keeps the counts of hours retention drops.
 """
 
@@ -85,7 +86,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='event',
             name='customer',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='journeys.customer'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='journeys.customer'),
         ),
         migrations.AlterField(
             model_name='event',

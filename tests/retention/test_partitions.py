@@ -311,3 +311,52 @@ def test_the_retention_page_is_for_admins_and_shows_each_table():
         assert spec.table in page
     assert "400 days" in page and "Next drop" in page
     assert partitions.month_partition_name(EVENTS, timezone.now()) in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_privacy_erase_waits_for_an_engine_tick_moving_the_customer():
+    # Without foreign keys, a delivery queued by a tick that holds the enrollment while the
+    # erase runs would outlive the customer; the erase locks the enrollments first.
+    import threading
+    import time
+
+    from django.db import connection as thread_connection
+    from django.db import transaction
+
+    from journeys.privacy.services import customer_erase
+
+    journey, customer = live_journey(), make_customer(external_id="c1")
+    enrollment = enrollment_for(journey, customer)
+    locked, errors = threading.Event(), []
+
+    def tick():
+        try:
+            with transaction.atomic():
+                Enrollment.objects.select_for_update().get(id=enrollment.id)
+                locked.set()
+                time.sleep(0.5)
+                writer = BatchWriter(timezone.now())
+                writer.deliver(
+                    enrollment_id=enrollment.id,
+                    journey_id=journey.id,
+                    version_id=journey.current_version_id,
+                    customer_id=customer.id,
+                    node_id="x",
+                    visit=1,
+                    channel="email",
+                    payload={},
+                )
+                writer.flush()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            thread_connection.close()
+
+    worker = threading.Thread(target=tick)
+    worker.start()
+    assert locked.wait(5)
+    customer_erase(customer.id)
+    worker.join()
+    assert errors == []
+    assert not Delivery.objects.exists()
+    assert not Enrollment.objects.exists()
