@@ -7,8 +7,8 @@ dropped.
 
 Dropping detaches the partition and drops the detached table. PostgreSQL cannot detach
 CONCURRENTLY while a default partition exists, so the detach takes a brief exclusive lock on
-the parent: it waits at most LOCK_TIMEOUT for the lock and retries later rather than queueing
-writers behind a long report query.
+the parent: it waits at most LOCK_TIMEOUT for the lock and retries a little later rather than
+keep writers queued behind it while a long report query finishes.
 """
 
 import logging
@@ -26,8 +26,8 @@ from journeys.retention.tables import COUNTERS, DELIVERIES, EVENTS, TABLES, Part
 log = logging.getLogger(__name__)
 
 MONTH_SUFFIX = re.compile(r"_p(\d{4})(\d{2})$")
-LOCK_TIMEOUT = "1s"
-LOCK_ATTEMPTS = 5
+LOCK_TIMEOUT = "100ms"
+LOCK_ATTEMPTS = 20
 DEFAULT_PURGE_BATCH = 10_000
 # Two maintenance runs at once would race to create and drop the same partitions.
 MAINTENANCE_LOCK = 0x7265_7465  # "rete"
@@ -148,22 +148,35 @@ def expired(cursor, spec: PartitionedTable, now: datetime) -> list[Partition]:
     return [p for p in partitions(cursor, spec) if p.is_month and p.upper <= cutoff]
 
 
-def _blocker(cursor, spec: PartitionedTable, partition: Partition) -> str:
+def _id_range(cursor, partition: Partition) -> tuple[int, int] | None:
+    """The lowest and highest id in the partition (two descents of its primary key), None if empty."""
+    cursor.execute(
+        f"SELECT (SELECT id FROM {partition.name} ORDER BY id LIMIT 1),"
+        f" (SELECT id FROM {partition.name} ORDER BY id DESC LIMIT 1)"
+    )
+    low, high = cursor.fetchone()
+    return None if low is None else (low, high)
+
+
+def _blocker(cursor, spec: PartitionedTable, partition: Partition, ids: tuple[int, int] | None) -> str:
     """Why this partition must not be dropped yet, or ''."""
+    if ids is None:
+        return ""
     if spec is DELIVERIES:
+        # The partial indexes of queued and sending rows make this two small lookups.
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {partition.name} WHERE status IN ('queued', 'sending'))")
         if cursor.fetchone()[0]:
             return "it holds deliveries not sent yet"
     if spec is EVENTS:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM journeys_engineinbox i JOIN {partition.name} e ON e.id = i.event_id)"
-        )
+        # Ids only grow, so an inbox row in the partition's id range may be one of its events:
+        # at worst a month is kept one more day, and the check never reads the whole partition.
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM journeys_engineinbox WHERE event_id BETWEEN %s AND %s)", ids)
         if cursor.fetchone()[0]:
             return "the engine has not read all its events"
     return ""
 
 
-def _before_detach(cursor, spec: PartitionedTable, partition: Partition) -> None:
+def _before_detach(cursor, spec: PartitionedTable, partition: Partition, ids: tuple[int, int] | None) -> None:
     """Keep what must outlive the rows: counters as totals, and no pointer left to a dropped delivery."""
     if spec is COUNTERS:
         # Totals already count these hours (they are far older than the totals' `through`);
@@ -174,10 +187,14 @@ def _before_detach(cursor, spec: PartitionedTable, partition: Partition) -> None
             f" FROM {partition.name} GROUP BY journey_id, node_id, metric"
             " ON CONFLICT (journey_id, node_id, metric) DO UPDATE SET retired = t.retired + EXCLUDED.retired"
         )
-    if spec is DELIVERIES:
+    if spec is DELIVERIES and ids is not None:
         for table in ("journeys_inappmessage", "journeys_suppression"):
+            # The id range narrows the rows to look at through their delivery_id index; the
+            # EXISTS keeps pointers to deliveries of a neighbouring month that share the range.
             cursor.execute(
-                f"UPDATE {table} SET delivery_id = NULL WHERE delivery_id IN (SELECT id FROM {partition.name})"
+                f"UPDATE {table} t SET delivery_id = NULL WHERE t.delivery_id BETWEEN %s AND %s"
+                f" AND EXISTS (SELECT 1 FROM {partition.name} d WHERE d.id = t.delivery_id)",
+                ids,
             )
 
 
@@ -186,19 +203,25 @@ def drop_partition(spec: PartitionedTable, partition: Partition) -> bool:
     for attempt in range(LOCK_ATTEMPTS):
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                blocker = _blocker(cursor, spec, partition)
+                ids = _id_range(cursor, partition)
+                blocker = _blocker(cursor, spec, partition, ids)
                 if blocker:
                     log.warning("Retention kept %s: %s.", partition.name, blocker)
                     return False
+                _before_detach(cursor, spec, partition, ids)
+                # The detach's exclusive lock is held until commit, and writers queue behind it:
+                # wait for it only briefly, and do not make them wait for the commit's WAL flush
+                # too. (Safe: if this commit were lost in a crash, the partition would still be
+                # attached, and the DROP below, whose commit is flushed, never ran.)
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                _before_detach(cursor, spec, partition)
+                cursor.execute("SET LOCAL synchronous_commit = off")
                 cursor.execute(f"ALTER TABLE {spec.table} DETACH PARTITION {partition.name}")
             break
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != "55P03" or attempt == LOCK_ATTEMPTS - 1:
                 raise
             log.info("Retention: %s is busy; trying again.", spec.table)
-            time.sleep(0.5 * (attempt + 1))
+            time.sleep(0.2 * (attempt + 1))
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {partition.name}")
     log.info("Retention dropped %s.", partition.name)
