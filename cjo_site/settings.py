@@ -366,3 +366,16 @@ APPROVAL_REQUIRED = env_bool("APPROVAL_REQUIRED", False)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 # The sender address of review emails to Reviewers; empty: notifications stay in the app.
 GOVERNANCE_EMAIL = env_str("GOVERNANCE_EMAIL")
+
+# --- Retention (docs/retention.md): the event log, step log, deliveries and hourly counters are
+# partitioned by month; a month is dropped whole once all of it is older than its table's days.
+# 0 keeps everything. All-time node counters survive as totals.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 400, minimum=0)
+STEP_RETENTION_DAYS = env_int("STEP_RETENTION_DAYS", 400, minimum=0)
+DELIVERY_RETENTION_DAYS = env_int("DELIVERY_RETENTION_DAYS", 400, minimum=0)
+COUNTER_RETENTION_DAYS = env_int("COUNTER_RETENTION_DAYS", 800, minimum=0)
+# Months made ahead of need (maintenance runs daily), so a write never waits for one to be
+# created. Few: every month, empty or not, is one more index probe for a customer's history.
+PARTITIONS_AHEAD_MONTHS = env_int("PARTITIONS_AHEAD_MONTHS", 1, minimum=1)
+# How long a message id is remembered per source: a resend within it is stored once.
+EVENT_DEDUPE_DAYS = env_int("EVENT_DEDUPE_DAYS", 35, minimum=1)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("journeys.reports.urls")),
     path("customers/", include("canvas.customer_urls")),
     path("monitoring/", include("journeys.monitoring.urls")),
+    path("retention/", include("journeys.retention.urls")),
     path("predictions/", include("journeys.predictions.urls")),
     path("", include("canvas.urls")),
 ]

@@ -431,7 +431,10 @@ def node_stat_totals_refresh(*, now: datetime | None = None, full: bool | None =
             cursor.execute("SELECT through FROM journeys_nodestattotal WHERE journey_id = %s LIMIT 1", [journey_id])
             row = cursor.fetchone()
             if full or row is None:
-                cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s", [journey_id])
+                # Start again from the counts of hours retention has dropped (`retired`): those
+                # hours are gone from NodeStat and the recount below cannot see them.
+                cursor.execute("DELETE FROM journeys_nodestattotal WHERE journey_id = %s AND retired = 0", [journey_id])
+                cursor.execute("UPDATE journeys_nodestattotal SET value = retired WHERE journey_id = %s", [journey_id])
                 since = FIRST_FLOW_HOUR
             elif row[0] < through:
                 since = row[0]

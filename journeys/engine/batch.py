@@ -108,13 +108,18 @@ class BatchWriter:
         if not self.deliveries:
             return
         columns = [list(column) for column in zip(*self.deliveries, strict=True)]
+        # Once per (enrollment, node, visit). Deliveries are partitioned by month, so this cannot
+        # be a unique key; it is checked here instead, which is race-free because every writer of
+        # an enrollment's deliveries holds that enrollment's row lock (or created it uncommitted).
         cursor.execute(
             "INSERT INTO journeys_delivery (enrollment_id, journey_id, version_id, customer_id, node_id, visit,"
             " channel, payload, status, attempts, error, created_at)"
-            " SELECT e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
+            " SELECT DISTINCT ON (e, n, vi) e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
             " FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[], %b::text[],"
             " %b::text[]) AS t(e, j, v, c, n, vi, ch, p)"
-            " ON CONFLICT (enrollment_id, node_id, visit) DO NOTHING RETURNING journey_id, node_id",
+            " WHERE NOT EXISTS (SELECT 1 FROM journeys_delivery d"
+            "  WHERE d.enrollment_id = t.e AND d.node_id = t.n AND d.visit = t.vi)"
+            " ORDER BY e, n, vi RETURNING journey_id, node_id",
             [self.now, *columns],
         )
         queued = cursor.fetchall()

@@ -50,6 +50,23 @@ class EventRow:
     received_at: datetime
 
 
+# Events are partitioned by month of receipt: bounding the read to recent months spares an index
+# probe per month kept. A backlog older than this is read in a second, unbounded pass.
+RECENT_EVENTS = timedelta(days=2)
+_EVENT_COLUMNS = "SELECT id, customer_id, type, name, properties, timestamp, received_at FROM journeys_event"
+
+
+def _read_events(cursor, event_ids: list[int], now: datetime) -> list[EventRow]:
+    cursor.execute(_EVENT_COLUMNS + " WHERE id = ANY(%s) AND received_at >= %s", [event_ids, now - RECENT_EVENTS])
+    rows = cursor.fetchall()
+    if len(rows) < len(event_ids):
+        found = {row[0] for row in rows}
+        cursor.execute(_EVENT_COLUMNS + " WHERE id = ANY(%s)", [[i for i in event_ids if i not in found]])
+        rows += cursor.fetchall()
+    rows.sort(key=lambda row: row[0])  # the order they arrived in
+    return [EventRow(i, c, t, n, from_json(p), ts, r) for i, c, t, n, p, ts, r in rows]
+
+
 def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
     """Take up to `limit` events from the engine inbox and apply them; return how many were taken."""
     now = now or timezone.now()
@@ -64,12 +81,7 @@ def process_events(*, now: datetime | None = None, limit: int = 2000) -> int:
         event_ids = [row[0] for row in cursor.fetchall()]
         if not event_ids:
             return 0
-        cursor.execute(
-            "SELECT id, customer_id, type, name, properties, timestamp, received_at FROM journeys_event"
-            " WHERE id = ANY(%s) ORDER BY id",  # the order they arrived in
-            [event_ids],
-        )
-        events = [EventRow(i, c, t, n, from_json(p), ts, r) for i, c, t, n, p, ts, r in cursor.fetchall()]
+        events = _read_events(cursor, event_ids, now)
         catalog = load_catalog()
         broken: dict[int, str] = {}
         while True:

@@ -298,7 +298,8 @@ def customer_merge(*, merged_away_id: int, kept_id: int) -> Customer:
 
     On a trait both have, the profile updated more recently wins. The merged-away profile is
     deleted. Row locks are taken in id order, so concurrent merges cannot deadlock; an ingest
-    that still points at the deleted profile fails its foreign key and is retried.
+    that still points at the deleted profile finds it gone when it locks it, and is retried
+    (ingest.services._hold_profiles).
     """
     profiles = {
         c.id: c for c in Customer.objects.select_for_update().filter(id__in=[merged_away_id, kept_id]).order_by("id")

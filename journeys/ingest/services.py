@@ -17,9 +17,13 @@ from journeys.sql import bulk_cursor, json_text
 
 logger = logging.getLogger(__name__)
 
-# A concurrent merge can delete a profile this batch resolved a moment ago (foreign key
-# error), and two batches linking the same identities can deadlock; both are retried.
+# A concurrent merge or privacy delete can remove a profile this batch resolved a moment ago,
+# and two batches linking the same identities can deadlock; both are retried.
 ATTEMPTS = 3
+
+
+class ProfileGone(Exception):
+    """A profile this batch resolved was merged away or deleted before its events were stored."""
 
 
 @dataclass
@@ -42,13 +46,20 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
         try:
             with transaction.atomic():
                 customer_ids = customers_resolve(messages)
+                _hold_profiles(customer_ids)
                 _apply_traits(messages, customer_ids, now=received_at)
                 event_ids = _insert_events(source_id, messages, customer_ids, received_at)
                 _record_event_names(messages, received_at)
                 transaction.on_commit(lambda ids=event_ids: engine_hooks.events_ingested(event_ids=ids))
             break
-        except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.OperationalError) as error:
-            if attempt == ATTEMPTS or not _is_retryable(error):
+        except (
+            ProfileGone,
+            IntegrityError,
+            OperationalError,
+            psycopg.IntegrityError,
+            psycopg.OperationalError,
+        ) as error:
+            if attempt == ATTEMPTS or not (isinstance(error, ProfileGone) or _is_retryable(error)):
                 raise
             logger.info("ingest attempt %s failed (%s); retrying", attempt, error.__class__.__name__)
     return IngestResult(
@@ -65,25 +76,48 @@ def _is_retryable(error: Exception) -> bool:
     return sqlstate in {"23503", "23505", "40P01", "40001"}
 
 
+def _hold_profiles(customer_ids: list[int]) -> None:
+    """Lock the batch's profiles against deletion until it commits, as a foreign key would.
+
+    The event log keeps no foreign key (it is partitioned by month, journeys.retention). A merge
+    or privacy delete locks the profile first: if it got there before us, the row is gone once
+    we have waited for it, and the batch is resolved again; if we got here first, it waits and
+    then sees (and moves or deletes) our events.
+    """
+    wanted = sorted(set(customer_ids))
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT id FROM journeys_customer WHERE id = ANY(%b::bigint[])"
+            " ORDER BY id FOR KEY SHARE) AS held",
+            [wanted],
+        )
+        if cursor.fetchone()[0] != len(wanted):
+            raise ProfileGone()
+
+
 def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids: list[int], received_at) -> list[int]:
     """Store the events that are not duplicates and queue them for the engine; return their ids.
 
     The engine inbox row is written in this transaction, so no event is lost if this process dies,
     and by the same statement: one round trip fewer per request.
+
+    A message id is a duplicate if its source sent it within EVENT_DEDUPE_DAYS (EventReceipt), or
+    earlier in the same request. A concurrent request with the same id waits on the receipt's key
+    and stores nothing once the first commits.
     """
     with bulk_cursor() as cursor:
         cursor.execute(
-            "WITH stored AS (INSERT INTO journeys_event"
+            "WITH v AS (SELECT DISTINCT ON (m) * FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[],"
+            " %b::text[], %b::text[], %b::timestamptz[]) WITH ORDINALITY AS v(c, t, n, p, x, m, ts, o) ORDER BY m, o),"
+            " fresh AS (INSERT INTO journeys_eventreceipt (source_id, message_id, received_at)"
+            " SELECT %s, m, %s FROM v ON CONFLICT DO NOTHING RETURNING message_id),"
+            " stored AS (INSERT INTO journeys_event"
             " (source_id, customer_id, type, name, properties, context, message_id, timestamp, received_at)"
-            " SELECT %s, c, t, n, p::jsonb, x::jsonb, m, ts, %s"
-            " FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[])"
-            " AS v(c, t, n, p, x, m, ts)"
-            " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id),"
+            " SELECT %s, c, t, n, p::jsonb, x::jsonb, m, ts, %s FROM v JOIN fresh ON fresh.message_id = v.m"
+            " ORDER BY o RETURNING id),"
             " queued AS (INSERT INTO journeys_engineinbox (event_id) SELECT id FROM stored)"
-            " SELECT id FROM stored",
+            " SELECT id FROM stored ORDER BY id",
             [
-                source_id,
-                received_at,
                 customer_ids,
                 [m.type for m in messages],
                 [m.name for m in messages],
@@ -91,6 +125,10 @@ def _insert_events(source_id: int, messages: list[IncomingMessage], customer_ids
                 [json_text(m.context) for m in messages],
                 [m.message_id for m in messages],
                 [m.timestamp for m in messages],
+                source_id,
+                received_at,
+                source_id,
+                received_at,
             ],
         )
         return [row[0] for row in cursor.fetchall()]

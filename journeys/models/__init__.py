@@ -1,4 +1,4 @@
-from journeys.models.customers import AnonymousId, ConsentChange, Customer, Event, EventName, Source
+from journeys.models.customers import AnonymousId, ConsentChange, Customer, Event, EventName, EventReceipt, Source
 from journeys.models.delivery import ChannelThrottle, Delivery, InAppMessage, MessageTemplate, Suppression
 from journeys.models.experiments import (
     BanditAllocation,
@@ -39,6 +39,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "EventName",
+    "EventReceipt",
     "Experiment",
     "ExperimentConversion",
     "ExperimentDecision",

@@ -5,6 +5,7 @@ import secrets
 import zoneinfo
 from functools import cache
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -162,6 +163,12 @@ class Event(models.Model):
     `name` holds the event name for track, the page or screen name for page and screen, the
     groupId for group and the previousId for alias. `properties` holds properties, or traits
     for identify and group.
+
+    Partitioned by month of `received_at` (journeys.retention), so old months are dropped whole.
+    The database's primary key is (id, received_at), and it keeps no foreign keys: a dropped
+    partition would otherwise have to lock the customers table. Django's cascades still apply,
+    and raw deletes (privacy, merges) name this table themselves. Duplicate message ids are
+    refused by EventReceipt, since a unique key here would have to include the month.
     """
 
     class Type(models.TextChoices):
@@ -173,8 +180,11 @@ class Event(models.Model):
         ALIAS = "alias"
 
     id = models.BigAutoField(primary_key=True)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events", db_constraint=False)
+    # No index of its own: event_customer_time starts with the customer, and every event pays for each index.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="events", db_constraint=False, db_index=False
+    )
     type = models.CharField(max_length=16, choices=Type.choices)
     name = models.CharField(max_length=255, blank=True)
     properties = models.JSONField(default=dict, blank=True)
@@ -185,9 +195,6 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-timestamp"]
-        constraints = [
-            models.UniqueConstraint(fields=["source", "message_id"], name="event_unique_message_per_source"),
-        ]
         indexes = [
             models.Index(fields=["customer", "timestamp"], name="event_customer_time"),
             models.Index(fields=["name", "timestamp"], name="event_name_time"),
@@ -195,6 +202,22 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.name}".strip()
+
+
+class EventReceipt(models.Model):
+    """A message id seen from a source, kept EVENT_DEDUPE_DAYS so a resent message is stored once."""
+
+    pk = models.CompositePrimaryKey("source_id", "message_id")
+    source_id = models.BigIntegerField()
+    message_id = models.CharField(max_length=255)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        # Rows arrive in time order, so a block range index finds the expired ones cheaply.
+        indexes = [BrinIndex(fields=["received_at"], name="eventreceipt_received_brin")]
+
+    def __str__(self):
+        return f"{self.source_id}/{self.message_id}"
 
 
 class EventName(models.Model):

@@ -64,8 +64,9 @@ class Suppression(models.Model):
     channel = models.CharField(max_length=16)
     scope = models.CharField(max_length=16, choices=Scope.choices)
     reason = models.CharField(max_length=200, help_text="Unsubscribe link, one-click header, bounce, admin...")
+    # No database constraint: deliveries are partitioned (retention nulls this before a drop).
     delivery = models.ForeignKey(
-        "journeys.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "journeys.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -84,8 +85,14 @@ class InAppMessage(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     customer = models.ForeignKey("journeys.Customer", on_delete=models.CASCADE, related_name="in_app_messages")
+    # No database constraint: deliveries are partitioned (retention nulls this before a drop).
     delivery = models.OneToOneField(
-        "journeys.Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="in_app_message"
+        "journeys.Delivery",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="in_app_message",
+        db_constraint=False,
     )
     title = models.CharField(max_length=300)
     body = models.TextField(max_length=5_000)
@@ -126,6 +133,11 @@ class Delivery(models.Model):
     cannot duplicate one. Delivery workers claim due rows (status `sending` with a lease),
     check consent, caps, quiet hours and rate limits, render and send, then mark the outcome.
     A row whose lease ran out (its worker died) is sent again with the same idempotency key.
+
+    Partitioned by month of `created_at` (journeys.retention); the database's primary key is
+    (id, created_at) and it keeps no foreign keys (see Event). Once per (enrollment, node,
+    visit) cannot be a unique key across months: the engine checks it under the enrollment's
+    row lock instead (engine.batch).
     """
 
     class Status(models.TextChoices):
@@ -138,16 +150,29 @@ class Delivery(models.Model):
         BOUNCED = "bounced"
 
     id = models.BigAutoField(primary_key=True)
-    enrollment = models.ForeignKey("journeys.Enrollment", on_delete=models.CASCADE, related_name="deliveries")
-    journey = models.ForeignKey("journeys.Journey", on_delete=models.CASCADE, related_name="deliveries")
-    version = models.ForeignKey("journeys.JourneyVersion", on_delete=models.PROTECT, related_name="deliveries")
-    customer = models.ForeignKey("journeys.Customer", on_delete=models.CASCADE, related_name="deliveries")
+    enrollment = models.ForeignKey(
+        "journeys.Enrollment", on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
+    journey = models.ForeignKey(
+        "journeys.Journey", on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
+    version = models.ForeignKey(
+        "journeys.JourneyVersion", on_delete=models.PROTECT, related_name="deliveries", db_constraint=False
+    )
+    customer = models.ForeignKey(
+        "journeys.Customer", on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
     node_id = models.CharField(max_length=64)
     visit = models.PositiveIntegerField(default=1)
     channel = models.CharField(max_length=16)
     payload = models.JSONField(default=dict, help_text="The node's message settings when the customer reached it.")
     template = models.ForeignKey(
-        "journeys.MessageTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        "journeys.MessageTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        db_constraint=False,
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     skip_reason = models.CharField(
@@ -173,10 +198,8 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["enrollment", "node_id", "visit"], name="delivery_once_per_visit"),
-        ]
         indexes = [
+            models.Index(fields=["enrollment", "node_id", "visit"], name="delivery_visit"),
             models.Index(fields=["not_before"], condition=Q(status="queued"), name="delivery_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="delivery_leased"),
             # Frequency caps count a customer's recent sends on a channel across journeys.

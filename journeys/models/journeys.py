@@ -130,10 +130,14 @@ class Enrollment(models.Model):
 
 
 class Step(models.Model):
-    """Append-only log of every move, with a human-readable reason: why a customer went where."""
+    """Append-only log of every move, with a human-readable reason: why a customer went where.
+
+    Partitioned by month of `at` (journeys.retention); the primary key in the database is
+    (id, at). Django's cascades still apply; the database keeps no foreign key (see Event).
+    """
 
     id = models.BigAutoField(primary_key=True)
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="steps")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="steps", db_constraint=False)
     # Not indexed: every step pays for each index, and per-journey figures come from NodeStat.
     journey_id = models.BigIntegerField()
     customer_id = models.BigIntegerField()
@@ -157,10 +161,11 @@ class NodeStat(models.Model):
     Flow counters (entered, passed:<port>, exited, converted, errored) are kept per hour so
     a time range can be read without the step log; `waiting` is a gauge kept in the
     `GAUGE_HOUR` row. Each writer adds to its own `shard`, so concurrent workers do not queue
-    on the same row; readers sum the shards.
+    on the same row; readers sum the shards. Partitioned by month of `hour`; the gauges live in
+    a partition of their own that retention never drops.
     """
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="node_stats")
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="node_stats", db_constraint=False)
     node_id = models.CharField(max_length=64)
     metric = models.CharField(max_length=80)
     hour = models.DateTimeField()
@@ -184,7 +189,8 @@ class NodeStatTotal(models.Model):
 
     All-time figures are this plus the NodeStat rows from `through` on, so reading them costs
     the same for a journey a year old as for one started today. The hourly rows stay as they
-    are (reports read them by date range).
+    are (reports read them by date range) until retention drops their month; `retired` is the
+    part of `value` that came from dropped hours.
     """
 
     # No index of its own: the unique key starts with the journey.
@@ -192,6 +198,7 @@ class NodeStatTotal(models.Model):
     node_id = models.CharField(max_length=64)
     metric = models.CharField(max_length=80)
     value = models.BigIntegerField()
+    retired = models.BigIntegerField(default=0, db_default=0, help_text="Counted in hours retention has dropped.")
     through = models.DateTimeField(help_text="Hours before this one are summed here.")
 
     class Meta:

@@ -270,6 +270,12 @@ def customer_erase(customer_id: int) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         # Taken first, so an identity merge or a trait update of this customer waits for the delete.
         cursor.execute("SELECT id FROM journeys_customer WHERE id = %s FOR UPDATE", [customer_id])
+        # And the customer's enrollments: an engine tick moving one of them finishes (and its
+        # steps and deliveries are deleted below) before the delete goes on. Foreign keys did
+        # this before the logs were partitioned.
+        cursor.execute(
+            "SELECT id FROM journeys_enrollment WHERE customer_id = %s ORDER BY id FOR UPDATE", [customer_id]
+        )
         for name, statement in _ERASE:
             cursor.execute(statement, {"id": customer_id})
             counts[name] = cursor.rowcount

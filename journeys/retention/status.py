@@ -1,0 +1,111 @@
+"""What the Admins' retention page shows: per table, its size, the oldest row kept and the next drop."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from journeys.retention.partitions import Partition, default_partition_name, is_partitioned, partitions
+from journeys.retention.tables import TABLES, PartitionedTable
+
+
+@dataclass(frozen=True)
+class PartitionStatus:
+    name: str
+    lower: datetime | None
+    upper: datetime | None
+    bytes: int
+    rows_estimate: int
+    drops_at: datetime | None  # when its newest row passes retention (None: never)
+    kind: str = "month"  # month, default (rows outside the months made) or fixed (never dropped)
+
+
+@dataclass(frozen=True)
+class TableStatus:
+    table: str
+    label: str
+    column: str
+    retention_days: int
+    partitioned: bool
+    bytes: int
+    oldest: datetime | None
+    next_drop: PartitionStatus | None
+    partitions: list[PartitionStatus]
+    default_rows_estimate: int
+
+
+def _size(cursor, name: str) -> tuple[int, int]:
+    cursor.execute(
+        "SELECT pg_total_relation_size(%s::regclass), greatest(reltuples, 0)::bigint FROM pg_class"
+        " WHERE oid = %s::regclass",
+        [name, name],
+    )
+    return cursor.fetchone()
+
+
+def _oldest(cursor, spec: PartitionedTable, ordered: list[Partition]) -> datetime | None:
+    """The oldest row's time: the default partition's minimum, or that of the oldest month with rows."""
+    found = []
+    cursor.execute(f"SELECT min({spec.column}) FROM {default_partition_name(spec)}")
+    found.append(cursor.fetchone()[0])
+    for partition in ordered:
+        if not partition.is_month:
+            continue
+        # Months are in order, so the first with a row holds the oldest of them all.
+        cursor.execute(f"SELECT min({spec.column}) FROM {partition.name}")
+        oldest = cursor.fetchone()[0]
+        if oldest is not None:
+            found.append(oldest)
+            break
+    found = [moment for moment in found if moment is not None]
+    return min(found) if found else None
+
+
+def table_status(spec: PartitionedTable, *, now: datetime | None = None) -> TableStatus:
+    now = now or timezone.now()
+    days = spec.retention_days
+    with connection.cursor() as cursor:
+        if not is_partitioned(cursor, spec.table):
+            size, _ = _size(cursor, spec.table)
+            return TableStatus(spec.table, spec.label, spec.column, days, False, size, None, None, [], 0)
+        ordered = partitions(cursor, spec)
+        rows = []
+        default_rows = 0
+        for partition in ordered:
+            size, estimate = _size(cursor, partition.name)
+            if partition.name == default_partition_name(spec):
+                default_rows = estimate
+            drops_at = partition.upper + timedelta(days=days) if partition.is_month and days > 0 else None
+            kind = (
+                "month"
+                if partition.is_month
+                else "default"
+                if partition.name == default_partition_name(spec)
+                else "fixed"
+            )
+            rows.append(
+                PartitionStatus(partition.name, partition.lower, partition.upper, size, estimate, drops_at, kind)
+            )
+        oldest = _oldest(cursor, spec, ordered)
+    # The next drop is the oldest month that holds anything; empty months go the same day at no cost.
+    months = [row for row in rows if row.lower is not None]
+    next_drop = next((row for row in months if row.bytes and row.rows_estimate), months[0] if months else None)
+    if days <= 0:
+        next_drop = None
+    return TableStatus(
+        spec.table,
+        spec.label,
+        spec.column,
+        days,
+        True,
+        sum(row.bytes for row in rows),
+        oldest,
+        next_drop,
+        rows,
+        default_rows,
+    )
+
+
+def retention_status(*, now: datetime | None = None) -> list[TableStatus]:
+    return [table_status(spec, now=now) for spec in TABLES]
