@@ -51,8 +51,8 @@ HABIT_TOLERANCE = 1e-6
 # The classes are population-level shapes: a systematic sample of this many profiled customers
 # learns them as well as everyone, and bounds the refresh's time and memory on a large base.
 HABIT_FIT_CUSTOMERS = 10_000
-# Customers per block of the E-step (a block holds customers x classes x classes floats).
-HABIT_CHUNK = 2_000
+# Customers per block of the E-step, to bound its memory.
+HABIT_CHUNK = 5_000
 # Pseudo-customers added to each weight (pair or solo habit): Laplace smoothing. 0.04 and 0.01
 # scored within 0.001 on the synthetic base and took three times as many iterations.
 HABIT_WEIGHT_PSEUDO_COUNT = 1.0
@@ -171,16 +171,16 @@ class Habits:
             "weekend_names": list(self.weekend_names),
         }
 
-    def week_shares(self, pairs: np.ndarray, solo: np.ndarray) -> np.ndarray:
-        """Shares per hour of week for given probabilities of the pairs and of the solo habits."""
-        weekday = pairs.sum(axis=1) @ self.weekday + solo @ self.solo_shapes
-        weekend = pairs.sum(axis=0) @ self.weekend + solo @ self.solo_shapes
-        return np.concatenate([self.days[day] * (weekday if day < WEEKDAYS else weekend) for day in range(7)])
+    def week_shares(self, weekday: np.ndarray, weekend: np.ndarray, solo: np.ndarray) -> np.ndarray:
+        """Shares per hour of week given the probabilities of the weekday classes, weekend classes and solo habits."""
+        on_weekdays = weekday @ self.weekday + solo @ self.solo_shapes
+        at_weekends = weekend @ self.weekend + solo @ self.solo_shapes
+        return np.concatenate([self.days[day] * (on_weekdays if day < WEEKDAYS else at_weekends) for day in range(7)])
 
     @property
     def shares(self) -> np.ndarray:
         """The population's expected share per hour of week under these habits."""
-        return self.week_shares(self.pairs, self.solo)
+        return self.week_shares(self.pairs.sum(axis=1), self.pairs.sum(axis=0), self.solo)
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,9 @@ class SendTimeView:
 class Posterior:
     """A customer's posterior over the habits, their expected share per hour of week, and its summary."""
 
-    pairs: np.ndarray  # K x K
-    solo: np.ndarray  # U; with pairs, sums to 1
+    weekday: np.ndarray  # K: probability of each weekday class
+    weekend: np.ndarray  # K: probability of each weekend class
+    solo: np.ndarray  # U; with either of the above, sums to 1
     shares: np.ndarray  # 168, summing to 1
     habit: str  # the most probable weekday habit (classes of one name pooled)
     habit_probability: float
@@ -223,21 +224,41 @@ def split_week(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return by_day[..., :WEEKDAYS, :].sum(axis=-2), by_day[..., WEEKDAYS:, :].sum(axis=-2)
 
 
-def _log_joint(habits: Habits, weekday: np.ndarray, weekend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """log P(habit, counts) for customers' weekday and weekend counts (rows): (n x K x K, n x U)."""
-    on_weekdays, at_weekends = weekday @ habits.log_weekday.T, weekend @ habits.log_weekend.T
-    pairs = habits.log_pairs + on_weekdays[:, :, None] + at_weekends[:, None, :]
-    solo = habits.log_solo + (weekday + weekend) @ habits.log_solo_shapes.T
-    return pairs, solo
+@dataclass(frozen=True)
+class _Responsibilities:
+    weekday: np.ndarray  # n x K, P(weekday class k | counts)
+    weekend: np.ndarray  # n x K
+    solo: np.ndarray  # n x U
+    pairs: np.ndarray  # K x K, summed over the customers
+    log_evidence: np.ndarray  # n, log P(counts)
 
 
-def _normalise(pairs: np.ndarray, solo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Posterior probabilities from log joints (per row), and each row's log evidence."""
-    top = np.maximum(pairs.max(axis=(1, 2)), solo.max(axis=1, initial=-np.inf))
-    pairs = np.exp(pairs - top[:, None, None])
-    solo = np.exp(solo - top[:, None])
-    evidence = pairs.sum(axis=(1, 2)) + solo.sum(axis=1)
-    return pairs / evidence[:, None, None], solo / evidence[:, None], np.log(evidence) + top
+def _responsibilities(habits: Habits, weekday: np.ndarray, weekend: np.ndarray) -> _Responsibilities:
+    """The posterior of each customer (rows of weekday and weekend counts per hour of day).
+
+    P(k, j | counts) is proportional to pairs[k, j] * a[k] * b[j], with a and b the likelihoods of
+    the weekday and the weekend counts: every sum over the pairs is then a matrix product, and no
+    customers x K x K array is ever made. Each likelihood is scaled by its row's largest value
+    (and the pairs' part against the solo habits' by the larger of the two) so nothing overflows.
+    """
+    log_a, log_b = weekday @ habits.log_weekday.T, weekend @ habits.log_weekend.T
+    top_a, top_b = log_a.max(axis=1), log_b.max(axis=1)
+    log_solo = habits.log_solo + (weekday + weekend) @ habits.log_solo_shapes.T
+    top = np.maximum(top_a + top_b, log_solo.max(axis=1, initial=-np.inf))
+    a, b = np.exp(log_a - top_a[:, None]), np.exp(log_b - top_b[:, None])
+    scale = np.exp(top_a + top_b - top)
+    solo = np.exp(log_solo - top[:, None])
+    pairs_b = b @ habits.pairs.T  # n x K: sum_j pairs[k, j] * b[j]
+    pairs_a = a @ habits.pairs  # n x K: sum_k pairs[k, j] * a[k]
+    evidence = scale * (a * pairs_b).sum(axis=1) + solo.sum(axis=1)
+    weight = scale / evidence
+    return _Responsibilities(
+        weekday=a * pairs_b * weight[:, None],
+        weekend=b * pairs_a * weight[:, None],
+        solo=solo / evidence[:, None],
+        pairs=habits.pairs * (a.T @ (b * weight[:, None])),
+        log_evidence=np.log(evidence) + top,
+    )
 
 
 def posterior(view: SendTimeView) -> Posterior:
@@ -252,16 +273,16 @@ def posterior(view: SendTimeView) -> Posterior:
         raise ValueError("no habits learnt yet")
     if view.evidence:
         weekday, weekend = split_week(np.asarray([view.counts], dtype=float))
-        pairs, solo, _ = _normalise(*_log_joint(habits, weekday, weekend))
-        pairs, solo = pairs[0], solo[0]
+        found = _responsibilities(habits, weekday, weekend)
+        weekday_classes, weekend_classes, solo = found.weekday[0], found.weekend[0], found.solo[0]
     else:
-        pairs, solo = habits.pairs, habits.solo
-    habit, probability = _likeliest((habits.weekday_names, pairs.sum(axis=1)), (habits.solo_names, solo))
-    weekend_habit, weekend_probability = _likeliest(
-        (habits.weekend_names, pairs.sum(axis=0)), (habits.solo_names, solo)
-    )
+        weekday_classes, weekend_classes, solo = habits.pairs.sum(axis=1), habits.pairs.sum(axis=0), habits.solo
+    solos = (habits.solo_names, solo)
+    habit, probability = _likeliest((habits.weekday_names, weekday_classes), solos)
+    weekend_habit, weekend_probability = _likeliest((habits.weekend_names, weekend_classes), solos)
+    shares = habits.week_shares(weekday_classes, weekend_classes, solo)
     return Posterior(
-        pairs, solo, habits.week_shares(pairs, solo), habit, probability, weekend_habit, weekend_probability
+        weekday_classes, weekend_classes, solo, shares, habit, probability, weekend_habit, weekend_probability
     )
 
 
@@ -310,15 +331,15 @@ def fit_habits(profiles: np.ndarray, *, classes: int = HABIT_CLASSES) -> Habits 
         solo_totals = np.zeros(len(solo_shapes))
         weekday_expected = np.zeros((classes, 24))
         weekend_expected = np.zeros((classes, 24))
-        for start in range(0, len(profiles), HABIT_CHUNK):  # customers x K x K in bounded memory
+        for start in range(0, len(profiles), HABIT_CHUNK):
             on_weekdays = weekday_counts[start : start + HABIT_CHUNK]
             at_weekends = weekend_counts[start : start + HABIT_CHUNK]
-            pairs, solo, evidence = _normalise(*_log_joint(habits, on_weekdays, at_weekends))
-            log_likelihood += float(evidence.sum())
-            pair_totals += pairs.sum(axis=0)
-            solo_totals += solo.sum(axis=0)
-            weekday_expected += pairs.sum(axis=2).T @ on_weekdays
-            weekend_expected += pairs.sum(axis=1).T @ at_weekends
+            found = _responsibilities(habits, on_weekdays, at_weekends)
+            log_likelihood += float(found.log_evidence.sum())
+            pair_totals += found.pairs
+            solo_totals += found.solo.sum(axis=0)
+            weekday_expected += found.weekday.T @ on_weekdays
+            weekend_expected += found.weekend.T @ at_weekends
         log_likelihood /= engagements
         if log_likelihood - previous < HABIT_TOLERANCE:
             break
