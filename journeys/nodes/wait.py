@@ -406,7 +406,7 @@ class Wait(NodeType):
         view = ctx.send_time()
         if view is not None and view.habits is not None:
             belief = posterior(view)
-            moment, how = best_slot(ctx.now, until, belief.shares, zone)
+            moment, how = best_slot(ctx.now, until, belief.shares.tolist(), zone)
             habit = f"habit: {belief.habit} (posterior {belief.habit_probability:.2f})"
             if belief.weekend_habit != belief.habit:
                 habit += f", weekends {belief.weekend_habit} ({belief.weekend_probability:.2f})"
