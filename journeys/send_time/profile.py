@@ -79,11 +79,6 @@ def population_shares(totals: Sequence[float]) -> list[float]:
     return [value / whole for value in smoothed]
 
 
-def hours_of_day(values: Sequence[float]) -> list[float]:
-    """Hour-of-week values summed over the seven days, per hour of the day."""
-    return [sum(values[day * 24 + hour] for day in range(7)) for hour in range(24)]
-
-
 def habit_name(by_hour: Sequence[float]) -> str:
     """'morning', 'evening', ... by the hour of day (24 values) a class peaks at; 'anytime' when it hardly peaks."""
     peak = max(range(24), key=by_hour.__getitem__)
