@@ -19,12 +19,15 @@ class SendTimeProfile(models.Model):
 
 
 class SendTimePopulation(models.Model):
-    """The one row holding the population's shares per hour of week and the prior strength."""
+    """The one row holding the population's shares per hour of week and its habit classes."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     shares = models.JSONField(help_text="168 shares summing to 1.")
-    strength = models.FloatField(help_text="Prior strength of the hour-of-week level, in engagements.")
-    hour_strength = models.FloatField(help_text="Prior strength of the hour-of-day level, in engagements.")
+    habits = models.JSONField(
+        default=dict,
+        help_text="Habit classes learnt by EM: pairs (K x K weights), weekday and weekend (K x 24 shares), "
+        "days (7 shares), and the classes' names.",
+    )
     customers = models.PositiveIntegerField()
     engagements = models.PositiveBigIntegerField()
     updated_at = models.DateTimeField()

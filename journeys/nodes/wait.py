@@ -11,8 +11,9 @@ Three modes, chosen by `mode` in the config:
 - window: wait until the next moment inside an allowed weekly window ("weekdays 09:00-17:00")
   in a timezone, so messages arrive at a sensible hour wherever the customer is.
 - best_time: wait, at most `window_hours`, until the local hour of the week at which this customer
-  is most likely to engage, learnt from their opens, clicks and sessions and shrunk toward the
-  population's pattern (journeys.send_time); before anything is learnt, until `fallback` o'clock.
+  is most likely to engage: their posterior over the population's habit classes (evening, morning,
+  ...) given their opens, clicks and sessions (journeys.send_time); before anything is learnt,
+  until `fallback` o'clock.
 
 A moment that has already passed lets the customer move on at once. A missing or unparseable
 attribute or property also lets the customer move on through `next`, with a reason that says
@@ -31,7 +32,7 @@ from journeys.conditions import MISSING, lookup
 from journeys.models.customers import timezone_names
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome, describe_duration, short_duration
-from journeys.send_time.profile import best_slot, describe_hour, shrunk_shares
+from journeys.send_time.profile import best_slot, describe_hour, posterior
 
 MAX_DELAY = int(timedelta(days=365).total_seconds())
 MODES = ("duration", "until", "window", "best_time")
@@ -403,10 +404,14 @@ class Wait(NodeType):
         window_hours = config.get("window_hours", 24)
         until = ctx.now + timedelta(hours=window_hours)
         view = ctx.send_time()
-        if view is not None and view.population:
-            moment, how = best_slot(ctx.now, until, shrunk_shares(view), zone)
+        if view is not None and view.habits is not None:
+            belief = posterior(view)
+            moment, how = best_slot(ctx.now, until, belief.shares.tolist(), zone)
+            habit = f"habit: {belief.habit} (posterior {belief.habit_probability:.2f})"
+            if belief.weekend_habit != belief.habit:
+                habit += f", weekends {belief.weekend_habit} ({belief.weekend_probability:.2f})"
             source = f"from {view.evidence} engagements" if view.evidence else "from the population pattern"
-            reason = f"best time {describe_hour(how)} {zone.key} {source}"
+            reason = f"best time {describe_hour(how)} {zone.key} within {window_hours} h; {habit}, {source}"
         else:
             moment = self._fallback_moment(ctx.now, config.get("fallback", "10:00"), zone)
             if moment >= until:  # the fallback hour lies beyond the window: send when it closes

@@ -2,13 +2,14 @@
 
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from journeys.models import SendTimePopulation, SendTimeProfile
 from journeys.models.customers import timezone_names
-from journeys.send_time.profile import HOURS_IN_WEEK, learn_strengths, population_shares
+from journeys.send_time.profile import HOURS_IN_WEEK, fit_habits, population_shares
 from journeys.sql import bulk_cursor
 
 # Habits older than this say little about today's; 13 weeks also bounds the refresh's reads.
@@ -43,10 +44,11 @@ def _known_zones() -> list[str]:
 
 
 def send_time_refresh(*, now: datetime | None = None) -> int:
-    """Recompute every customer's hour-of-week counts and the population prior; return the customers profiled.
+    """Recompute every customer's hour-of-week counts and the population's habits; return the customers profiled.
 
     The population's shares are the mean of each customer's own shares, so a few very active
-    customers do not set everyone's prior; the prior strength is estimated from the same data.
+    customers do not set everyone's pattern; the habit classes (the prior each customer's
+    posterior is drawn from) are learnt from the same profiles by EM.
     """
     now = now or timezone.now()
     with bulk_cursor() as cursor:
@@ -64,13 +66,10 @@ def send_time_refresh(*, now: datetime | None = None) -> int:
     counts: dict[int, list[int]] = {}
     for customer_id, how, count in rows:
         counts.setdefault(customer_id, [0] * HOURS_IN_WEEK)[how] = count
-    mean_shares = [0.0] * HOURS_IN_WEEK
-    for profile in counts.values():
-        total = sum(profile)
-        for how, count in enumerate(profile):
-            mean_shares[how] += count / total
+    matrix = np.array(list(counts.values()), dtype=float).reshape(len(counts), HOURS_IN_WEEK)
+    mean_shares = (matrix / matrix.sum(axis=1, keepdims=True)).sum(axis=0) if counts else [0.0] * HOURS_IN_WEEK
     shares = population_shares(mean_shares)
-    strength, hour_strength = learn_strengths(list(counts.values()), shares)
+    habits = fit_habits(matrix)
     with transaction.atomic():
         SendTimeProfile.objects.all().delete()
         SendTimeProfile.objects.bulk_create(
@@ -85,8 +84,7 @@ def send_time_refresh(*, now: datetime | None = None) -> int:
                 id=1,
                 defaults={
                     "shares": shares,
-                    "strength": strength,
-                    "hour_strength": hour_strength,
+                    "habits": habits.to_json() if habits else [],
                     "customers": len(counts),
                     "engagements": sum(sum(profile) for profile in counts.values()),
                     "updated_at": now,

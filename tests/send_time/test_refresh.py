@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from journeys.engine.send_time import SendTimeReader
 from journeys.models import SendTimePopulation, SendTimeProfile
+from journeys.send_time.profile import HABIT_CLASSES, posterior
 from journeys.send_time.services import send_time_refresh
 from tests.factories import make_customer, make_event, make_source
 from tests.send_time.helpers import make_opened_delivery
@@ -37,6 +39,21 @@ def test_opens_clicks_and_sessions_are_counted_by_local_hour_of_week():
     population = SendTimePopulation.objects.get()
     assert max(range(168), key=population.shares.__getitem__) == 24 + 19
     assert abs(sum(population.shares) - 1) < 1e-9
+    assert len(population.habits["pairs"]) == HABIT_CLASSES
+
+    view = SendTimeReader().for_customer(ada.id)()
+    assert view.evidence == 4
+    assert posterior(view).shares.argmax() % 24 == 19
+
+
+def test_a_population_row_from_before_habits_reads_as_one_class():
+    ada = make_customer(external_id="ada")
+    make_opened_delivery(customer=ada, opened_at=datetime(2026, 12, 1, 18, 30, tzinfo=UTC))
+    send_time_refresh(now=NOW)
+    SendTimePopulation.objects.update(habits={})
+    view = SendTimeReader().for_customer(ada.id)()
+    assert view.habits.pairs.shape == (1, 1)
+    assert posterior(view).shares.argmax() == max(range(168), key=SendTimePopulation.objects.get().shares.__getitem__)
 
 
 def test_engagement_older_than_the_lookback_is_forgotten_and_old_profiles_are_replaced():
