@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0021_merge_the_parallel_work'),
+        ('journeys', '0023_partition_by_month'),
     ]
 
     operations = [
