@@ -14,6 +14,8 @@ from journeys import nodes as registry
 from journeys.experiments.selectors import journey_graph
 from journeys.metrics import DWELL_PREFIX, EXIT_PREFIX, GAUGE_HOUR, bucket_bounds
 from journeys.models import Journey
+from journeys.retention.partitions import oldest_month_kept
+from journeys.retention.tables import COUNTERS
 
 FAR_PAST = datetime(1970, 1, 1, 1, tzinfo=UTC)  # after GAUGE_HOUR, so the gauge row is never summed
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -115,6 +117,12 @@ def journey_report(journey: Journey, *, start: datetime | None = None, end: date
             [journey.pk, low, high],
         )
         deliveries = [{"channel": c, "status": s, "count": n} for c, s, n in cursor.fetchall()]
+        # Hours that retention dropped are still in the canvas's all-time totals, not in ranges
+        # read here: say from when the hourly figures run, so the two can be told apart.
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM journeys_nodestattotal WHERE journey_id = %s AND retired > 0)", [journey.pk]
+        )
+        hourly_since = oldest_month_kept(cursor, COUNTERS) if cursor.fetchone()[0] else None
 
     ordered = _order(nodes, edges)
     entries = sum(counters[n["id"]]["entered"] for n in nodes if n["trigger"])
@@ -221,6 +229,9 @@ def journey_report(journey: Journey, *, start: datetime | None = None, end: date
     return {
         "journey": {"id": journey.pk, "name": journey.name, "status": journey.status},
         "range": {"start": start, "end": end, "hour_start": low if start else None, "hour_end": high if end else None},
+        # Set once retention has dropped some of this journey's hourly counters: the figures here
+        # start then (docs/retention.md).
+        "hourly_since": hourly_since,
         "totals": {"entries": entries, "converted": converted, "exited": exited, "errored": errored},
         "funnel": funnel,
         "conversion_series": series,

@@ -84,6 +84,12 @@ def partitions(cursor, spec: PartitionedTable) -> list[Partition]:
     return sorted(months, key=lambda p: p.lower) + sorted(others, key=lambda p: p.name)
 
 
+def oldest_month_kept(cursor, spec: PartitionedTable) -> datetime | None:
+    """The start of the table's oldest month partition: retention has dropped what came before."""
+    months = [p for p in partitions(cursor, spec) if p.is_month]
+    return months[0].lower if months else None
+
+
 def is_partitioned(cursor, table: str) -> bool:
     cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [table])
     row = cursor.fetchone()

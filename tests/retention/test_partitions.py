@@ -360,3 +360,22 @@ def test_a_privacy_erase_waits_for_an_engine_tick_moving_the_customer():
     assert errors == []
     assert not Delivery.objects.exists()
     assert not Enrollment.objects.exists()
+
+
+def test_a_report_reads_counters_across_months_and_says_when_retention_cut_them(thirty_days):
+    from journeys.reports.selectors import journey_report
+
+    partitions.ensure_partitions(COUNTERS, now=NOW, first=OLD)
+    journey = live_journey()
+    for hour, value in ((OLD, 7), (NOW - timedelta(days=40), 3), (NOW - timedelta(days=3), 5)):
+        NodeStat.objects.create(journey=journey, node_id="t", metric="entered", hour=hour, value=value)
+    assert journey_report(journey)["totals"]["entries"] == 15  # June, October, December
+    assert journey_report(journey)["hourly_since"] is None
+
+    maintain(now=NOW)
+
+    report = journey_report(journey)
+    assert report["totals"]["entries"] == 5
+    assert report["hourly_since"] == datetime(2026, 11, 1, tzinfo=UTC)
+    page = logged_in(roles.MARKETERS).get(f"/reports/journeys/{journey.pk}/").content.decode()
+    assert "Hourly counters before 2026-11-01 are past retention" in page
