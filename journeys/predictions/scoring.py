@@ -89,7 +89,9 @@ def score_everyone(prediction: Prediction, training: PredictionTraining, *, now:
     """
     booster = booster_for(training)
     all_ids, all_scores = [], []
-    for batch in features.feature_batches(training.spec, at=now, population=prediction.population, progress=progress):
+    for batch in features.feature_batches(
+        training.spec, at=now, population=prediction.population, progress=progress, read_ahead=True
+    ):
         all_ids.append(batch[:, 0].astype(np.int64))
         all_scores.append(predict(booster, batch[:, 1:]))
     ids = np.concatenate(all_ids) if all_ids else np.empty(0, dtype=np.int64)
@@ -123,7 +125,7 @@ def score_changed(prediction: Prediction, *, now: datetime) -> int:
     quantiles = np.asarray(training.quantiles or [0.0, 1.0])
     ids_parts, score_parts = [], []
     for batch in features.feature_batches(
-        training.spec, at=now, population=prediction.population, extra_where=f"c.id IN ({changed})"
+        training.spec, at=now, population=prediction.population, extra_where=f"c.id IN ({changed})", read_ahead=True
     ):
         ids_parts.append(batch[:, 0].astype(np.int64))
         score_parts.append(predict(booster, batch[:, 1:]))
