@@ -144,9 +144,7 @@ def test_reading_ahead_reads_the_next_batch_on_a_second_connection_while_this_on
     assert all(thread != threading.get_ident() and reader is not None for thread, reader in calls)
 
 
-def test_inside_a_transaction_reading_ahead_reads_on_djangos_connection_and_sees_uncommitted_rows(
-    history, monkeypatch
-):
+def test_inside_a_transaction_reading_ahead_reads_on_djangos_connection_and_sees_uncommitted_rows(history, monkeypatch):
     ann, bob = history
     monkeypatch.setattr(features, "BATCH_IDS", 1)  # a batch per customer: several to read ahead
     batches = list(features.feature_batches(SPEC, at=AT, population=None, read_ahead=True))
