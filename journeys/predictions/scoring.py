@@ -1,7 +1,8 @@
 """Scores for every customer in a population, written with one binary COPY; reasons on demand.
 
-Scoring is features (one GROUP BY per batch, `features`), `Booster.predict` on the whole batch
-with every core, and a binary COPY whose rows numpy lays out in one go. Reasons (SHAP-style
+Scoring is features (two packed queries per batch, the next batches read ahead on connections
+of their own: `features`), `Booster.predict` on each batch with every core, and one binary COPY
+whose rows numpy lays out in one go, in the transaction that deletes the old scores. Reasons (SHAP-style
 feature contributions, LightGBM's `pred_contrib`) cost many times a prediction, so they are
 computed when someone reads them: one customer's contributions take a millisecond.
 """
