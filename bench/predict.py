@@ -7,6 +7,7 @@ after a cut-off is planted), trains "likelihood to order" (features in SQL at th
 one customer in five held out), then scores every customer now with the trained model and writes
 the scores (binary COPY). Prints one JSON line:
 
+- `events`: events written (the generator writes the number asked, `events_asked`).
 - `train_s`: choosing features, building them for every customer and training (no scoring).
 - `score_per_s`: customers scored per second end to end (features in SQL, predict, COPY, commit).
 - `peak_rss_mb`: this process's peak resident memory (generation included).
@@ -80,7 +81,8 @@ def main() -> None:
     limit = quality.auc(planted.ordered[held], planted.probability[held])
     result = {
         "customers": args.customers,
-        "events": planted.events,
+        "events": planted.events,  # written, which is the number asked for (`events_asked`)
+        "events_asked": args.events,
         "train_s": round(train_s, 1),
         "score_s": round(score_s, 1),
         "score_per_s": round(scored / score_s),

@@ -9,7 +9,9 @@ history alone, so the AUC of the planted probabilities on the same customers (`a
 the best any model can reach, and a model's AUC is measured against it.
 
 Rows are written with COPY straight into journeys_customer and journeys_event, in chunks, so a
-million customers with twenty million events fit in memory and in minutes.
+million customers with twenty million events fit in memory and in minutes. The number of events
+asked for is the number written: the outcome window's browsing, which the planted probability
+does not depend on, is drawn last and makes up the difference.
 """
 
 import io
@@ -64,7 +66,7 @@ def generate_customers(
     progress=None,
     skip_foreign_key_checks: bool = False,
 ) -> Planted:
-    """Write `customers` customers and about `events_per_customer` events each; return the truth.
+    """Write `customers` customers and `round(customers * events_per_customer)` events; return the truth.
 
     `now` is the end of the outcome window; the cut-off is 30 days before it. Ids continue after
     the largest customer id in the table. Uses Django's connection (the caller's database).
@@ -87,7 +89,9 @@ def generate_customers(
     for start in range(0, customers, chunk):
         size = min(chunk, customers - start)
         ids = np.arange(first_id + start, first_id + start + size, dtype=np.int64)
-        p, y, written = _chunk(rng, ids, events_per_customer, now, cutoff, source_id)
+        # Each chunk's share of the total, rounded so that the chunks add up to it exactly.
+        events = round(events_per_customer * (start + size)) - round(events_per_customer * start)
+        p, y, written = _chunk(rng, ids, events, now, cutoff, source_id)
         ids_all.append(ids)
         p_all.append(p)
         y_all.append(y)
@@ -109,14 +113,17 @@ def generate_customers(
     )
 
 
-def _chunk(rng, ids, events_per_customer, now, cutoff, source_id):
+def _chunk(rng, ids, events, now, cutoff, source_id):
+    """Write one chunk of customers with `events` events in all (more only if their history alone has more)."""
     n = len(ids)
     pro = rng.random(n) < 0.3
     age = rng.integers(18, 71, n)
     consent = rng.random(n) < 0.6
-    # Activity: how many events the customer makes in the history window (heavy-tailed).
+    # Activity: how many events the customer makes in the history window (heavy-tailed). The
+    # history takes 6/7 of the events and the outcome window's browsing about 1/7 (half the
+    # history's daily rate over 30 of 90 days), the share it had when it was drawn per customer.
     activity = rng.lognormal(mean=0.0, sigma=0.8, size=n)
-    activity *= events_per_customer * (HISTORY_DAYS / (HISTORY_DAYS + OUTCOME_DAYS)) / activity.mean()
+    activity *= events / n * (6 / 7) / activity.mean()
     counts = rng.poisson(activity)
     buyer = rng.beta(1.2, 8.0, n)  # share of a customer's events that are orders
     lapse = rng.exponential(20.0, n)  # days since the customer went quiet
@@ -146,8 +153,11 @@ def _chunk(rng, ids, events_per_customer, now, cutoff, source_id):
         orders_30d=orders_30d, views_7d=views_7d, days_since_last=last, opened_30d=opened_30d, pro=pro, age=age
     )
     ordered = rng.random(n) < p
-    # The outcome window: the drawn order, and browsing that says nothing about it.
-    later = rng.poisson(activity * OUTCOME_DAYS / HISTORY_DAYS * 0.5)
+    # The outcome window: the drawn order, and browsing that says nothing about it. The browsing
+    # fills the chunk up to `events` exactly, shared by activity (a multinomial draw): it comes
+    # after the cut-off, so the planted probability, a function of the history, is untouched.
+    later_total = max(0, events - total - int(ordered.sum()))
+    later = rng.multinomial(later_total, activity / activity.sum()) if n else np.zeros(0, dtype=np.int64)
     later_owner = np.repeat(np.arange(n), later)
     later_name = np.where(rng.random(len(later_owner)) < 0.7, PAGE, PRODUCT)
     order_owner = np.nonzero(ordered)[0]

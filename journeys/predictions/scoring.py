@@ -1,7 +1,8 @@
 """Scores for every customer in a population, written with one binary COPY; reasons on demand.
 
-Scoring is features (one GROUP BY per batch, `features`), `Booster.predict` on the whole batch
-with every core, and a binary COPY whose rows numpy lays out in one go. Reasons (SHAP-style
+Scoring is features (two packed queries per batch, the next batches read ahead on connections
+of their own: `features`), `Booster.predict` on each batch with every core, and one binary COPY
+whose rows numpy lays out in one go, in the transaction that deletes the old scores. Reasons (SHAP-style
 feature contributions, LightGBM's `pred_contrib`) cost many times a prediction, so they are
 computed when someone reads them: one customer's contributions take a millisecond.
 """
@@ -81,6 +82,29 @@ def _copy_in(data: bytes) -> None:
         copy.write(data)
 
 
+def _write_scores(
+    prediction_id: int, ids: np.ndarray, scores: np.ndarray, percentiles: np.ndarray, at, *, written: str, params=()
+) -> int:
+    """Add these scores (the caller deleted the old ones, in the same transaction), none for customers gone since.
+
+    Returns the number of rows kept.
+    No foreign key checks score rows against customers (row by row it cost half the write; see
+    `PredictionScore`), so a customer erased or merged away after their features were read is
+    removed here with one anti-join. `written` (SQL on `ps`, with `params`) selects at least the
+    rows written.
+    """
+    if not len(ids):
+        return 0
+    _copy_in(_score_rows(prediction_id, ids, scores, percentiles, at))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM journeys_predictionscore ps WHERE ps.prediction_id = %s AND ({written})"
+            " AND NOT EXISTS (SELECT 1 FROM journeys_customer c WHERE c.id = ps.customer_id)",
+            [prediction_id, *params],
+        )
+        return len(ids) - cursor.rowcount
+
+
 def score_everyone(prediction: Prediction, training: PredictionTraining, *, now: datetime, progress=None) -> int:
     """Score the whole population with `training`'s model and make it the prediction's current one.
 
@@ -89,7 +113,9 @@ def score_everyone(prediction: Prediction, training: PredictionTraining, *, now:
     """
     booster = booster_for(training)
     all_ids, all_scores = [], []
-    for batch in features.feature_batches(training.spec, at=now, population=prediction.population, progress=progress):
+    for batch in features.feature_batches(
+        training.spec, at=now, population=prediction.population, progress=progress, read_ahead=True
+    ):
         all_ids.append(batch[:, 0].astype(np.int64))
         all_scores.append(predict(booster, batch[:, 1:]))
     ids = np.concatenate(all_ids) if all_ids else np.empty(0, dtype=np.int64)
@@ -101,11 +127,10 @@ def score_everyone(prediction: Prediction, training: PredictionTraining, *, now:
         # Raw SQL: the ORM's delete collects rows first, for signals this model does not have.
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM journeys_predictionscore WHERE prediction_id = %s", [prediction.pk])
-        if len(ids):
-            _copy_in(_score_rows(prediction.pk, ids, scores, percentiles, now))
+        scored = _write_scores(prediction.pk, ids, scores, percentiles, now, written="true")
         PredictionTraining.objects.filter(pk=training.pk).update(quantiles=quantiles)
         Prediction.objects.filter(pk=prediction.pk).update(current_training=training, scored_through=now)
-    return len(ids)
+    return scored
 
 
 def score_changed(prediction: Prediction, *, now: datetime) -> int:
@@ -123,22 +148,24 @@ def score_changed(prediction: Prediction, *, now: datetime) -> int:
     quantiles = np.asarray(training.quantiles or [0.0, 1.0])
     ids_parts, score_parts = [], []
     for batch in features.feature_batches(
-        training.spec, at=now, population=prediction.population, extra_where=f"c.id IN ({changed})"
+        training.spec, at=now, population=prediction.population, extra_where=f"c.id IN ({changed})", read_ahead=True
     ):
         ids_parts.append(batch[:, 0].astype(np.int64))
         score_parts.append(predict(booster, batch[:, 1:]))
     ids = np.concatenate(ids_parts) if ids_parts else np.empty(0, dtype=np.int64)
     scores = np.concatenate(score_parts) if score_parts else np.empty(0)
     percentiles = np.minimum(np.searchsorted(quantiles, scores, side="left") / (len(quantiles) - 1), 1.0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM journeys_predictionscore WHERE prediction_id = %s AND customer_id IN ({changed})",
-            [prediction.pk],
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM journeys_predictionscore WHERE prediction_id = %s AND customer_id IN ({changed})",
+                [prediction.pk],
+            )
+        scored = _write_scores(
+            prediction.pk, ids, scores, percentiles, now, written="ps.customer_id = ANY(%s)", params=[ids.tolist()]
         )
-        if len(ids):
-            _copy_in(_score_rows(prediction.pk, ids, scores, percentiles, now))
         Prediction.objects.filter(pk=prediction.pk).update(scored_through=now)
-    return len(ids)
+    return scored
 
 
 def explain(prediction: Prediction, customer_id: int, *, now: datetime) -> tuple[list[int], list[float]]:

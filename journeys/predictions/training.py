@@ -76,6 +76,7 @@ def train(prediction, *, now: datetime, progress: Callable[[str, float], None] |
             population=prediction.population,
             target=target_of(prediction),
             progress=lambda f: report("building features", 0.05 + 0.65 * f),
+            read_ahead=True,
         )
     )
     matrix = np.concatenate(batches) if batches else np.empty((0, len(specs.feature_names(spec)) + 2))

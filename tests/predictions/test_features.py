@@ -1,5 +1,7 @@
 """Features built in SQL, checked against a history small enough to count by hand."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -106,3 +108,44 @@ def test_reasons_read_as_words_with_values():
     text = specs.describe_reasons(SPEC, [index, category], [4.0, 1.0])
     assert text == f"{labels[index]}: 4; plan: pro"
     assert labels[index] == "Order Completed in the last 30 days"
+
+
+@pytest.fixture
+def committed_customers(transactional_db):
+    # Committed, so that a second connection sees them (the `db` fixture's transaction hides them).
+    from bench.synthetic import generate_customers
+
+    return generate_customers(customers=900, events_per_customer=8, now=AT, source_id=make_source().pk, seed=2)
+
+
+def test_reading_ahead_reads_the_next_batch_on_a_second_connection_while_this_one_is_used(
+    committed_customers, monkeypatch
+):
+    monkeypatch.setattr(features, "BATCH_IDS", 200)
+    serial = list(features.feature_batches(SPEC, at=AT, population=None))
+    calls = []
+    matrix = features._matrix
+
+    def recording(*args, reader=None, **kwargs):
+        calls.append((threading.get_ident(), reader))
+        return matrix(*args, reader=reader, **kwargs)
+
+    monkeypatch.setattr(features, "_matrix", recording)
+    batches = features.feature_batches(SPEC, at=AT, population=None, read_ahead=True)
+    ahead = [next(batches)]
+    deadline = time.monotonic() + 10
+    while len(calls) < 2 and time.monotonic() < deadline:  # the second batch starts without being asked
+        time.sleep(0.01)
+    assert len(calls) >= 2
+    ahead += list(batches)
+    assert len(ahead) == len(serial) == 5
+    for got, expected in zip(ahead, serial, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert all(thread != threading.get_ident() and reader is not None for thread, reader in calls)
+
+
+def test_inside_a_transaction_reading_ahead_reads_on_djangos_connection_and_sees_uncommitted_rows(history, monkeypatch):
+    ann, bob = history
+    monkeypatch.setattr(features, "BATCH_IDS", 1)  # a batch per customer: several to read ahead
+    batches = list(features.feature_batches(SPEC, at=AT, population=None, read_ahead=True))
+    assert sorted(int(i) for batch in batches for i in batch[:, 0]) == sorted([ann.pk, bob.pk])
