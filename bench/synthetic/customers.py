@@ -77,8 +77,14 @@ def generate_customers(
     """
     from django.db import connection
 
+    from journeys.retention.partitions import ensure_partitions
+    from journeys.retention.tables import EVENTS
+
     rng = np.random.default_rng(seed)
     cutoff = now - timedelta(days=OUTCOME_DAYS)
+    # The months the history spans, as a product that had been running would have them, rather
+    # than all of it in the default partition.
+    ensure_partitions(EVENTS, now=now, first=cutoff - timedelta(days=HISTORY_DAYS + 1))
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(max(id), 0) FROM journeys_customer")
         first_id = cursor.fetchone()[0] + 1
