@@ -16,7 +16,7 @@ class PartitionStatus:
     lower: datetime | None
     upper: datetime | None
     bytes: int
-    rows_estimate: int
+    rows_estimate: int | None  # None until PostgreSQL has analyzed the partition
     drops_at: datetime | None  # when its newest row passes retention (None: never)
     kind: str = "month"  # month, default (rows outside the months made) or fixed (never dropped)
 
@@ -32,32 +32,40 @@ class TableStatus:
     oldest: datetime | None
     next_drop: PartitionStatus | None
     partitions: list[PartitionStatus]
-    default_rows_estimate: int
+    default_rows_estimate: int | None
 
 
 def _size(cursor, name: str) -> tuple[int, int]:
+    # reltuples is -1 until the table is first analyzed: unknown, not empty.
     cursor.execute(
-        "SELECT pg_total_relation_size(%s::regclass), greatest(reltuples, 0)::bigint FROM pg_class"
+        "SELECT pg_total_relation_size(%s::regclass), CASE WHEN reltuples >= 0 THEN reltuples::bigint END FROM pg_class"
         " WHERE oid = %s::regclass",
         [name, name],
     )
     return cursor.fetchone()
 
 
-def _oldest(cursor, spec: PartitionedTable, ordered: list[Partition]) -> datetime | None:
-    """The oldest row's time: the default partition's minimum, or that of the oldest month with rows."""
-    found = []
-    cursor.execute(f"SELECT min({spec.column}) FROM {default_partition_name(spec)}")
-    found.append(cursor.fetchone()[0])
+def _first_month_with_rows(cursor, ordered: list[Partition]) -> Partition | None:
     for partition in ordered:
-        if not partition.is_month:
-            continue
-        # Months are in order, so the first with a row holds the oldest of them all.
-        cursor.execute(f"SELECT min({spec.column}) FROM {partition.name}")
-        oldest = cursor.fetchone()[0]
-        if oldest is not None:
-            found.append(oldest)
-            break
+        if partition.is_month:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {partition.name})")
+            if cursor.fetchone()[0]:
+                return partition
+    return None
+
+
+def _oldest(cursor, spec: PartitionedTable, first: Partition | None) -> datetime | None:
+    """The oldest row's time: the default partition's oldest, or the first row written in the oldest month.
+
+    Rows get their partition key when written and ids only grow, so the month's lowest id is its
+    oldest row; one descent of the primary key finds it, where min() would read the whole month.
+    The default partition is small and read whole.
+    """
+    cursor.execute(f"SELECT min({spec.column}) FROM {default_partition_name(spec)}")
+    found = [cursor.fetchone()[0]]
+    if first is not None:
+        cursor.execute(f"SELECT {spec.column} FROM {first.name} ORDER BY id LIMIT 1")
+        found.append(cursor.fetchone()[0])
     found = [moment for moment in found if moment is not None]
     return min(found) if found else None
 
@@ -87,10 +95,12 @@ def table_status(spec: PartitionedTable, *, now: datetime | None = None) -> Tabl
             rows.append(
                 PartitionStatus(partition.name, partition.lower, partition.upper, size, estimate, drops_at, kind)
             )
-        oldest = _oldest(cursor, spec, ordered)
-    # The next drop is the oldest month that holds anything; empty months go the same day at no cost.
-    months = [row for row in rows if row.lower is not None]
-    next_drop = next((row for row in months if row.bytes and row.rows_estimate), months[0] if months else None)
+        first = _first_month_with_rows(cursor, ordered)
+        oldest = _oldest(cursor, spec, first)
+    # The next drop is the oldest month that holds anything (empty ones before it go the same day
+    # at no cost), or the oldest month when all are empty.
+    months = [row for row in rows if row.kind == "month"]
+    next_drop = next((row for row in months if first and row.name == first.name), months[0] if months else None)
     if days <= 0:
         next_drop = None
     return TableStatus(

@@ -303,7 +303,9 @@ def test_a_merge_and_a_privacy_delete_reach_every_month():
 def test_the_retention_page_is_for_admins_and_shows_each_table():
     make_event(customer=make_customer(external_id="c1"), source=make_source())
     for role in (roles.MARKETERS, roles.REVIEWERS):
-        assert logged_in(role).get("/retention/").status_code == 403
+        client = logged_in(role)
+        assert client.get("/retention/").status_code == 403
+        assert 'href="/retention/"' not in client.get("/reports/").content.decode()  # not in their menu
     response = logged_in(roles.ADMINS).get("/retention/")
     assert response.status_code == 200
     page = response.content.decode()
