@@ -63,6 +63,34 @@ def enrollment_for(journey, customer) -> Enrollment:
     )
 
 
+def old_delivery(enrollment, **fields) -> Delivery:
+    """A delivery written in June, the month 30 days' retention drops on NOW."""
+    journey = enrollment.journey
+    return Delivery.objects.create(
+        enrollment=enrollment,
+        journey=journey,
+        version=journey.current_version,
+        customer=enrollment.customer,
+        node_id="x",
+        created_at=OLD,
+        **{"channel": "email", **fields},
+    )
+
+
+def queue_delivery(writer: BatchWriter, enrollment) -> None:
+    """The engine's way of queueing a message: node x, first visit."""
+    writer.deliver(
+        enrollment_id=enrollment.id,
+        journey_id=enrollment.journey_id,
+        version_id=enrollment.version_id,
+        customer_id=enrollment.customer_id,
+        node_id="x",
+        visit=1,
+        channel="email",
+        payload={},
+    )
+
+
 def test_every_table_is_partitioned_with_months_ahead_a_default_and_the_gauges():
     this_month = month_start(timezone.now())
     for spec in TABLES:
@@ -140,15 +168,7 @@ def test_a_month_with_deliveries_not_sent_yet_is_kept(thirty_days):
     partitions.ensure_partitions(DELIVERIES, now=NOW, first=OLD)
     journey, customer = live_journey(), make_customer(external_id="c1")
     enrollment = enrollment_for(journey, customer)
-    queued = Delivery.objects.create(
-        enrollment=enrollment,
-        journey=journey,
-        version=journey.current_version,
-        customer=customer,
-        node_id="x",
-        channel="email",
-        created_at=OLD,
-    )
+    queued = old_delivery(enrollment)
 
     report = maintain(now=NOW)
 
@@ -162,16 +182,7 @@ def test_in_app_messages_and_opt_outs_lose_their_pointer_to_a_dropped_delivery(t
     partitions.ensure_partitions(DELIVERIES, now=NOW, first=OLD)
     journey, customer = live_journey(), make_customer(external_id="c1")
     enrollment = enrollment_for(journey, customer)
-    sent = Delivery.objects.create(
-        enrollment=enrollment,
-        journey=journey,
-        version=journey.current_version,
-        customer=customer,
-        node_id="x",
-        channel="in_app",
-        created_at=OLD,
-        status="sent",
-    )
+    sent = old_delivery(enrollment, channel="in_app", status="sent")
     message = InAppMessage.objects.create(customer=customer, delivery=sent, title="Hi", body="There", created_at=OLD)
     opt_out = Suppression.objects.create(
         customer=customer, channel="email", scope="marketing", reason="link", delivery=sent
@@ -271,16 +282,7 @@ def test_a_delivery_is_queued_once_per_visit_even_across_months():
     for now in (this_month + timedelta(days=1), add_months(this_month, 1) + timedelta(days=1)):
         writer = BatchWriter(now)
         for _ in range(2):  # the same visit twice in one batch, too
-            writer.deliver(
-                enrollment_id=enrollment.id,
-                journey_id=journey.id,
-                version_id=journey.current_version_id,
-                customer_id=customer.id,
-                node_id="x",
-                visit=1,
-                channel="email",
-                payload={},
-            )
+            queue_delivery(writer, enrollment)
         writer.flush()
     assert Delivery.objects.filter(enrollment=enrollment, node_id="x", visit=1).count() == 1
 
@@ -338,16 +340,7 @@ def test_a_privacy_erase_waits_for_an_engine_tick_moving_the_customer():
                 locked.set()
                 time.sleep(0.5)
                 writer = BatchWriter(timezone.now())
-                writer.deliver(
-                    enrollment_id=enrollment.id,
-                    journey_id=journey.id,
-                    version_id=journey.current_version_id,
-                    customer_id=customer.id,
-                    node_id="x",
-                    visit=1,
-                    channel="email",
-                    payload={},
-                )
+                queue_delivery(writer, enrollment)
                 writer.flush()
         except Exception as error:  # reported by the assertion below
             errors.append(error)
