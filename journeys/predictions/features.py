@@ -213,6 +213,9 @@ def _matrix(spec: dict, customers_sql: str, events_sql: str, *, at: datetime, ta
     """
     profile_columns = 2 + len(spec["channels"]) + len(spec["numeric"]) + len(spec["categorical"])
     profile = read_matrix(customers_sql, profile_columns + target, reader=reader)
+    # In id order, which the search below needs: rows come in whatever order the table was
+    # scanned, and an updated customer moves to another place in it.
+    profile = profile[np.argsort(profile[:, 0], kind="stable")]
     n = len(profile)
     ids = profile[:, 0]
     id_numbers = ids.astype(np.int64)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import lightgbm
 import numpy as np
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from journeys.models import Customer, PredictionScore, PredictionTraining
@@ -72,3 +73,26 @@ def test_deleting_a_customer_deletes_their_scores_without_a_database_constraint(
     customers[0].delete()
     assert not PredictionScore.objects.filter(customer_id=customers[0].pk).exists()
     assert PredictionScore.objects.filter(prediction=prediction).count() == 11
+
+
+def test_customers_read_out_of_id_order_still_get_their_own_features(population):
+    # An update can move a customer's row anywhere in the table; a scan then returns ids out of
+    # order, and each customer's events must still be counted for that customer.
+    _, _, customers, now = population
+    with connection.cursor() as cursor:
+        cursor.execute("CLUSTER journeys_customer USING journeys_customer_pkey")  # a known order first
+        for customer in reversed(customers[1:5]):  # rewritten at the end of the table, last id first
+            cursor.execute("UPDATE journeys_customer SET attributes = attributes WHERE id = %s", [customer.pk])
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SELECT id FROM journeys_customer")
+        scanned = [row[0] for row in cursor.fetchall()]
+        assert scanned != sorted(scanned)
+
+        matrix = features.build_matrix(SPEC, at=now)
+
+    column = specs.feature_names(SPEC).index("events_90d") + 1
+    by_id = {int(row[0]): row[column] for row in matrix}
+    # The fixture gave customer i i % 5 orders, 9 days apart from `now`; the one at `now` itself
+    # is not before it.
+    assert [by_id[c.pk] for c in customers] == [max(0, i % 5 - 1) for i in range(12)]
