@@ -33,3 +33,19 @@ def bulk_cursor() -> psycopg.Cursor:
     """
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
+
+
+def estimated_rows(table: str) -> int:
+    """The planner's row estimate for a table, summed over its partitions if it has them; 0 if unknown.
+
+    A partitioned table's own estimate stays unknown (-1): autovacuum analyzes its partitions,
+    never the parent.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c"
+            " WHERE c.oid = to_regclass(%s)"
+            " OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s))",
+            [table, table],
+        )
+        return cursor.fetchone()[0]

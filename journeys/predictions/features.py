@@ -27,6 +27,7 @@ from django.db import connection
 from journeys.conditions import condition_sql, filters_sql
 from journeys.models.customers import CHANNELS
 from journeys.predictions import spec as specs
+from journeys.sql import estimated_rows
 
 BATCH_IDS = 100_000  # customer ids per statement: ~100 MB of events joined at 20 events each
 READERS = 2  # batches read at once when reading ahead: one PostgreSQL process each, one core each
@@ -75,10 +76,7 @@ def choose_spec(*, at: datetime, target_event: str, population_where: str = "tru
 
 def _sample_percent(table: str) -> float:
     """A TABLESAMPLE percentage that reads about 200,000 rows (all of a small table)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
-        row = cursor.fetchone()
-    rows = row[0] if row and row[0] and row[0] > 0 else 0
+    rows = estimated_rows(table)
     return 100.0 if rows <= 200_000 else max(0.5, 100.0 * 200_000 / rows)
 
 
