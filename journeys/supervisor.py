@@ -136,6 +136,8 @@ class Supervisor:
     def stop_all(self) -> None:
         """SIGTERM every child's group at once, give each its `stop_seconds`, then SIGKILL what is left."""
         started = time.monotonic()
+        # Taken before the signals: once a child dies, its own children are no longer found under it.
+        descendants = [d for child in self.children for d in _descendants(child)]
         for child in self.children:
             if child.process is not None and child.process.poll() is None:
                 send(child, signal.SIGTERM)
@@ -151,6 +153,34 @@ class Supervisor:
                 self.quiet_log(f"{child.name} did not stop within {allowed:g} s; killing it")
             kill(child)
             process.wait()
+        # A signalled process ends a moment after the signal is sent; stopping returns once every
+        # descendant has, so a restarted product never meets the old one's workers or ports.
+        _wait_gone(descendants, timeout=5.0)
+
+
+def _descendants(child: Child) -> list[psutil.Process]:
+    if child.process is None:
+        return []
+    try:
+        return psutil.Process(child.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> None:
+    """Wait until each process has exited (a zombie left to init counts as gone)."""
+    deadline = time.monotonic() + timeout
+    while processes and time.monotonic() < deadline:
+        processes = [p for p in processes if _running(p)]
+        if processes:
+            time.sleep(0.01)
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def send(child: Child, signum: int) -> None:
