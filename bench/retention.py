@@ -1,7 +1,8 @@
 """Retention: dropping the oldest month of a large event log, and what ingestion feels meanwhile.
 
     .venv/bin/python bench/retention.py [--events 20000000] [--days 400] [--customers 200000]
-                                        [--threads 2] [--before-seconds 20]
+                                        [--threads 2] [--before-seconds 20] [--drops 3]
+                                        [--skip-load] [--control] [--calls-file F]
 
 In the benchmarks' own database (bench/common.py), the event log is filled with `--events`
 events spread evenly over the last `--days` days (by time of receipt, the partition key),
@@ -16,6 +17,10 @@ written server-side a day at a time, for `--customers` customers. Then:
    caught behind the drop's lock are counted, as are calls that started before it and ended
    in it.
 3. Steps 1 and 2 again for the next `--drops` - 1 oldest months.
+
+`--control` drops nothing and pauses instead, measuring the same windows: the ratio the
+machine's own noise gives, to read the others against. `--calls-file` keeps every call's
+timing for a closer look at where the slow ones fall.
 
 Prints progress on stderr and one JSON line: `drop_s` (the slowest drop; target < 1),
 `drop_s_median`, `ingest_p99_before_ms` and `ingest_p99_during_ms` over every window of that
@@ -129,6 +134,12 @@ def main() -> None:
     parser.add_argument("--before-seconds", type=float, default=20.0)
     parser.add_argument("--drops", type=int, default=3, help="months dropped, oldest first, each measured")
     parser.add_argument("--skip-load", action="store_true", help="reuse the events of the previous run")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="drop nothing: the same windows around a pause, to show the ratio the machine's own noise gives",
+    )
+    parser.add_argument("--calls-file", help="write every call's start (s from the first) and latency here, as JSON")
     args = parser.parse_args()
 
     use_bench_database()
@@ -166,8 +177,11 @@ def main() -> None:
         before_start = time.perf_counter()
         time.sleep(args.before_seconds)
         drop_start = time.perf_counter()
-        log(f"dropping {partition.name} while ingesting")
-        assert drop_partition(EVENTS, partition), "the drop was refused"
+        if args.control:
+            time.sleep(0.15)
+        else:
+            log(f"dropping {partition.name} while ingesting")
+            assert drop_partition(EVENTS, partition), "the drop was refused"
         drop_s = time.perf_counter() - drop_start
         during_end = drop_start + max(3.0, drop_s * 2)
         windows.append((partition.name, before_start, drop_start, drop_s, during_end))
@@ -177,6 +191,16 @@ def main() -> None:
         thread.join()
 
     calls = [call for thread in threads for call in thread.calls]
+    if args.calls_file:
+        origin = min(start for start, _ in calls)
+        with open(args.calls_file, "w") as out:
+            json.dump(
+                {
+                    "calls": sorted((round(start - origin, 4), round(seconds, 5)) for start, seconds in calls),
+                    "drops": [(name, round(d - origin, 4), round(s, 4)) for name, _, d, s, _ in windows],
+                },
+                out,
+            )
     all_before, all_during, drops = [], [], []
     for name, before_start, drop_start, drop_s, during_end in windows:
         before = [seconds for start, seconds in calls if before_start <= start < drop_start]
@@ -213,6 +237,7 @@ def main() -> None:
         "events": events,
         "months": len(months),
         "load_s": round(load_s, 1),
+        "control": args.control,
     }
     print(json.dumps(result))
 
