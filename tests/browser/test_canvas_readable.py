@@ -186,6 +186,77 @@ def test_every_demo_journey_fits_with_titles_of_11_px_or_more(page, live_server_
             assert not overlap(minimap, box), where
 
 
+MESSAGE_KINDS = {"send_email", "send_sms", "send_webhook", "send_in_app"}
+WAIT_KINDS = {"wait", "wait_for_event"}
+
+
+def busy_counts(journey: Journey) -> None:
+    """Counters on every node as hours of `make run` leave them: four digits, sends and skips for want of consent.
+
+    (The demo's console providers report no delivery, opens or clicks, so those stay hidden.)
+    """
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    rows = []
+    for node in journey.graph["nodes"]:
+        kind, node_id = node["data"]["kind"], node["id"]
+        metrics = {"entered": 1240, "converted": 31}
+        metrics |= {f"passed:{e['sourceHandle']}": 400 for e in journey.graph["edges"] if e["source"] == node_id}
+        if kind == "exit":
+            metrics["exited"] = 1240
+        if kind in MESSAGE_KINDS:
+            metrics |= {"delivery:queued": 1240, "delivery:sent": 1032, "delivery:skipped": 208}
+            metrics |= {"delivery:skipped:no_consent": 208}
+        rows += [NodeStat(journey=journey, node_id=node_id, metric=m, hour=hour, value=v) for m, v in metrics.items()]
+        if kind in WAIT_KINDS:
+            rows.append(NodeStat(journey=journey, node_id=node_id, metric="waiting", hour=GAUGE_HOUR, value=87))
+    NodeStat.objects.bulk_create(rows)
+
+
+def test_no_demo_journeys_cards_cover_each_other_once_live(page, live_server_url, login):
+    # Live cards are taller than drafts (a row of counts, message outcomes, skips and delays),
+    # and the demo journeys are the first canvases anyone sees, and the examples new ones copy.
+    demo_journeys_seed()
+    login(page, make_user(role=roles.MARKETERS))
+    for journey in Journey.objects.order_by("pk"):
+        busy_counts(journey)
+        open_editor(page, live_server_url, journey)
+        expect(page.locator('[data-testid="outcome-queued"]').first).to_have_text("1240")
+        settle(page)
+        placed = list(boxes(page).values())
+        for i, a in enumerate(placed):
+            for b in placed[i + 1 :]:
+                # The handles stick out a few pixels: a card must not touch the next one either.
+                assert not overlap({**a, "height": a["height"] + 8}, b), f"{journey.name}: {a['id']} covers {b['id']}"
+        # The counts came after the first fit and made cards taller: the view fitted again.
+        canvas = rect(page.locator(".react-flow"))
+        for box in placed:
+            assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"], box["id"]
+
+
+TRANSFORM = "() => getComputedStyle(document.querySelector('.react-flow__viewport')).transform"
+
+
+def test_once_the_marketer_moves_the_view_a_growing_card_does_not_move_it(page, live_server_url, login):
+    journey = seeded("Welcome series")
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+    settle(page)
+    canvas = rect(page.locator(".react-flow__pane"))
+    page.mouse.move(canvas["x"] + 100, canvas["y"] + 100)
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(400)
+    zoomed = page.evaluate(TRANSFORM)
+
+    card = page.locator('.react-flow__node[data-id="signed-up"]')
+    height = rect(card)["height"] / page.evaluate(ZOOM)
+    select(page, "signed-up")
+    field(page, "event").locator("input").fill("Signed Up For The Newsletter In The Footer")
+    expect(card.locator('[data-testid="node-title"]')).to_contain_text("Newsletter")
+    settle(page)
+    assert rect(card)["height"] / page.evaluate(ZOOM) > height + 10  # the title took a second line
+    assert page.evaluate(TRANSFORM) == zoomed
+
+
 def test_a_live_journeys_toolbar_stays_one_row_and_its_help_stays_on_screen(
     page, live_server_url, login, artifact_path
 ):

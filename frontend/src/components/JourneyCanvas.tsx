@@ -9,7 +9,7 @@ import {
   type Edge,
   type IsValidConnection,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isTriggerCategory, portsOf } from '../lib/catalog';
 import type { JourneyEdge } from '../lib/journey';
@@ -62,6 +62,27 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
     onReady?.(ready);
   }, [ready, onReady, flow, nodes.length]);
 
+  // Titles and live counts arrive after that first fit and make cards taller, which would push
+  // the last steps below the edge. Until the marketer first touches the canvas, every change of
+  // a card's size fits again; after that, the view is theirs and stays where they put it.
+  const touched = useRef(false);
+  const [resized, setResized] = useState(0);
+  const onNodesChangeRefitting: typeof onNodesChange = useCallback(
+    (changes) => {
+      onNodesChange(changes);
+      if (fitted.current && !touched.current && changes.some((c) => c.type === 'dimensions')) {
+        setResized((n) => n + 1);
+      }
+    },
+    [onNodesChange],
+  );
+  useEffect(() => {
+    if (resized > 0 && !touched.current) void flow.fitView(FIT_VIEW);
+  }, [resized, flow]);
+  const touch = useCallback(() => {
+    touched.current = true;
+  }, []);
+
   const isValidConnection: IsValidConnection = useCallback((connection: Connection | Edge) => {
     if (connection.source === connection.target) return false;
     const state = useGraphStore.getState();
@@ -81,6 +102,7 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
       const kind = event.dataTransfer.getData(PALETTE_MIME);
       if (!kind) return;
       event.preventDefault();
+      touched.current = true;
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       useGraphStore.getState().addNodeOfKind(kind, { x: position.x - 110, y: position.y - 30 });
     },
@@ -88,12 +110,20 @@ export function JourneyCanvas({ loaded = true, onReady }: JourneyCanvasProps) {
   );
 
   return (
-    <div className="journey-canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div
+      className="journey-canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onPointerDownCapture={touch}
+      onWheelCapture={touch}
+      onKeyDownCapture={touch}
+      data-testid="canvas"
+    >
       <ReactFlow
         nodes={shownNodes}
         edges={displayEdges}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        onNodesChange={onNodesChangeRefitting}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         isValidConnection={isValidConnection}
