@@ -113,8 +113,20 @@ def connect() -> None:
 
 
 def _roles_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action == "pre_remove":
+        # Django names what was asked to be removed, whether or not it was there: keep what was.
+        if reverse:  # group.user_set.remove(...): pk_set holds users
+            held = sender.objects.filter(group_id=instance.pk, user_id__in=pk_set).values_list("user_id", flat=True)
+        else:
+            held = sender.objects.filter(user_id=instance.pk, group_id__in=pk_set).values_list("group_id", flat=True)
+        instance._roles_really_removed = set(held)
+        return
+    if action == "post_remove":
+        pk_set = instance.__dict__.pop("_roles_really_removed", pk_set)
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if action != "post_clear" and not pk_set:
+        return  # nothing changed: an add of roles already held (Django signals it), a remove of ones lacked
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
     if reverse:  # group.user_set.add(...): instance is the group, pk_set the users
         users = list(get_user_model().objects.filter(pk__in=pk_set or ()))

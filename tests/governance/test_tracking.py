@@ -79,6 +79,23 @@ def test_users_passwords_and_roles_are_recorded_and_passwords_hidden():
     assert "second-secret" not in json.dumps([e.diff for e in AuditEntry.objects.filter(object_id=str(user.pk))])
 
 
+def test_giving_a_user_a_role_they_already_have_is_not_an_audit_entry():
+    # `make run` re-applies the demo users' roles at every start: no change, nothing to record.
+    reviewers = Group.objects.get_or_create(name=roles.REVIEWERS)[0]
+    user = make_user(username="steady")
+    user.groups.add(reviewers)
+    before = len(entries("user.roles", object_id=str(user.pk)))
+    user.groups.add(reviewers)
+    reviewers.user_set.add(user)
+    admins = Group.objects.get_or_create(name=roles.ADMINS)[0]
+    user.groups.remove(admins)
+    admins.user_set.remove(user)
+    assert len(entries("user.roles", object_id=str(user.pk))) == before
+    # A remove of one held and one not names only the one held.
+    user.groups.remove(reviewers, admins)
+    assert entries("user.roles", object_id=str(user.pk))[-1].diff == {"removed": [roles.REVIEWERS]}
+
+
 def test_a_login_alone_is_not_an_audit_entry():
     user = make_user(username="visitor", password="pw")
     before = AuditEntry.objects.filter(object_type="auth.user", object_id=str(user.pk)).count()
