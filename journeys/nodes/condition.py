@@ -5,6 +5,7 @@ from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome
 
 ELSE = "else"
+MAX_ELSE_REASON = 480  # a step's reason column holds 500 characters
 
 
 class Branch(serializers.Serializer):
@@ -53,8 +54,12 @@ class Condition(NodeType):
         return f"{len(branches)} branches: {names}"
 
     def run(self, ctx: NodeContext) -> Outcome:
+        misses = []
         for branch in ctx.config["branches"]:
             matched, reason = evaluate(branch["condition"], ctx.customer, ctx.event_count, ctx.now)
             if matched:
                 return Outcome.go(branch["key"], f"{reason} matched branch {branch['key']}")
-        return Outcome.go(ELSE, f"no branch matched: {ELSE}")
+            misses.append(f"{branch['key']}: {reason}")
+        # Why not, branch by branch: "else" alone would leave the path unexplained.
+        reason = f"no branch matched ({'; '.join(misses)})"
+        return Outcome.go(ELSE, reason if len(reason) <= MAX_ELSE_REASON else f"{reason[: MAX_ELSE_REASON - 2]}…)")

@@ -120,7 +120,24 @@ def test_sms_consent_refused_is_not_consent(condition):
 def test_a_customer_matching_nothing_goes_to_else(condition):
     outcome = run(condition, CONFIG, attributes={"plan": "free"}, history=FakeHistory({"Order Completed": 1}))
     assert outcome.port == "else"
-    assert outcome.reason == "no branch matched: else"
+    # Why not, branch by branch.
+    assert outcome.reason == (
+        "no branch matched (pro-users: plan is 'free' (needs = 'pro');"
+        " loyal: did Order Completed 1 time in 30 days (needs at least 3); sms_ok: no consent for sms)"
+    )
+
+
+def test_why_no_branch_matched_is_cut_to_fit_a_step(condition):
+    many = {
+        "branches": [
+            {"key": f"tier-{n}", "condition": {"type": "attribute", "attribute": "tier", "value": "x" * 40}}
+            for n in range(20)
+        ]
+    }
+    outcome = run(condition, many, attributes={"tier": "none"})
+    assert outcome.port == "else"
+    assert len(outcome.reason) <= 480 and outcome.reason.endswith("…)")
+    assert outcome.reason.startswith("no branch matched (tier-0: tier is 'none' (needs = 'xxxx")
 
 
 def test_a_branch_can_hold_a_whole_tree(condition):
