@@ -1,11 +1,13 @@
 """The hourly monitoring job and what people do with its alerts (acknowledge, mute)."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from journeys.models import Alert, MonitoringRun
+from journeys.models import Alert, Event, MonitoringRun
 from journeys.monitoring import detector
 from journeys.monitoring.notify import alert_notify
 from journeys.monitoring.series import SeriesData, hour_floor, series_build
@@ -59,6 +61,25 @@ def _record(data: SeriesData, episode: detector.Episode, since: datetime, now: d
         updated_at=now,
         **figures,
     )
+
+
+@dataclass(frozen=True)
+class MonitoringStatus:
+    evaluated_through: datetime | None  # None: the job has not run yet
+    history_from: datetime | None  # the first event received; None: none yet
+    min_weeks: int
+
+    @property
+    def judged_from(self) -> datetime | None:
+        """From when an hour can be judged: a series needs `min_weeks` of the same hour behind it."""
+        return self.history_from + timedelta(weeks=self.min_weeks) if self.history_from else None
+
+
+def monitoring_status() -> MonitoringStatus:
+    """What the list page says when it has no alerts to show: has anything been judged yet?"""
+    run = MonitoringRun.objects.filter(id=1).first()
+    first = Event.objects.aggregate(first=Min("received_at"))["first"]
+    return MonitoringStatus(run.evaluated_through if run else None, first, detector.MIN_WEEKS)
 
 
 def monitoring_run(*, now: datetime | None = None) -> int:

@@ -46,6 +46,8 @@ def alert_list(request):
             "state": state,
             "states": Alert.State.values,
             "can_act": ADMINS in user_roles(request.user),
+            "status": services.monitoring_status(),
+            "now": timezone.now(),
         },
     )
 

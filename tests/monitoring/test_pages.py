@@ -72,6 +72,33 @@ def test_admins_acknowledge_and_mute_with_csrf_enforced():
     assert admin.get("/monitoring/?state=muted").context["alerts"][0] == alert
 
 
+def test_with_no_alerts_the_list_says_whether_anything_could_have_been_judged():
+    from django.utils import timezone
+
+    from journeys.models import MonitoringRun
+    from journeys.roles import REVIEWERS
+
+    client = logged_in(REVIEWERS)
+
+    def status() -> str:
+        return client.get("/monitoring/").content.decode()
+
+    assert "Not checked yet" in status() and "No events received yet" in status()
+
+    # A new install: its first events an hour ago, two weeks before anything can be judged.
+    source, customer = make_source(), make_customer()
+    first = (timezone.now() - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    burst(source=source, customer=customer, at=first, count=3)
+    MonitoringRun.objects.create(id=1, evaluated_through=first)
+    page = status()
+    assert f"Judged through {first:%Y-%m-%d %H:%M} UTC" in page
+    assert f"from {first + timedelta(weeks=2):%Y-%m-%d %H:%M} UTC. Until then no alert can be raised." in page
+
+    # Three weeks of history: nothing to explain.
+    steady_events(source=source, customer=customer, until=first, weeks=3)
+    assert "weeks of history" not in status()
+
+
 def test_the_alert_page_draws_the_series_with_its_expected_band():
     source = make_source()
     ada = make_customer(external_id="ada")
