@@ -91,7 +91,7 @@ def test_with_no_alerts_the_list_says_whether_anything_could_have_been_judged():
     burst(source=source, customer=customer, at=first, count=3)
     MonitoringRun.objects.create(id=1, evaluated_through=first)
     page = status()
-    assert f"Judged through {first:%Y-%m-%d %H:%M} UTC" in page
+    assert f"Judged up to {first:%Y-%m-%d %H:%M} UTC" in page
     assert f"from {first + timedelta(weeks=2):%Y-%m-%d %H:%M} UTC. Until then no alert can be raised." in page
 
     # Three weeks of history: nothing to explain.
