@@ -32,6 +32,7 @@ from journeys.conditions.descriptions import describe_condition, describe_filter
 from journeys.conditions.evaluation import (
     MAX_REASON,
     MISSING,
+    cap_reason,
     compare,
     customer_value,
     evaluate,
@@ -69,6 +70,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "ConditionSerializer",
     "PropertyFilterSerializer",
+    "cap_reason",
     "clean_condition",
     "compare",
     "compare_sql",

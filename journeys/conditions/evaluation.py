@@ -124,8 +124,8 @@ def _short(value) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def _cap(reason: str) -> str:
-    return reason if len(reason) <= MAX_REASON else f"{reason[: MAX_REASON - 1]}…"
+def cap_reason(reason: str, limit: int = MAX_REASON) -> str:
+    return reason if len(reason) <= limit else f"{reason[: limit - 1]}…"
 
 
 def evaluate(condition: dict, customer, event_count: Callable[..., int], now: datetime) -> tuple[bool, str]:
@@ -137,7 +137,7 @@ def evaluate(condition: dict, customer, event_count: Callable[..., int], now: da
     history is only counted when it can change the answer.
     """
     matched, reason = _evaluate(condition, customer, event_count, now)
-    return matched, _cap(reason)
+    return matched, cap_reason(reason)
 
 
 def _evaluate(node: dict, customer, event_count, now) -> tuple[bool, str]:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from journeys.conditions import ConditionSerializer, describe_condition, evaluate
+from journeys.conditions import ConditionSerializer, cap_reason, describe_condition, evaluate
 from journeys.nodes import register
 from journeys.nodes.base import NodeContext, NodeType, Outcome
 
@@ -61,5 +61,4 @@ class Condition(NodeType):
                 return Outcome.go(branch["key"], f"{reason} matched branch {branch['key']}")
             misses.append(f"{branch['key']}: {reason}")
         # Why not, branch by branch: "else" alone would leave the path unexplained.
-        reason = f"no branch matched ({'; '.join(misses)})"
-        return Outcome.go(ELSE, reason if len(reason) <= MAX_ELSE_REASON else f"{reason[: MAX_ELSE_REASON - 2]}…)")
+        return Outcome.go(ELSE, cap_reason(f"no branch matched ({'; '.join(misses)})", MAX_ELSE_REASON))

@@ -70,6 +70,12 @@ def _oldest(cursor, spec: PartitionedTable, first: Partition | None) -> datetime
     return min(found) if found else None
 
 
+def oldest_row(spec: PartitionedTable) -> datetime | None:
+    """When the oldest row a partitioned table keeps was written, without reading a month whole."""
+    with connection.cursor() as cursor:
+        return _oldest(cursor, spec, _first_month_with_rows(cursor, partitions(cursor, spec)))
+
+
 def table_status(spec: PartitionedTable, *, now: datetime | None = None) -> TableStatus:
     now = now or timezone.now()
     days = spec.retention_days

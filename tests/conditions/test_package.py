@@ -17,6 +17,7 @@ PUBLIC_NAMES = {
     "MISSING",
     "PROFILE_FIELDS",
     "PropertyFilterSerializer",
+    "cap_reason",  # added with why-not reasons for else: a condition node caps its own longer reason
     "clean_condition",
     "compare",
     "compare_sql",

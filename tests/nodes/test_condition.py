@@ -136,7 +136,7 @@ def test_why_no_branch_matched_is_cut_to_fit_a_step(condition):
     }
     outcome = run(condition, many, attributes={"tier": "none"})
     assert outcome.port == "else"
-    assert len(outcome.reason) <= 480 and outcome.reason.endswith("…)")
+    assert len(outcome.reason) <= 480 and outcome.reason.endswith("…")
     assert outcome.reason.startswith("no branch matched (tier-0: tier is 'none' (needs = 'xxxx")
 
 
