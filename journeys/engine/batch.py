@@ -7,7 +7,7 @@ each when the batch flushes, inside the same transaction as the enrollment updat
 
 import os
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -23,6 +23,10 @@ def _is_number(value) -> bool:
 
 
 SHARDS = 8
+# A delivery of an enrollment is made after the enrollment entered, so the once-per-visit check
+# only looks at months from its entry on. The margin allows for clocks of the web (which stamps
+# an event-triggered entry) and of workers that disagree; it is far wider than any sane skew.
+ENTRY_CLOCK_MARGIN = timedelta(days=1)
 
 
 class BatchWriter:
@@ -49,9 +53,21 @@ class BatchWriter:
     def gauge(self, journey_id: int, node_id: str, metric: str, delta: int):
         self.counters[(journey_id, node_id, metric, GAUGE_HOUR)] += delta
 
-    def deliver(self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload):
+    def deliver(
+        self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload, entered_at
+    ):
         self.deliveries.append(
-            (enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, json_text(payload))
+            (
+                enrollment_id,
+                journey_id,
+                version_id,
+                customer_id,
+                node_id,
+                visit,
+                channel,
+                json_text(payload),
+                entered_at - ENTRY_CLOCK_MARGIN,
+            )
         )
 
     def assign(self, *, enrollment_id, journey_id, customer_id, node_id, visit, variant):
@@ -111,14 +127,15 @@ class BatchWriter:
         # Once per (enrollment, node, visit). Deliveries are partitioned by month, so this cannot
         # be a unique key; it is checked here instead, which is race-free because every writer of
         # an enrollment's deliveries holds that enrollment's row lock (or created it uncommitted).
+        # The bound on created_at lets PostgreSQL skip the months before the enrollment entered.
         cursor.execute(
             "INSERT INTO journeys_delivery (enrollment_id, journey_id, version_id, customer_id, node_id, visit,"
             " channel, payload, status, attempts, error, created_at)"
             " SELECT DISTINCT ON (e, n, vi) e, j, v, c, n, vi, ch, p::jsonb, 'queued', 0, '', %s"
             " FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[], %b::text[],"
-            " %b::text[]) AS t(e, j, v, c, n, vi, ch, p)"
+            " %b::text[], %b::timestamptz[]) AS t(e, j, v, c, n, vi, ch, p, since)"
             " WHERE NOT EXISTS (SELECT 1 FROM journeys_delivery d"
-            "  WHERE d.enrollment_id = t.e AND d.node_id = t.n AND d.visit = t.vi)"
+            "  WHERE d.enrollment_id = t.e AND d.node_id = t.n AND d.visit = t.vi AND d.created_at >= t.since)"
             " ORDER BY e, n, vi RETURNING journey_id, node_id",
             [self.now, *columns],
         )

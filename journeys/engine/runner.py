@@ -279,6 +279,7 @@ class Runner:
                     visit=visit,
                     channel=intent.channel,
                     payload=intent.payload,
+                    entered_at=state.entered_at,
                 )
             elif isinstance(intent, UpdateAttributes):
                 self.writer.change_attributes(state.customer_id, intent)

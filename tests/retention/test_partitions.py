@@ -77,7 +77,7 @@ def old_delivery(enrollment, **fields) -> Delivery:
     )
 
 
-def queue_delivery(writer: BatchWriter, enrollment) -> None:
+def queue_delivery(writer: BatchWriter, enrollment, entered_at=None) -> None:
     """The engine's way of queueing a message: node x, first visit."""
     writer.deliver(
         enrollment_id=enrollment.id,
@@ -88,6 +88,7 @@ def queue_delivery(writer: BatchWriter, enrollment) -> None:
         visit=1,
         channel="email",
         payload={},
+        entered_at=entered_at or enrollment.entered_at,
     )
 
 
@@ -279,11 +280,29 @@ def test_a_delivery_is_queued_once_per_visit_even_across_months():
     journey, customer = live_journey(), make_customer(external_id="c1")
     enrollment = enrollment_for(journey, customer)
     this_month = month_start(timezone.now())
+    Enrollment.objects.filter(pk=enrollment.pk).update(entered_at=this_month)
+    enrollment.refresh_from_db()
     for now in (this_month + timedelta(days=1), add_months(this_month, 1) + timedelta(days=1)):
         writer = BatchWriter(now)
         for _ in range(2):  # the same visit twice in one batch, too
             queue_delivery(writer, enrollment)
         writer.flush()
+    assert Delivery.objects.filter(enrollment=enrollment, node_id="x", visit=1).count() == 1
+
+
+def test_the_once_per_visit_check_allows_for_clocks_that_disagree():
+    # The check looks only from the enrollment's entry on (so old months are skipped), less a
+    # day: a worker whose clock runs hours behind the web's still finds the delivery it made.
+    journey, customer = live_journey(), make_customer(external_id="c1")
+    enrollment = enrollment_for(journey, customer)
+    this_month = month_start(timezone.now())
+    entered = this_month + timedelta(days=1)
+    behind = BatchWriter(entered - timedelta(hours=20))
+    queue_delivery(behind, enrollment, entered_at=entered)
+    behind.flush()
+    again = BatchWriter(add_months(this_month, 1))
+    queue_delivery(again, enrollment, entered_at=entered)
+    again.flush()
     assert Delivery.objects.filter(enrollment=enrollment, node_id="x", visit=1).count() == 1
 
 
