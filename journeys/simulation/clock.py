@@ -128,7 +128,9 @@ class _Recorder:
     def assign(self, **assignment):
         pass  # the split's step says which variant; no assignment row for an experiment to count
 
-    def deliver(self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload):
+    def deliver(
+        self, *, enrollment_id, journey_id, version_id, customer_id, node_id, visit, channel, payload, entered_at
+    ):
         context = self.state.context if self.state is not None else {}
         message = self.renderer.render(channel=channel, payload=payload, node_id=node_id, enrollment_context=context)
         self._pending_messages.append({**self._when(), **message})
