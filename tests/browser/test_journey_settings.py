@@ -126,3 +126,23 @@ def test_a_reviewer_sees_the_settings_read_only(page, live_server_url, login, ar
     expect(panel.get_by_role("button", name="Save settings")).to_have_count(0)
     expect(panel.get_by_role("button", name="+ Filter")).to_have_count(0)
     page.screenshot(path=artifact_path("journey-settings-reviewer.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 1366, 1400, 1440])
+def test_the_toolbar_shows_every_control_and_the_whole_save_state_at_common_widths(width, page, live_server_url, login):
+    # A live journey shows the most buttons (Pause, Close, Stop besides the draft's own).
+    journey = small_journey(publish=True)
+    login(page, make_user(role=roles.MARKETERS))
+    page.set_viewport_size({"width": width, "height": 900})
+    open_editor(page, live_server_url, journey)
+    toolbar = page.locator(".toolbar")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved")
+    # Nothing runs past the toolbar's edge (a narrow window wraps it instead)...
+    assert toolbar.evaluate("e => e.scrollWidth <= e.clientWidth")
+    controls = toolbar.locator("button:visible, select:visible, input:visible, a:visible").all()
+    assert len(controls) >= 15
+    for control in controls:
+        box = control.bounding_box()
+        assert box["x"] + box["width"] <= width, control.inner_text()
+    # ...and the save state is never cut to "Sav…".
+    assert page.get_by_test_id("save-state").evaluate("e => e.scrollWidth <= e.clientWidth")
