@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SeriesPoint, sankeyFlows, styleFor, variantSeries, withAlpha } from './data';
+import { type SeriesPoint, sankeyFlows, styleFor, variantSeries, withAlpha, wrapWords } from './data';
 
 const flow = (from_id: string, to_id: string, count: number) => ({
   from: from_id.toUpperCase(),
@@ -20,6 +20,8 @@ describe('sankeyFlows', () => {
       { from: 'c', to: 'outcome:Exited', flow: 75 },
     ]);
     expect(result.labels['outcome:Exited']).toBe('Exited');
+    // What each node's label says it holds: the larger of its drawn inflow and outflow.
+    expect(result.sizes).toEqual({ a: 100, b: 100, c: 80, 'outcome:Exited': 75 });
   });
 
   it('keeps nodes with the same label apart', () => {
@@ -28,6 +30,25 @@ describe('sankeyFlows', () => {
       { from: 'Wait', to: 'Email', from_id: 'w2', to_id: 'e', port: 'next', count: 2 },
     ]);
     expect(result.data.map((d) => d.from)).toEqual(['w1', 'w2']);
+  });
+});
+
+describe('wrapWords', () => {
+  it('breaks at spaces and loses no word', () => {
+    const reason = 'not engaged enough yet, or offered already';
+    const lines = wrapWords(reason, 20);
+    expect(lines).toEqual(['not engaged enough', 'yet, or offered', 'already']);
+    expect(lines.join(' ')).toBe(reason);
+  });
+
+  it('keeps a short label whole and a long word on its own line', () => {
+    expect(wrapWords('offer made', 20)).toEqual(['offer made']);
+    expect(wrapWords('see https://example.com/a/very/long/path now', 12)).toEqual([
+      'see',
+      'https://example.com/a/very/long/path',
+      'now',
+    ]);
+    expect(wrapWords('', 10)).toEqual(['']);
   });
 });
 

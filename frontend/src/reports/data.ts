@@ -66,6 +66,25 @@ function percent(value: number | null): number | null {
 }
 
 /**
+ * A label broken into lines of at most `width` characters at spaces (a longer word keeps its own
+ * line), so a chart shows all of it rather than cutting it at the axis.
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line || !lines.length) lines.push(line);
+  return lines;
+}
+
+/**
  * Flows a Sankey can draw: it needs an acyclic graph, and journeys may loop, so an edge that would
  * close a cycle is left out (the routes table beside the chart still lists it). Nodes are keyed by
  * id so two nodes with the same label stay apart.
@@ -73,6 +92,7 @@ function percent(value: number | null): number | null {
 export function sankeyFlows(flows: Flow[]): {
   data: { from: string; to: string; flow: number }[];
   labels: Record<string, string>;
+  sizes: Record<string, number>;
   dropped: number;
 } {
   const labels: Record<string, string> = {};
@@ -108,5 +128,14 @@ export function sankeyFlows(flows: Flow[]): {
     successors.get(from)?.add(to);
     data.push({ from, to, flow: flow.count });
   }
-  return { data, labels, dropped };
+  // A node is drawn as tall as the larger of what flows in and out (the chart's size: 'max').
+  const inflow: Record<string, number> = {};
+  const outflow: Record<string, number> = {};
+  for (const { from, to, flow } of data) {
+    outflow[from] = (outflow[from] ?? 0) + flow;
+    inflow[to] = (inflow[to] ?? 0) + flow;
+  }
+  const sizes: Record<string, number> = {};
+  for (const k of Object.keys(labels)) sizes[k] = Math.max(inflow[k] ?? 0, outflow[k] ?? 0);
+  return { data, labels, sizes, dropped };
 }

@@ -19,7 +19,7 @@ import {
 } from 'chart.js';
 import { Flow as SankeyFlow, SankeyController } from 'chartjs-chart-sankey';
 import { installDecisionConfirm } from './confirmDecision';
-import { type Flow, type SeriesPoint, sankeyFlows, styleFor, variantSeries, withAlpha } from './data';
+import { type Flow, type SeriesPoint, sankeyFlows, styleFor, variantSeries, withAlpha, wrapWords } from './data';
 
 Chart.register(
   BarController,
@@ -126,7 +126,7 @@ function journeyCharts(data: JourneyCharts) {
   draw('funnel', {
     type: 'bar',
     data: {
-      labels: data.funnel.map((r) => r.label),
+      labels: data.funnel.map((r) => wrapWords(r.label, 32)),
       datasets: [{ label: 'customers', data: data.funnel.map((r) => r.count), backgroundColor: ink }],
     },
     options: {
@@ -174,6 +174,15 @@ function journeyCharts(data: JourneyCharts) {
     },
   } as unknown as ChartConfiguration<never>);
   const sankey = sankeyFlows(data.flows);
+  // Each node says what it is and how many customers it holds, over short lines, so neighbouring
+  // columns' labels do not run into each other.
+  const sankeyLabels = Object.fromEntries(
+    Object.entries(sankey.labels).map(([k, label]) => {
+      const lines = wrapWords(label, 12);
+      lines[lines.length - 1] += ` · ${(sankey.sizes[k] ?? 0).toLocaleString('en-GB')}`;
+      return [k, lines.join('\n')];
+    }),
+  );
   draw('flows', {
     type: 'sankey',
     data: {
@@ -181,7 +190,8 @@ function journeyCharts(data: JourneyCharts) {
         {
           label: 'customers',
           data: sankey.data,
-          labels: sankey.labels,
+          labels: sankeyLabels,
+          nodePadding: 60,
           colorFrom: () => withAlpha(ink, 0.6),
           colorTo: () => withAlpha(styleFor(1).colour, 0.6),
           colorMode: 'gradient',
@@ -190,6 +200,8 @@ function journeyCharts(data: JourneyCharts) {
       ],
     },
     options: {
+      // Room for the labels of the thin routes drawn along the bottom edge.
+      layout: { padding: { bottom: 48 } },
       plugins: {
         title: {
           display: true,
@@ -201,7 +213,7 @@ function journeyCharts(data: JourneyCharts) {
   draw('exits', {
     type: 'bar',
     data: {
-      labels: data.exits.map((r) => r.reason),
+      labels: data.exits.map((r) => wrapWords(r.reason, 40)),
       datasets: [{ label: 'customers', data: data.exits.map((r) => r.count), backgroundColor: styleFor(3).colour }],
     },
     options: {
