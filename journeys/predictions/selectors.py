@@ -50,6 +50,8 @@ def prediction_rows(now: datetime | None = None) -> list[dict]:
                 "prediction": prediction,
                 "target": describe_target(prediction),
                 "auc": (current.metrics or {}).get("auc") if current else None,
+                # The same warnings as the prediction's page: a bare AUC of 0.49 says nothing to most readers.
+                "warnings": quality.warnings_for(current.metrics or {}) if current else [],
                 "trained_at": current.finished_at if current else None,
                 "last_run": run_view(latest.get(prediction.pk), now),
             }

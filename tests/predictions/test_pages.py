@@ -119,6 +119,18 @@ def test_the_quality_page_names_each_method_and_warns_about_poor_thin_models(pre
     assert "everyone" in text
 
 
+def test_the_list_warns_beside_a_poor_or_thinly_trained_model(prediction):
+    page = logged_in(REVIEWERS).get(reverse("predictions:list")).content.decode()
+    assert "0.550" in page
+    assert "Poor quality: AUC 0.55 is under 0.6" in page
+    assert "Too little data to trust: 400 held-out customers with 12 outcomes" in page
+    PredictionTraining.objects.filter(pk=prediction.current_training_id).update(
+        metrics={**METRICS, "auc": 0.81, "holdout_size": 5000, "holdout_positives": 900}
+    )
+    page = logged_in(REVIEWERS).get(reverse("predictions:list")).content.decode()
+    assert "0.810" in page and 'class="note quality-warning"' not in page
+
+
 def test_a_run_whose_worker_died_shows_as_failed_and_can_be_retried(prediction, django_capture_on_commit_callbacks):
     long_ago = datetime(2020, 1, 1, tzinfo=UTC)
     dead = PredictionTraining.objects.create(
