@@ -149,6 +149,15 @@ def test_the_experiment_page_names_every_method_and_shows_the_health_banners(pop
     assert 'id="report-charts"' in page
 
 
+def test_the_experiment_page_dates_the_test_by_its_customers_not_by_its_record(populated):
+    # The record is made when the report is first opened, often long after customers arrived.
+    journey, _ = populated
+    page = logged_in(REVIEWERS).get(experiment_url(journey)).content.decode()
+    first = page.split("First customer ", 1)[1].split(" · ", 1)[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", first)
+    assert "record created" not in page
+
+
 def test_an_event_name_is_escaped_on_the_page(populated):
     journey, _ = populated
     client = logged_in(REVIEWERS)
