@@ -17,13 +17,14 @@ from journeys.engine.entry import Entrant
 from journeys.engine.events import enter_matching_audiences
 from journeys.engine.hooks import engine_wake
 from journeys.engine.journeys_by_event import load_catalog
+from journeys.experiments.selectors import split_nodes
 from journeys.governance import approvals, audit
 from journeys.governance.diff import graph_diff, summary
 from journeys.graph import Issue, ValidationResult, validate_graph
 from journeys.graph.cache import compiled_version
 from journeys.input import InputError, check_value
 from journeys.journey_settings import clean_settings
-from journeys.models import Customer, Journey, JourneyVersion, NodeStat
+from journeys.models import Customer, Experiment, Journey, JourneyVersion, NodeStat
 from journeys.selectors import FIRST_FLOW_HOUR
 
 EXPORT_FORMAT = "cjo.journey"
@@ -170,6 +171,11 @@ def journey_publish(
             journey.status = Status.LIVE
         journey.next_audience_run_at = _next_scheduled_audience(version, now)
         journey.save()
+        # A split's experiment starts when the split goes live: its record is made here, by the
+        # publisher, not later by whoever first opens its report (a read that would then be
+        # recorded in the audit log as creating it).
+        for split in split_nodes(journey):
+            Experiment.objects.get_or_create(journey=journey, node_id=split["id"])
         unknown = set(mapping.values()) - {node["id"] for node in journey.graph["nodes"]}
         if unknown:
             raise JourneyError(f"the node mapping points at nodes that do not exist: {', '.join(sorted(unknown))}")

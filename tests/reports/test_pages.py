@@ -158,6 +158,20 @@ def test_the_experiment_page_dates_the_test_by_its_customers_not_by_its_record(p
     assert "record created" not in page
 
 
+def test_publishing_starts_the_experiment_and_reading_its_report_changes_nothing(db):
+    from journeys.models import AuditEntry
+    from tests.experiments.helpers import experiment_journey
+
+    journey = experiment_journey()
+    experiment = Experiment.objects.get(journey=journey, node_id="s")  # made by the publish
+    client = logged_in(REVIEWERS)
+    entries = AuditEntry.objects.count()
+    for _ in range(2):
+        assert client.get(experiment_url(journey)).status_code == 200
+    assert AuditEntry.objects.count() == entries  # a read is not recorded as creating anything
+    assert Experiment.objects.get(journey=journey, node_id="s").pk == experiment.pk
+
+
 def test_an_event_name_is_escaped_on_the_page(populated):
     journey, _ = populated
     client = logged_in(REVIEWERS)
