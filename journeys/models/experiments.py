@@ -12,9 +12,9 @@ from django.db import models
 class Experiment(models.Model):
     """The experiment a split node runs: what reviewers set up, and how the node routes now.
 
-    Created when a report page or the engine first needs it. `winner` set means every customer reaching the
-    node from then on takes that arm; `weights` (a {variant: weight} map) overrides the graph's weights while a
-    bandit reallocates traffic.
+    Created when its split is published (migration 0026 made those of splits published before).
+    `winner` set means every customer reaching the node from then on takes that arm; `weights` (a
+    {variant: weight} map) overrides the graph's weights while a bandit reallocates traffic.
     """
 
     class Status(models.TextChoices):
