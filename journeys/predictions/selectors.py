@@ -83,22 +83,38 @@ def _chart_points(rows: list[dict], width: int = 320, height: int = 240) -> dict
         "dots": dots,
         "axis_x": (*point(0, 0), *point(1, 0)),
         "axis_y": (*point(0, 0), *point(0, 1)),
+        # Scale marks, so a dot can be read without hovering it.
+        "x_ticks": [{"x": point(v, 0)[0], "y": point(v, 0)[1] + 13, "label": f"{v:g}"} for v in (0, 0.5, 1)],
+        "y_ticks": [{"x": point(0, v)[0] - 4, "y": point(0, v)[1] + 4, "label": f"{v:g}"} for v in (0, 0.5, 1)],
     }
 
 
-def _lift_bars(rows: list[dict], width: int = 320, height: int = 240) -> list[dict]:
+def _lift_chart(rows: list[dict], width: int = 320, height: int = 240) -> dict:
+    """SVG geometry for lift by decile, with the scale and the line at 1 (the overall rate)."""
     top = max([r["lift"] or 0 for r in rows] + [1.0])
     bar = (width - 40) / max(1, len(rows))
-    return [
-        {
-            **r,
-            "x": round(30 + i * bar, 1),
-            "width": round(bar * 0.8, 1),
-            "height": round((r["lift"] or 0) / top * (height - 40), 1),
-            "y": round(height - 20 - (r["lift"] or 0) / top * (height - 40), 1),
-        }
-        for i, r in enumerate(rows)
-    ]
+    plot = height - 40
+
+    def y_of(lift: float) -> float:
+        return round(height - 20 - lift / top * plot, 1)
+
+    return {
+        "width": width,
+        "height": height,
+        "bars": [
+            {
+                **r,
+                "x": round(30 + i * bar, 1),
+                "width": round(bar * 0.8, 1),
+                "height": round((r["lift"] or 0) / top * plot, 1),
+                "y": y_of(r["lift"] or 0),
+            }
+            for i, r in enumerate(rows)
+        ],
+        "baseline_y": y_of(1.0),
+        "right": width - 10,
+        "ticks": [{"y": y_of(v) + 4, "label": f"{v:.2g}"} for v in sorted({0.0, 1.0, round(top, 2)})],
+    }
 
 
 def prediction_page(prediction: Prediction, now: datetime | None = None) -> dict:
@@ -115,7 +131,7 @@ def prediction_page(prediction: Prediction, now: datetime | None = None) -> dict
         "metrics": metrics,
         "warnings": quality.warnings_for(metrics) if current else [],
         "reliability": _chart_points(metrics.get("calibration", [])),
-        "lift": _lift_bars(metrics.get("lift", [])),
+        "lift": _lift_chart(metrics.get("lift", [])),
         "runs": [run_view(r, now) for r in runs],
         "active": next((v for v in (run_view(r, now) for r in runs) if v["active"]), None),
         "scored": PredictionScore.objects.filter(prediction=prediction).count() if current else 0,

@@ -1,6 +1,7 @@
 """Prediction pages and API: who may read, define and train; what the quality page shows."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -129,6 +130,18 @@ def test_the_list_warns_beside_a_poor_or_thinly_trained_model(prediction):
     )
     page = logged_in(REVIEWERS).get(reverse("predictions:list")).content.decode()
     assert "0.810" in page and 'class="note quality-warning"' not in page
+
+
+def test_the_quality_charts_carry_their_scales_and_the_lift_of_one(prediction):
+    page = logged_in(REVIEWERS).get(detail_url(prediction)).content.decode()
+    for axis in ("x", "y"):
+        for label in ("0", "0.5", "1"):
+            assert f'data-tick="{axis}">{label}</text>' in page
+    assert 'data-baseline="1"' in page  # every decile of METRICS sits on it: lift 1.0
+    baseline = re.search(r'<line x1="30" y1="([\d.]+)"[^>]*data-baseline', page).group(1)
+    tops = set(re.findall(r'<rect x="[\d.]+" y="([\d.]+)"', page))
+    assert tops == {baseline}
+    assert "40 rounds." in page
 
 
 def test_a_run_whose_worker_died_shows_as_failed_and_can_be_retried(prediction, django_capture_on_commit_callbacks):
