@@ -94,6 +94,7 @@ def live_counts(journey: Journey) -> None:
             "delivery:delivered": 540,
             "delivery:opened": 212,
             "delivery:clicked": 61,
+            "delivery:skipped": 89,  # the total beside its reasons, as the engine counts them
             "delivery:skipped:no_consent": 71,
             "delivery:skipped:no_address": 18,
         },
@@ -105,6 +106,7 @@ def live_counts(journey: Journey) -> None:
             "delivery:queued": 402,
             "delivery:sent": 276,
             "delivery:delivered": 270,
+            "delivery:skipped": 126,
             "delivery:skipped:no_consent": 98,
             "delivery:skipped:no_address": 28,
         },
@@ -191,7 +193,8 @@ WAIT_KINDS = {"wait", "wait_for_event"}
 
 
 def busy_counts(journey: Journey) -> None:
-    """Counters on every node as hours of `make run` leave them: four digits, sends and skips for want of consent.
+    """Counters on every node as hours of `make run` leave them: four digits; sends, skips for
+    several reasons and sends delayed by a rate limit and quiet hours.
 
     (The demo's console providers report no delivery, opens or clicks, so those stay hidden.)
     """
@@ -205,7 +208,12 @@ def busy_counts(journey: Journey) -> None:
             metrics["exited"] = 1240
         if kind in MESSAGE_KINDS:
             metrics |= {"delivery:queued": 1240, "delivery:sent": 1032, "delivery:skipped": 208}
-            metrics |= {"delivery:skipped:no_consent": 208}
+            metrics |= {
+                "delivery:skipped:no_consent": 136,
+                "delivery:skipped:capped": 37,
+                "delivery:skipped:no_address": 35,
+            }
+            metrics |= {"delivery:held:rate_limit": 29, "delivery:held:quiet_hours": 280}
         rows += [NodeStat(journey=journey, node_id=node_id, metric=m, hour=hour, value=v) for m, v in metrics.items()]
         if kind in WAIT_KINDS:
             rows.append(NodeStat(journey=journey, node_id=node_id, metric="waiting", hour=GAUGE_HOUR, value=87))

@@ -57,6 +57,32 @@ describe('MessageOutcomes', () => {
     expect(text('outcome-sent')).toBe('3');
     expect(text('outcome-skipped')).toBe('2');
     expect(text('skipped-no_consent')).toBe('no consent 2');
+    // The card keeps each reason row to one line; its tooltip names every reason.
+    act(() =>
+      useSessionStore.getState().setCounters({
+        m: {
+          'delivery:queued': 9,
+          'delivery:skipped': 5,
+          'delivery:skipped:no_consent': 3,
+          'delivery:skipped:capped': 2,
+          'delivery:held:rate_limit': 4,
+        },
+      }),
+    );
+    const rows = container.querySelectorAll('.message-outcomes__why');
+    expect(rows[0]?.getAttribute('title')).toBe('Not sent on purpose: no consent 3, frequency cap 2');
+    expect(rows[1]?.getAttribute('title')).toBe('Held back before sending: rate limit 4');
+    expect(text('skipped-no_consent')).toBe('no consent 3');
+    expect(container.querySelector('[data-testid="skipped-capped"]')).toBeNull();
+    expect(text('skipped-more')).toBe('+1');
+    expect(container.querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('frequency cap 2');
+    expect(text('held-rate_limit')).toBe('rate limit 4');
+    expect(container.querySelector('[data-testid="held-more"]')).toBeNull();
+    act(() =>
+      useSessionStore.getState().setCounters({
+        m: { 'delivery:queued': 5, 'delivery:sent': 3, 'delivery:skipped': 2, 'delivery:skipped:no_consent': 2 },
+      }),
+    );
     expect(container.querySelector('[data-testid="skipped-no_address"]')).toBeNull();
   });
 

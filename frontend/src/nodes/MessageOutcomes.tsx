@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { holdReasons, outcomeSteps, skippedTotal, skipReasons } from '../lib/outcomes';
+import { holdReasons, type Outcome, outcomeSteps, skippedTotal, skipReasons } from '../lib/outcomes';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 
@@ -15,7 +15,6 @@ export const MessageOutcomes = memo(function MessageOutcomes({ nodeId, kind }: {
   const skipped = skippedTotal(counters);
   const skips = skipReasons(counters);
   const holds = holdReasons(counters);
-
   return (
     <div className="message-outcomes" data-testid="message-outcomes">
       <div className="message-outcomes__steps">
@@ -32,26 +31,44 @@ export const MessageOutcomes = memo(function MessageOutcomes({ nodeId, kind }: {
           </span>
         ))}
       </div>
-      <div className="message-outcomes__why" title="Not sent on purpose, by reason">
+      <div
+        className="message-outcomes__why"
+        title={skips.length ? `Not sent on purpose: ${breakdown(skips)}` : 'Not sent on purpose, by reason'}
+      >
         <span className={`message-outcomes__skipped${skipped ? ' has-skips' : ''}`}>
           Skipped <strong data-testid="outcome-skipped">{skipped}</strong>
         </span>
-        {skips.map((reason) => (
-          <span key={reason.key} className="outcome-reason" data-testid={`skipped-${reason.key}`}>
-            {reason.label} {reason.value}
-          </span>
-        ))}
+        <Reasons reasons={skips} prefix="skipped" />
       </div>
       {holds.length > 0 && (
-        <div className="message-outcomes__why" title="Held back before sending, by reason">
+        <div className="message-outcomes__why" title={`Held back before sending: ${breakdown(holds)}`}>
           <span className="message-outcomes__held">Delayed</span>
-          {holds.map((reason) => (
-            <span key={reason.key} className="outcome-reason" data-testid={`held-${reason.key}`}>
-              {reason.label} {reason.value}
-            </span>
-          ))}
+          <Reasons reasons={holds} prefix="held" />
         </div>
       )}
     </div>
   );
 });
+
+const breakdown = (reasons: Outcome[]) => reasons.map((reason) => `${reason.label} ${reason.value}`).join(', ');
+
+/**
+ * The largest reason, and "+N" for the others (named in its tooltip and the row's): a card keeps
+ * one line per row however many reasons come up, so live traffic cannot grow it into the next card.
+ */
+function Reasons({ reasons, prefix }: { reasons: Outcome[]; prefix: string }) {
+  const [top, ...others] = reasons;
+  if (!top) return null;
+  return (
+    <>
+      <span className="outcome-reason" data-testid={`${prefix}-${top.key}`}>
+        {top.label} {top.value}
+      </span>
+      {others.length > 0 && (
+        <span className="outcome-reason outcome-reason--more" data-testid={`${prefix}-more`} title={breakdown(others)}>
+          +{others.length}
+        </span>
+      )}
+    </>
+  );
+}
