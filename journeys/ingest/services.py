@@ -31,17 +31,29 @@ class IngestResult:
     accepted: int
     duplicates: int
     event_ids: list[int]
-    suppressed: int = 0  # dropped: they name an identifier of a deleted customer (docs/privacy.md)
+    suppressed: int = 0  # dropped, and counted in accepted or duplicates (docs/privacy.md)
 
 
 def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_at: datetime) -> IngestResult:
     """Store valid messages in one transaction; after it commits, hand the new events to the engine.
 
     Events whose (source, messageId) is already stored are dropped as duplicates.
+
+    Messages naming a deleted customer are dropped too, but counted as if they had been stored:
+    a write key ships inside web pages and apps, and a different answer would tell its holder
+    that someone asked to be erased. Their message ids are recorded like any other, so sending
+    one again is a duplicate in the answer, as it would be for a stored event.
     """
-    messages, suppressed = drop_suppressed(messages)
+    messages, dropped = drop_suppressed(messages)
+    if dropped:
+        fresh = _receive_only(source_id, dropped, received_at)
+        suppressed_result = IngestResult(
+            accepted=fresh, duplicates=len(dropped) - fresh, event_ids=[], suppressed=len(dropped)
+        )
+    else:
+        suppressed_result = IngestResult(accepted=0, duplicates=0, event_ids=[])
     if not messages:
-        return IngestResult(accepted=0, duplicates=0, event_ids=[], suppressed=suppressed)
+        return suppressed_result
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
@@ -63,11 +75,22 @@ def events_ingest(*, source_id: int, messages: list[IncomingMessage], received_a
                 raise
             logger.info("ingest attempt %s failed (%s); retrying", attempt, error.__class__.__name__)
     return IngestResult(
-        accepted=len(event_ids),
-        duplicates=len(messages) - len(event_ids),
+        accepted=len(event_ids) + suppressed_result.accepted,
+        duplicates=len(messages) - len(event_ids) + suppressed_result.duplicates,
         event_ids=event_ids,
-        suppressed=suppressed,
+        suppressed=suppressed_result.suppressed,
     )
+
+
+def _receive_only(source_id: int, messages: list[IncomingMessage], received_at: datetime) -> int:
+    """Record these messages' ids as received without storing them; how many were new."""
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journeys_eventreceipt (source_id, message_id, received_at)"
+            " SELECT DISTINCT %s, m, %s::timestamptz FROM unnest(%b::text[]) AS m ON CONFLICT DO NOTHING",
+            [source_id, received_at, [message.message_id for message in messages]],
+        )
+        return cursor.rowcount
 
 
 def _is_retryable(error: Exception) -> bool:

@@ -117,8 +117,7 @@ def _handle(request: HttpRequest, route_type: str | None) -> JsonResponse:
     if not messages:
         return _error(400, rejected[0]["error"] if rejected else "batch is empty", rejected=rejected)
 
-    # Messages dropped for naming a deleted customer are not reported: a write key ships inside
-    # web pages and apps, and the answer would tell its holder that someone asked to be erased.
+    # Messages dropped for naming a deleted customer are answered as if stored (events_ingest).
     result = events_ingest(source_id=source_id, messages=messages, received_at=received_at)
     return _with_cors(
         JsonResponse(

@@ -79,29 +79,30 @@ def message_identities(message) -> list[tuple[str, str]]:
     return found
 
 
-def drop_suppressed(messages: list) -> tuple[list, int]:
-    """The messages that name no suppressed identifier, and how many were dropped.
+def drop_suppressed(messages: list) -> tuple[list, list]:
+    """The messages that name no suppressed identifier, and the ones dropped.
 
     One indexed lookup per batch; each suppressed identifier counts the messages dropped for it.
     Costs nothing while the list is empty.
     """
     if not messages or not SuppressedIdentity.objects.exists():
-        return messages, 0
+        return messages, []
     digests = [[digest(kind, value) for kind, value in message_identities(m)] for m in messages]
     wanted = {d for ds in digests for d in ds}
     suppressed = set(SuppressedIdentity.objects.filter(digest__in=wanted).values_list("digest", flat=True))
     if not suppressed:
-        return messages, 0
-    kept, hits = [], Counter()
+        return messages, []
+    kept, dropped, hits = [], [], Counter()
     for message, ds in zip(messages, digests, strict=True):
         named = [d for d in ds if d in suppressed]
         if named:
             hits.update(named)
+            dropped.append(message)
         else:
             kept.append(message)
     for d, count in hits.items():
         SuppressedIdentity.objects.filter(digest=d).update(dropped_events=F("dropped_events") + count)
-    return kept, len(messages) - len(kept)
+    return kept, dropped
 
 
 def suppressed_digests(kind: str, values: list[str]) -> set[str]:

@@ -203,6 +203,28 @@ def test_a_deleted_customer_who_sends_again_is_dropped_and_counted(source):
     assert dropped["user_id"] == 1 and dropped["email"] == 1
 
 
+def test_the_answer_for_a_deleted_customer_is_the_answer_anyone_gets(source):
+    """A write key is public: /v1's answer must not tell who asked to be erased, even on a resend."""
+    populated(source)
+    services.privacy_request_run(make_request("delete", "ada").pk)
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}
+
+    def answers(user_id):
+        track = {"userId": user_id, "event": "Signed Up", "messageId": f"m-{user_id}"}
+        batch = {"batch": [dict(track, type="track"), dict(track, type="track", messageId=f"n-{user_id}")]}
+        return [
+            client.post("/v1/track", track, content_type="application/json", **auth).json(),
+            client.post("/v1/track", track, content_type="application/json", **auth).json(),  # resent
+            client.post("/v1/batch", batch, content_type="application/json", **auth).json(),
+        ]
+
+    assert answers("ada") == answers("someone-else")
+    assert answers("ada")[0] == {"success": True, "accepted": 0, "duplicates": 1, "rejected": []}
+    assert not Customer.objects.filter(external_id="ada").exists()
+    assert SuppressedIdentity.objects.get(kind="user_id").dropped_events == 8  # two rounds of four
+
+
 def test_a_suppressed_anonymous_id_is_never_merged_into_another_profile(source):
     populated(source)
     services.privacy_request_run(make_request("delete", "ada").pk)
