@@ -22,3 +22,6 @@ urlpatterns = [
     path("predictions/", include("journeys.predictions.urls")),
     path("", include("canvas.urls")),
 ]
+
+handler400 = "cjo_site.errors.bad_request"
+handler404 = "cjo_site.errors.page_not_found"

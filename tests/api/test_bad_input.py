@@ -238,3 +238,25 @@ def test_an_import_whose_version_is_true_is_refused(admin_api):
 
     assert response.status_code == 400
     assert "unsupported export version True" in response.json()["detail"]
+
+
+def test_an_import_larger_than_the_server_reads_is_a_json_400_naming_the_limit(admin_api, settings):
+    settings.DEBUG = False  # the error handlers only answer for themselves with DEBUG off
+    envelope = {"format": "cjo.journey", "version": 1, "name": "Big", "graph": {"nodes": [], "edges": []}}
+    envelope["padding"] = "x" * (3 * 1024 * 1024)
+
+    response = post(admin_api, "/api/journeys/import/", envelope)
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "the request body is larger than 2.5 MB, the most this server reads"}
+    assert not Journey.objects.filter(name="Big").exists()
+
+
+def test_an_unknown_api_address_is_a_json_404_and_a_page_address_gets_the_page(admin_api, settings):
+    settings.DEBUG = False
+
+    api_answer = admin_api.get("/api/customers/not-a-number/")
+    page_answer = admin_api.get("/no-such-page/")
+
+    assert api_answer.status_code == 404 and api_answer.json() == {"detail": "Not found."}
+    assert page_answer.status_code == 404 and page_answer["Content-Type"].startswith("text/html")

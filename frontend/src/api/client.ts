@@ -20,6 +20,17 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the user about a failed call: DRF's `detail`, else the first field's first error. */
+export function userMessage(error: unknown): string {
+  if (error instanceof ApiError && error.body && typeof error.body === 'object') {
+    const body = error.body as Record<string, unknown>;
+    if (typeof body.detail === 'string') return body.detail;
+    const first = Object.entries(body)[0];
+    if (first) return `${first[0]}: ${Array.isArray(first[1]) ? String(first[1][0]) : JSON.stringify(first[1])}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestOptions {

@@ -1,5 +1,5 @@
 /** What the editor does with the server: load, save, validate, publish, lifecycle, import/export. */
-import { ApiError } from '../api/client';
+import { ApiError, userMessage } from '../api/client';
 import { editorApi, type LifecycleAction } from '../api/editorApi';
 import type { Journey, PublishConflict, ValidationResult } from '../api/types';
 import { portsOf } from '../lib/catalog';
@@ -13,15 +13,6 @@ const graph = () => useGraphStore.getState();
 
 export type Notify = (text: string, tone?: 'info' | 'error') => void;
 
-function messageOf(error: unknown): string {
-  if (error instanceof ApiError && error.body && typeof error.body === 'object') {
-    const body = error.body as Record<string, unknown>;
-    const first = Object.entries(body)[0];
-    if (typeof body.detail === 'string') return body.detail;
-    if (first) return `${first[0]}: ${Array.isArray(first[1]) ? String(first[1][0]) : JSON.stringify(first[1])}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 function metaOf(journey: Journey): JourneyMeta {
   return { name: journey.name, status: journey.status, currentVersion: journey.current_version };
@@ -74,7 +65,7 @@ export async function saveDraft(): Promise<void> {
       applyJourney(journey);
       await validate();
     } catch (error) {
-      session().markSaveFailed(messageOf(error));
+      session().markSaveFailed(userMessage(error));
     } finally {
       inFlight = null;
     }
@@ -105,7 +96,7 @@ export async function publish(options: { migrate: boolean; mapping: Record<strin
       notify(body.detail ?? 'The journey could not be published.', 'error');
       return;
     }
-    notify(messageOf(error), 'error');
+    notify(userMessage(error), 'error');
   }
 }
 
@@ -115,7 +106,7 @@ export async function transition(action: LifecycleAction, notify: Notify) {
   try {
     applyJourney(await editorApi().transition(id, action));
   } catch (error) {
-    notify(messageOf(error), 'error');
+    notify(userMessage(error), 'error');
   }
 }
 
@@ -130,7 +121,7 @@ export async function showVersion(number: number | null, notify: Notify) {
     const version = await editorApi().version(id, number);
     graph().viewVersion(number, fromStoredGraph(version.graph));
   } catch (error) {
-    notify(messageOf(error), 'error');
+    notify(userMessage(error), 'error');
   }
 }
 
@@ -148,14 +139,17 @@ export async function exportJourney(notify: Notify) {
     link.click();
     URL.revokeObjectURL(link.href);
   } catch (error) {
-    notify(messageOf(error), 'error');
+    notify(userMessage(error), 'error');
   }
 }
 
+export const IMPORT_MAX_BYTES = 2.5 * 1024 * 1024;
+
 /** Imports a file as a new draft journey and opens it. */
 export async function importJourney(file: File, notify: Notify) {
-  if (file.size > 5_000_000) {
-    notify('That file is too large for a journey export.', 'error');
+  // The server reads at most Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) of a request body.
+  if (file.size > IMPORT_MAX_BYTES) {
+    notify('That file is larger than 2.5 MB, the most the server takes for an import.', 'error');
     return;
   }
   let document: unknown;
@@ -169,6 +163,6 @@ export async function importJourney(file: File, notify: Notify) {
     const journey = await editorApi().importJourney(document);
     window.location.assign(`/journeys/${journey.id}/`);
   } catch (error) {
-    notify(`Import failed: ${messageOf(error)}`, 'error');
+    notify(`Import failed: ${userMessage(error)}`, 'error');
   }
 }

@@ -5,7 +5,7 @@
  * the lock on the draft reaches the session through `setCanEdit`, the one switch it already has.
  */
 import { create } from 'zustand';
-import { ApiError } from '../api/client';
+import { userMessage } from '../api/client';
 import { governanceApi, type NotificationList, type ReviewState } from '../api/governanceApi';
 import { useSessionStore } from './sessionStore';
 
@@ -26,15 +26,6 @@ interface ReviewStore {
   run: (step: () => Promise<unknown>) => Promise<boolean>;
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof ApiError && error.body && typeof error.body === 'object') {
-    const body = error.body as Record<string, unknown>;
-    if (typeof body.detail === 'string') return body.detail;
-    const first = Object.entries(body)[0];
-    if (first) return `${first[0]}: ${Array.isArray(first[1]) ? String(first[1][0]) : JSON.stringify(first[1])}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 export const useReviewStore = create<ReviewStore>()((set, get) => ({
   journeyId: null,
@@ -78,7 +69,7 @@ export const useReviewStore = create<ReviewStore>()((set, get) => ({
       await get().refresh();
       return true;
     } catch (error) {
-      set({ error: messageOf(error) });
+      set({ error: userMessage(error) });
       await get().refresh();
       return false;
     } finally {
