@@ -35,9 +35,7 @@ describe('importJourney', () => {
 
   it("uploads a file at the limit and shows the server's reason when it is refused", async () => {
     const notify = vi.fn();
-    serverAnswer = async () => {
-      throw new ApiError(400, { detail: 'not a journey export' }, 'POST failed');
-    };
+    serverAnswer = () => Promise.reject(new ApiError(400, { detail: 'not a journey export' }, 'POST failed'));
 
     await importJourney(jsonFileOf(IMPORT_MAX_BYTES), notify);
 
