@@ -58,9 +58,14 @@ class SimulationResult:
     def as_dict(self, graph: CompiledGraph) -> dict:
         edges = []
         for step in self.steps:
-            target = graph.next_node(step["node_id"], step["port"]) if step["port"] else None
-            if step["action"] == "passed" and target is not None:
-                edge = {"source": step["node_id"], "port": step["port"], "target": target}
+            port = step["port"]
+            if step["action"] == "entered" and step["node_id"] in graph.triggers:
+                port = "next"  # a trigger's step records the entry; the customer goes on by its one port
+            elif step["action"] != "passed":
+                continue
+            target = graph.next_node(step["node_id"], port) if port else None
+            if target is not None:
+                edge = {"source": step["node_id"], "port": port, "target": target}
                 if edge not in edges:
                     edges.append(edge)
         return {

@@ -53,7 +53,12 @@ def test_a_marketer_gets_the_full_path_of_the_draft_with_rendered_messages():
     assert message["parts"]["subject"] == "Welcome"
     assert "Hello Tess" in message["parts"]["html"]
     assert body["visited_nodes"] == ["start", "wait", "email", "done"]
-    assert {"source": "wait", "port": "next", "target": "email"} in body["visited_edges"]
+    # Every edge the path took, the trigger's first one included (the canvas outlines them all).
+    assert body["visited_edges"] == [
+        {"source": "start", "port": "next", "target": "wait"},
+        {"source": "wait", "port": "next", "target": "email"},
+        {"source": "email", "port": "next", "target": "done"},
+    ]
 
 
 def test_the_live_version_runs_for_an_existing_customer_and_nothing_is_written():
