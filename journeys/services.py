@@ -20,7 +20,7 @@ from journeys.engine.journeys_by_event import load_catalog
 from journeys.experiments.selectors import split_nodes
 from journeys.governance import approvals, audit
 from journeys.governance.diff import graph_diff, summary
-from journeys.graph import Issue, ValidationResult, validate_graph
+from journeys.graph import Issue, ValidationResult, shape_errors, validate_graph
 from journeys.graph.cache import compiled_version
 from journeys.input import InputError, check_value
 from journeys.journey_settings import clean_settings
@@ -30,7 +30,6 @@ from journeys.selectors import FIRST_FLOW_HOUR
 EXPORT_FORMAT = "cjo.journey"
 EXPORT_VERSION = 1
 # Validation codes that mean the graph is not a graph at all; anything else may be fixed in the draft.
-SHAPE_ERRORS = {"invalid_shape", "duplicate_id", "too_large"}
 CHUNK = 5000
 Status = Journey.Status
 
@@ -46,6 +45,7 @@ class JourneyError(Exception):
 # --- drafts
 
 
+@transaction.atomic  # the journey and its audit entry are written together, or neither is
 def journey_create(*, name: str, description: str = "", graph=None, settings=None, user=None) -> Journey:
     journey = Journey.objects.create(
         name=name,
@@ -60,6 +60,7 @@ def journey_create(*, name: str, description: str = "", graph=None, settings=Non
     return journey
 
 
+@transaction.atomic  # the change and its audit entry are written together, or neither is
 def journey_update(*, journey: Journey, **changes) -> Journey:
     """Change the draft (name, description, graph, settings). Live customers are unaffected until publish."""
     if journey.status == Status.ARCHIVED:
@@ -81,8 +82,11 @@ def _record_edit(journey: Journey, before: dict) -> None:
         {"name": before.get("name"), "description": before.get("description")},
         {"name": journey.name, "description": journey.description},
     )
+    before_graph = before.get("graph")
+    if shape_errors(before_graph):
+        before_graph = None  # a draft saved before shapes were checked on save: every node counts as added
     graph_changes = graph_diff(
-        before.get("graph"), journey.graph, settings_before=before.get("settings"), settings_after=journey.settings
+        before_graph, journey.graph, settings_before=before.get("settings"), settings_after=journey.settings
     )
     if graph_changes["nodes"]["moved"] or not _graph_unchanged(graph_changes):
         diff["graph"] = summary(graph_changes)
@@ -363,10 +367,8 @@ def journey_import(*, data: dict, user=None) -> Journey:
     graph = data.get("graph")
     if not (isinstance(graph, dict) and isinstance(graph.get("nodes"), list) and isinstance(graph.get("edges"), list)):
         raise JourneyError("graph must be an object with nodes and edges lists")
-    shape_errors = [i for i in validate_graph(graph).errors if i.code in SHAPE_ERRORS]
-    if shape_errors:
-        first = shape_errors[0]
-        raise JourneyError(f"the graph is malformed: {first.field or first.node_id or ''} {first.message}".strip())
+    if problems := shape_errors(graph):
+        raise JourneyError(f"the graph is malformed: {problems[0].message}")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise JourneyError("name must be a non-empty string of at most 200 characters")

@@ -268,8 +268,8 @@ def form_errors(response) -> dict:
 @pytest.mark.parametrize(
     ("graph_text", "problem"),
     [
-        ("[1, 2]", "a graph is an object with a nodes list and an edges list"),
-        ('"abc"', "a graph is an object with a nodes list and an edges list"),
+        ("[1, 2]", "the graph must be an object with lists nodes and edges"),
+        ('"abc"', "the graph must be an object with lists nodes and edges"),
         ('{"nodes": [{"id": "a\\u0000"}], "edges": []}', "NUL character"),
         ('{"nodes": [{"id": "\\ud800"}], "edges": []}', "surrogate"),
         ('{"nodes": [], "edges": [], "x": 1e400}', "infinity"),

@@ -2,25 +2,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from journeys.api.node_types import FIELD_TYPE_NAMES
+from journeys.graph import MAX_NODES, shape_errors
 from journeys.journey_settings import clean_settings
 from journeys.models import Enrollment, Journey, JourneyVersion, Step
 
-MAX_GRAPH_NODES = 500
+MAX_GRAPH_NODES = MAX_NODES
 
 
 class GraphField(serializers.JSONField):
-    """A graph in React Flow's shape; the full rules are checked by validate/publish."""
+    """A graph in React Flow's shape, readable as one (shape_errors); the full rules are checked by validate/publish."""
 
     def to_internal_value(self, data):
         data = super().to_internal_value(data)
-        if (
-            not isinstance(data, dict)
-            or not isinstance(data.get("nodes"), list)
-            or not isinstance(data.get("edges"), list)
-        ):
-            raise serializers.ValidationError("a graph is an object with a nodes list and an edges list")
-        if len(data["nodes"]) > MAX_GRAPH_NODES:
-            raise serializers.ValidationError(f"a journey has at most {MAX_GRAPH_NODES} nodes")
+        if problems := shape_errors(data):
+            raise serializers.ValidationError(problems[0].message)
         return data
 
 

@@ -29,6 +29,7 @@ from journeys.graph.validation import (
     NODE_ID_PATTERN,
     Issue,
     ValidationResult,
+    shape_errors,
     strongly_connected_components,
     validate_graph,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Issue",
     "ValidationResult",
     "parse_graph",
+    "shape_errors",
     "strongly_connected_components",
     "validate_graph",
 ]

@@ -120,8 +120,12 @@ def _check_edge_shape(edge: Any, path: str) -> list[Issue]:
     return issues
 
 
-def _check_shape(graph: Any) -> list[Issue]:
-    """Errors that make the graph unreadable; the semantic checks run only when there are none."""
+def shape_errors(graph: Any) -> list[Issue]:
+    """Errors that make the graph unreadable; the semantic checks run only when there are none.
+
+    A draft must pass these to be saved at all: everything that reads a stored graph (the
+    canvas, diffs for the audit log and reviews, the engine) may rely on its shape.
+    """
     if not isinstance(graph, dict):
         return [Issue("invalid_shape", "the graph must be an object with lists nodes and edges")]
     issues = [_shape(key, "must be a list") for key in ("nodes", "edges") if not isinstance(graph.get(key), list)]
@@ -300,7 +304,7 @@ def validate_graph(graph: dict) -> ValidationResult:
     other checks need a readable graph. Otherwise every error that blocks publishing is
     reported at once, each naming the node, edge and field so the canvas can point at it.
     """
-    shape_issues = _check_shape(graph)
+    shape_issues = shape_errors(graph)
     if shape_issues:
         return ValidationResult(errors=shape_issues)
 

@@ -756,3 +756,74 @@ def test_publish_validates_the_graph_it_actually_publishes():
         services.journey_publish(journey=journey)
 
     assert not JourneyVersion.objects.filter(journey=journey).exists()
+
+
+# --- a draft's shape is checked on save; a write and its audit entry go together
+
+
+def _audit_actions(journey_id) -> list[str]:
+    from journeys.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(object_type="journeys.journey", object_id=str(journey_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad_graph", "problem"),
+    [
+        ({"nodes": [node("a", "exit"), dict(node("b", "exit"), id=5)], "edges": []}, "nodes[1].id"),
+        ({"nodes": [dict(node("a", "exit"), data="exit")], "edges": []}, "nodes[0].data"),
+        ({"nodes": [dict(node("a", "exit"), position={"x": "1", "y": "2"})], "edges": []}, "nodes[0].position"),
+        ({"nodes": [], "edges": [0] * 2001}, "at most 2000 edges"),
+    ],
+)
+def test_a_malformed_graph_is_refused_on_save_and_nothing_is_written(marketer, bad_graph, problem):
+    journey = make_journey(graph=welcome_graph(), publish=False)
+    before = _audit_actions(journey.pk)
+
+    patched = marketer.patch(
+        f"/api/journeys/{journey.pk}/",
+        {"description": "changed", "graph": bad_graph},
+        content_type="application/json",
+    )
+    created = marketer.post("/api/journeys/", {"name": "Malformed", "graph": bad_graph}, content_type="application/json")
+
+    assert patched.status_code == 400 and problem in patched.json()["graph"][0]
+    assert created.status_code == 400 and problem in created.json()["graph"][0]
+    journey.refresh_from_db()
+    assert journey.description == "" and journey.graph == welcome_graph()
+    assert not Journey.objects.filter(name="Malformed").exists()
+    assert _audit_actions(journey.pk) == before
+
+
+def test_an_edit_whose_audit_entry_fails_is_not_stored(marketer, monkeypatch):
+    journey = make_journey(graph=welcome_graph(), publish=False)
+
+    def failing_record(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services.audit, "record", failing_record)
+    with pytest.raises(RuntimeError):
+        services.journey_update(journey=journey, description="not audited")
+    with pytest.raises(RuntimeError):
+        services.journey_create(name="Not audited")
+
+    journey.refresh_from_db()
+    assert journey.description == ""
+    assert not Journey.objects.filter(name="Not audited").exists()
+
+
+def test_a_draft_stored_malformed_before_shapes_were_checked_can_be_repaired(marketer):
+    journey = make_journey(graph=welcome_graph(), publish=False)
+    broken = {"nodes": [node("a", "exit"), dict(node("b", "exit"), id=5)], "edges": []}
+    Journey.objects.filter(pk=journey.pk).update(graph=broken)
+
+    response = marketer.patch(
+        f"/api/journeys/{journey.pk}/", {"graph": welcome_graph()}, content_type="application/json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert _audit_actions(journey.pk)[-1] == "journey.edit"
