@@ -9,6 +9,7 @@ so the client gets one 400 that names the problem and where it is.
 """
 
 import math
+from datetime import UTC, datetime
 
 import orjson
 from django import forms
@@ -21,6 +22,23 @@ from rest_framework.parsers import JSONParser
 # property; far below the recursion limit of the code that walks stored values.
 MAX_DEPTH = 64
 NUL = "\x00"
+
+
+def utc_moment(value: datetime | None) -> datetime | None:
+    """A parsed date-time in UTC (naive ones are taken as UTC); None when it is not a moment PostgreSQL holds.
+
+    Python allows UTC offsets up to 23:59 and years 1 to 9999 in any offset; PostgreSQL allows
+    offsets up to 15:59, and a year-1 time east of UTC has no UTC equivalent. Converting to UTC
+    here turns both into a clear "not a date-time" instead of an error from the query.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 class InputError(ValueError):

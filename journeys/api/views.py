@@ -1,8 +1,5 @@
 """The JSON API for journeys: thin views over journeys.services and journeys.selectors."""
 
-from datetime import UTC
-
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -30,6 +27,7 @@ from journeys.api.serializers import (
     TypedSuggestionsSerializer,
     ValidationResultSerializer,
 )
+from journeys.input import utc_moment
 from journeys.models import Customer, Journey
 
 
@@ -204,13 +202,11 @@ class JourneyViewSet(
                 since = parse_datetime(raw)
             except ValueError:  # well formed but impossible, such as February 30
                 since = None
-            if since is None:
-                raise ValidationError({"since": "an ISO-8601 date-time"})
-            if timezone.is_naive(since):
-                since = timezone.make_aware(since, UTC)
             # Counters are kept per UTC hour; truncating 21:20+05:30 to 21:00+05:30 would skip
             # the 15:00 UTC hour it falls in.
-            since = since.astimezone(UTC)
+            since = utc_moment(since)
+            if since is None:
+                raise ValidationError({"since": "an ISO-8601 date-time"})
         return Response({"journey": journey.pk, "nodes": selectors.node_counters(journey.pk, since=since)})
 
     @extend_schema(request=EnrollSerializer, responses={201: dict, 409: dict})

@@ -1,4 +1,4 @@
-"""django-q2 entry point for experiments (scheduled every minute by migration 0008)."""
+"""django-q2 entry point for experiments (scheduled every minute by migration 0009)."""
 
 from journeys.experiments.services import bandits_run_due
 

@@ -1,10 +1,9 @@
 """Reading the audit log: the filters the audit page, its exports and the API share."""
 
-from datetime import UTC
-
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from journeys.input import utc_moment
 from journeys.models import AuditEntry
 
 FILTERS = ("action", "actor", "object_type", "object_id", "interface", "since", "until")
@@ -29,9 +28,7 @@ def _moment(raw: str, *, end: bool):
             )
     except ValueError:
         value = None
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
+    return utc_moment(value)
 
 
 def audit_filters(params) -> dict:

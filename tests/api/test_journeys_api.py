@@ -593,8 +593,15 @@ def test_counters_since_a_time_in_a_half_hour_zone_start_at_its_utc_hour(markete
 
 @pytest.mark.parametrize(
     "since",
-    ["yesterday", "2026-02-30T10:00:00", "2026-01-01T25:00:00Z", "2026-01-01T10:00+99:00"],
-    ids=["words", "February 30", "hour 25", "offset of 99 hours"],
+    [
+        "yesterday",
+        "2026-02-30T10:00:00",
+        "2026-01-01T25:00:00Z",
+        "2026-01-01T10:00+99:00",
+        "9999-12-31T23:59:59-23:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+    ids=["words", "February 30", "hour 25", "offset of 99 hours", "after year 9999 in UTC", "before year 1 in UTC"],
 )
 def test_a_since_that_is_not_a_date_time_is_400(marketer, since):
     journey = make_journey(graph=welcome_graph())

@@ -3,9 +3,11 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from journeys import roles
 from journeys.governance import audit
@@ -67,7 +69,7 @@ def test_csv_export_disarms_spreadsheet_formulas_and_is_itself_recorded(admin):
     seed()
     response = admin.get("/audit/export.csv", {"object_type": "journeys.messagetemplate"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["object_repr"] for row in rows] == ["'=HYPERLINK(1)"]
     exported = AuditEntry.objects.filter(action="audit.export").first()
     assert exported.actor == "auditor" and exported.diff["format"] == "csv"
@@ -102,3 +104,26 @@ def test_the_django_admin_cannot_change_or_delete_entries():
     assert client.post(f"/admin/journeys/auditentry/{entry.pk}/change/", {"action": "x"}).status_code == 403
     assert client.get("/admin/journeys/auditentry/add/").status_code == 403
     assert AuditEntry.objects.get(pk=entry.pk).action == "journey.create"
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_postgresql_cannot_hold_is_a_400_everywhere_the_log_is_read(admin, moment):
+    seed()
+    answers = [
+        admin.get("/audit/", {"since": moment}),
+        admin.get("/api/audit/", {"since": moment}),
+        admin.get("/audit/export.csv", {"since": moment}),
+        admin.get("/audit/export.json", {"until": moment}),
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400]
+    assert not AuditEntry.objects.filter(action="audit.export").exists()
+
+
+def test_an_offset_postgresql_holds_is_read_as_the_same_moment_in_utc(admin):
+    seed()
+    everything = admin.get("/api/audit/").json()["count"]
+
+    # 15:59 east is the largest offset PostgreSQL takes; ten days ahead of now, in UTC.
+    ahead = (timezone.now() + timedelta(days=10)).astimezone(timezone.get_fixed_timezone(959))
+    assert admin.get("/api/audit/", {"until": ahead.isoformat()}).json()["count"] == everything
