@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import orjson
 from django import forms
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -191,9 +191,28 @@ class RejectUnusableURLMiddleware(MiddlewareMixin):
 
     def process_request(self, request):
         if problem := url_problem(request.path, dict(request.GET.lists())):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": problem}, status=400)
-            if request.path.startswith("/v1/"):  # in the shape ingestion answers errors in
-                return JsonResponse({"success": False, "error": problem}, status=400)
-            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+            return _refusal(request, 400, problem)
         return None
+
+
+class RequireContentLengthMiddleware(MiddlewareMixin):
+    """Answer 411 to a chunked body outside /v1.
+
+    DRF takes a request without Content-Length to have no body, so a chunked PATCH answered
+    200 and changed nothing, and a chunked publish would silently drop its options. Browsers
+    and the canvas always send the length; /v1 reads chunked bodies itself, within its limits.
+    """
+
+    def process_request(self, request):
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH") and not request.path.startswith("/v1/"):
+            return _refusal(request, 411, "send the body with a Content-Length: chunked bodies are not read here")
+        return None
+
+
+def _refusal(request, status: int, problem: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": problem}, status=status)
+    if request.path.startswith("/v1/"):  # in the shape ingestion answers errors in
+        return JsonResponse({"success": False, "error": problem}, status=status)
+    return HttpResponse(problem, status=status, content_type="text/plain; charset=utf-8")

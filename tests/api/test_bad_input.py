@@ -260,3 +260,20 @@ def test_an_unknown_api_address_is_a_json_404_and_a_page_address_gets_the_page(a
 
     assert api_answer.status_code == 404 and api_answer.json() == {"detail": "Not found."}
     assert page_answer.status_code == 404 and page_answer["Content-Type"].startswith("text/html")
+
+
+def test_a_chunked_body_without_a_length_is_refused_rather_than_read_as_empty(admin_api):
+    journey = api_trigger_journey()
+
+    response = admin_api.patch(
+        f"/api/journeys/{journey.pk}/",
+        json.dumps({"description": "sent chunked"}),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",  # as daphne hands over a chunked request
+    )
+
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]
+    journey.refresh_from_db()
+    assert journey.description == ""
