@@ -14,6 +14,8 @@ from journeys.input import InputError, check_parsed
 
 MESSAGE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_ID_LENGTH = 255
+# Floats at or beyond 2**53 skip integers: as ids they could merge two different values.
+EXACT_FLOAT_LIMIT = 2.0**53
 
 
 class MessageError(ValueError):
@@ -164,6 +166,10 @@ def _identifier(raw: dict, key: str, index: int) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise MessageError(index, f"{key} must be a string")
+    if isinstance(value, float) and abs(value) >= EXACT_FLOAT_LIMIT:
+        # The JSON parser keeps integers up to 64 bits exactly and reads larger ones as floats,
+        # which cannot tell neighbouring ids apart: two customers or messages would become one.
+        raise MessageError(index, f"{key} is a number too large to keep exactly: send it as a string")
     return _bounded(str(value), key, index)
 
 

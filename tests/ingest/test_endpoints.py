@@ -404,3 +404,21 @@ def test_nan_in_a_body_is_malformed_json_not_a_server_error(source):
 
     assert response.status_code == 400
     assert response.json()["error"].startswith("body is not valid JSON")
+
+
+def test_a_numeric_id_too_large_to_keep_exactly_is_rejected_not_merged(source):
+    # Two messageIds that differ in their last digit; beyond 64 bits both parse to the same float.
+    raw = b'{"batch": [' + b",".join(
+        b'{"type": "track", "userId": "big", "event": "Seen", "messageId": 91796621574000000000000%d}' % n
+        for n in (1, 2)
+    ) + b', {"type": "track", "userId": 9007199254740993, "event": "Seen"}]}'
+
+    response = post("/v1/batch", None, raw=raw)
+
+    body = response.json()
+    assert response.status_code == 200 and body["accepted"] == 1 and body["duplicates"] == 0
+    assert [(r["index"], r["error"]) for r in body["rejected"]] == [
+        (0, "messageId is a number too large to keep exactly: send it as a string"),
+        (1, "messageId is a number too large to keep exactly: send it as a string"),
+    ]
+    assert list(Event.objects.values_list("customer__external_id", flat=True)) == ["9007199254740993"]
