@@ -7,16 +7,16 @@ import psycopg
 from django.db import connection
 
 
-def json_text(value) -> str:
+def json_text(value, *, sort_keys: bool = False) -> str:
     """JSON text for a jsonb parameter: orjson's speed, stdlib's range.
 
     jsonb keeps numbers exactly, so a stored 1e20 comes back as a Python int beyond 64 bits,
     which orjson refuses; such values take the slower path instead of failing the batch.
     """
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None).decode()
     except TypeError:
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)
 
 
 def from_json(value):

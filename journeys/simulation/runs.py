@@ -4,7 +4,6 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import orjson
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from journeys.models import Customer, Journey
 from journeys.simulation.clock import DEFAULT_MAX_STEPS, InjectedEvent, simulate
 from journeys.simulation.messages import send_test_email
 from journeys.simulation.profile import TestProfile
+from journeys.sql import json_text
 
 # Real sends of a test run go only to the address the marketer typed, and only so many: a
 # journey with a loop could otherwise mail the same inbox hundreds of times in one click.
@@ -113,7 +113,7 @@ _DRAFTS_KEPT = 16
 
 def _compiled_draft(graph_json: dict, settings_json: dict) -> tuple:
     """(compiled graph, clean settings) of a draft; TestRunError listing its issues when it does not validate."""
-    key = hashlib.sha256(orjson.dumps([graph_json, settings_json], option=orjson.OPT_SORT_KEYS)).digest()
+    key = hashlib.sha256(json_text([graph_json, settings_json], sort_keys=True).encode()).digest()
     if key in _DRAFTS:
         _DRAFTS.move_to_end(key)
         return _DRAFTS[key]

@@ -180,3 +180,15 @@ def test_a_loop_paced_by_waits_stops_at_max_steps_with_a_200():
     body = response.json()
     assert body["status"] == "step_limit"
     assert len(body["steps"]) == 40
+
+
+def test_a_draft_holding_a_number_beyond_64_bits_runs():
+    # jsonb keeps 1e20 exactly and hands it back as an int beyond 64 bits, which orjson refuses.
+    graph = welcome_graph()
+    graph["nodes"][0]["position"] = {"x": 10**20, "y": 0}
+    journey = make_journey(graph=graph, publish=False)
+
+    response = start_test_run(logged_in(MARKETERS), journey, made_up())
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "exited"
