@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from journeys.consent import consent_read
 from journeys.engine.changes import remove_customers
+from journeys.input import InputError, check_value
 from journeys.models import AnonymousId, Customer, CustomerMerge, Delivery, Event, Journey
 from journeys.selectors import customer_journey_history
 
@@ -128,6 +129,10 @@ def removal_reason(*, user, text: str) -> str:
         raise ProfileError("say why the customer is removed")
     if len(text) > REASON_MAX_LENGTH:
         raise ProfileError(f"the reason is at most {REASON_MAX_LENGTH} characters")
+    try:
+        check_value(text)
+    except InputError:
+        raise ProfileError("the reason holds a character that cannot be stored (a NUL or a lone surrogate)") from None
     return f"removed by {user.get_username()}: {text}"
 
 

@@ -1,10 +1,10 @@
 """The form a Marketer or Admin defines a prediction with; conditions are validated by the condition schema."""
 
-import json
 
 from django import forms
 
 from journeys.conditions import PropertyFilterSerializer, clean_condition
+from journeys.input import InputError, loads
 
 
 class PredictionForm(forms.Form):
@@ -32,9 +32,9 @@ class PredictionForm(forms.Form):
         if len(raw) > 20_000:
             raise forms.ValidationError("is too long")
         try:
-            return json.loads(raw)
-        except ValueError as error:
-            raise forms.ValidationError(f"is not JSON: {error}") from None
+            return loads(raw)  # also refuses what cannot be stored: NUL, NaN, deep nesting
+        except InputError as error:
+            raise forms.ValidationError(f"is not usable JSON: {error}") from None
 
     def clean_target_filters(self):
         value = self._json("target_filters") or []

@@ -88,6 +88,17 @@ def test_a_reviewer_cannot_remove_and_a_reason_is_required(waiting):
     assert enrollment_of(waiting, "ada").status == "active"
 
 
+def test_a_reason_holding_a_nul_is_refused_and_the_customer_stays(waiting):
+    ada = Customer.objects.get(external_id="ada")
+
+    answer = logged_in(MARKETERS).post(
+        f"/customers/{ada.pk}/remove/", {"journey": waiting.pk, "reason": "asked\x00us"}, follow=True
+    )
+
+    assert answer.status_code == 200 and "cannot be stored" in answer.content.decode()
+    assert enrollment_of(waiting, "ada").status == "active"
+
+
 def test_the_timeline_filter_and_bad_pages_do_not_break_the_page(waiting):
     ada = Customer.objects.get(external_id="ada")
     reviewer = logged_in(REVIEWERS)

@@ -99,6 +99,14 @@ def test_bad_definitions_are_refused_with_the_field_named(db):
     assert not Prediction.objects.exists()
 
 
+def test_deeply_nested_json_in_a_definition_is_refused_not_a_500(db):
+    deep = "[" * 5000 + "]" * 5000
+    response = logged_in(MARKETERS).post(reverse("predictions:list"), {**FORM, "target_filters": deep, "population": deep})
+    assert response.status_code == 400
+    assert "depth limit exceeded" in response.content.decode()
+    assert not Prediction.objects.exists()
+
+
 def test_the_quality_page_names_each_method_and_warns_about_poor_thin_models(prediction):
     response = logged_in(REVIEWERS).get(detail_url(prediction))
     text = response.content.decode()
