@@ -6,7 +6,7 @@ unchanged; anything we cannot accept is reported with the message's index and a 
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -16,6 +16,7 @@ MESSAGE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 MAX_ID_LENGTH = 255
 # Floats at or beyond 2**53 skip integers: as ids they could merge two different values.
 EXACT_FLOAT_LIMIT = 2.0**53
+MAX_TIME_AHEAD = timedelta(days=1)
 
 
 class MessageError(ValueError):
@@ -211,6 +212,11 @@ def _timestamp(raw: dict, index: int, received_at: datetime, batch_sent_at) -> d
         if sent_at is not None:
             timestamp += received_at - sent_at
         # In UTC now, so a time near year 1 or 9999 cannot overflow when read back either.
-        return timestamp.astimezone(UTC)
+        timestamp = timestamp.astimezone(UTC)
     except OverflowError:
         raise MessageError(index, "timestamp is out of range (after correcting by sentAt)") from None
+    if timestamp > received_at + MAX_TIME_AHEAD:
+        # Such an event would lead every timeline and count in every window for years; a sender
+        # clock that far off (or a sentAt from year 1) is an error to report, not a time to keep.
+        raise MessageError(index, "timestamp is more than a day ahead of the server's clock (sentAt considered)")
+    return timestamp

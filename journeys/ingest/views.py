@@ -21,6 +21,8 @@ from journeys.ingest.services import events_ingest
 from journeys.input import InputError, check_value, parse
 
 _in_flight = threading.BoundedSemaphore(settings.INGEST_MAX_CONCURRENCY)
+# Far above what SDKs send (Segment's flush at 20-100 messages); 500 KB of small messages fits.
+MAX_BATCH_MESSAGES = 10_000
 
 
 class BadRequest(Exception):
@@ -52,15 +54,31 @@ def _read_body(request: HttpRequest) -> bytes:
     if len(body) > limit:
         raise BadRequest(f"request body is larger than {limit // 1024} KB")
     if request.headers.get("Content-Encoding", "").lower() == "gzip":
-        # Decompress with a ceiling so a small "zip bomb" cannot exhaust memory.
+        body = _gunzip(body, limit)
+    return body
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """The body of a gzip stream of one or more members (RFC 1952), each checked to its trailer.
+
+    Decompressed with a ceiling, so a small "zip bomb" cannot exhaust memory.
+    """
+    parts, size = [], 0
+    while True:
         decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         try:
-            body = decompressor.decompress(body, limit + 1)
+            part = decompressor.decompress(data, limit + 1 - size)
         except zlib.error:
             raise BadRequest("body is not valid gzip") from None
-        if len(body) > limit or decompressor.unconsumed_tail:
+        size += len(part)
+        if size > limit or decompressor.unconsumed_tail:
             raise BadRequest(f"decompressed request body is larger than {limit // 1024} KB")
-    return body
+        if not decompressor.eof:  # the CRC and length that end a member are checked only there
+            raise BadRequest("body is not valid gzip: it ends before the gzip trailer")
+        parts.append(part)
+        data = decompressor.unused_data
+        if not data:
+            return b"".join(parts)
 
 
 def _handle(request: HttpRequest, route_type: str | None) -> JsonResponse:
@@ -98,6 +116,9 @@ def _handle(request: HttpRequest, route_type: str | None) -> JsonResponse:
         raw_messages = payload.get("batch")
         if not isinstance(raw_messages, list):
             return _error(400, "batch must be a list of messages")
+        if len(raw_messages) > MAX_BATCH_MESSAGES:
+            # Each refused message gets a line in the answer: 500 KB of "0," would answer 10 MB.
+            return _error(400, f"a batch holds at most {MAX_BATCH_MESSAGES:,} messages")
         batch_context = payload.get("context") if isinstance(payload.get("context"), dict) else None
         messages, errors = parse_messages(
             raw_messages,

@@ -129,6 +129,25 @@ def test_a_corrupt_gzip_body_is_a_400(source):
     assert "gzip" in response.json()["error"]
 
 
+def test_a_gzip_body_cut_before_its_trailer_is_a_400_and_stores_nothing(source):
+    body = gzip.compress(json.dumps({"batch": [{"type": "track", "userId": "u1", "event": "Cut"}]}).encode())
+
+    response = post("/v1/batch", None, raw=body[:-8], HTTP_CONTENT_ENCODING="gzip")
+
+    assert response.status_code == 400 and "trailer" in response.json()["error"]
+    assert not Event.objects.exists()
+
+
+def test_a_gzip_body_of_two_members_is_read_whole(source):
+    text = json.dumps({"batch": [{"type": "track", "userId": "u1", "event": "Two members"}]}).encode()
+    body = gzip.compress(text[:20]) + gzip.compress(text[20:])
+
+    response = post("/v1/batch", None, raw=body, HTTP_CONTENT_ENCODING="gzip")
+
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert Event.objects.get().name == "Two members"
+
+
 def test_a_gzip_body_that_inflates_past_the_limit_is_a_400(source, settings):
     huge = json.dumps({"batch": [{"type": "track", "userId": "u1", "event": "E", "p": "x" * 600_000}]})
     body = gzip.compress(huge.encode())
@@ -422,3 +441,28 @@ def test_a_numeric_id_too_large_to_keep_exactly_is_rejected_not_merged(source):
         (1, "messageId is a number too large to keep exactly: send it as a string"),
     ]
     assert list(Event.objects.values_list("customer__external_id", flat=True)) == ["9007199254740993"]
+
+
+def test_a_batch_of_more_messages_than_allowed_is_refused_with_a_short_answer(source):
+    response = post("/v1/batch", {"batch": [0] * (views.MAX_BATCH_MESSAGES + 1)})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "a batch holds at most 10,000 messages"
+    assert len(response.content) < 200
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "sent_at"),
+    [("2026-12-07T00:00:00Z", "0001-01-01T00:00:00Z"), ("2999-01-01T00:00:00Z", None)],
+    ids=["sentAt from year 1", "a timestamp centuries ahead"],
+)
+def test_a_time_far_ahead_of_the_servers_clock_is_rejected(source, timestamp, sent_at):
+    message = {"type": "track", "userId": "u1", "event": "Ahead", "timestamp": timestamp}
+    if sent_at:
+        message["sentAt"] = sent_at
+
+    response = post("/v1/batch", {"batch": [message, {"type": "track", "userId": "u1", "event": "Now"}]})
+
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert "more than a day ahead" in response.json()["rejected"][0]["error"]
+    assert list(Event.objects.values_list("name", flat=True)) == ["Now"]
