@@ -8,6 +8,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from canvas import metrics
+from journeys.input import InputError, loads
 from journeys.models import Journey
 from journeys.roles import can_read_journeys
 from journeys.selectors import node_counters
@@ -17,6 +18,8 @@ from journeys.selectors import node_counters
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# RFC 6455's "cannot accept this type of data": the client only ever sends JSON text.
+CLOSE_UNSUPPORTED_DATA = 1003
 
 RANGES = {"all": None, "24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 # At most one update a second per socket, however fast the engine goes.
@@ -103,9 +106,26 @@ class JourneyMetricsConsumer(AsyncJsonWebsocketConsumer):
             return CLOSE_NOT_FOUND
         return None
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Channels' own version raises on a binary or empty frame and lets json.loads raise on bad
+        # or deeply nested text. An exception escaping here closes with 1011 (so the client
+        # reconnects), logs a traceback and skips disconnect(), leaking the group and the watch.
+        if text_data is None:
+            # Closing by our own hand still brings websocket.disconnect, so disconnect() runs.
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            return
+        try:
+            # The project's JSON reading: orjson, with depth, NUL and non-finite checks.
+            content = loads(text_data)
+        except InputError as error:
+            await self.send_json({"type": "error", "error": f"message: {error}"})
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
         requested = content.get("range") if isinstance(content, dict) else None
-        if requested not in RANGES:
+        # Checked as a string first: a list or object is unhashable and `in RANGES` would raise.
+        if not isinstance(requested, str) or requested not in RANGES:
             await self.send_json({"type": "error", "error": f"range must be one of {', '.join(RANGES)}"})
             return
         self.range = requested

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from journeys import services
 from journeys.api.serializers import JourneySerializer
@@ -78,6 +80,38 @@ class SourceAdmin(admin.ModelAdmin):
 
     def _show_key(self, request, source, write_key):
         messages.warning(request, f"Write key for {source.name}: {write_key} (copy it now; it is not shown again).")
+
+
+# --- API tokens. DRF registers its own TokenAdmin, which lists every full key; and a token's str()
+# is its key, which Django's LogEntry keeps as object_repr ("Recent actions", django_admin_log)
+# even after the token is deleted, and which the delete page and the admin's messages show.
+# Replaced here so a key is shown once, at creation, like a source's write key.
+
+TOKEN_PREFIX_LENGTH = 8  # as many as write_key_prefix shows: enough to tell keys apart
+
+
+def _token_str(token) -> str:
+    # Everything the admin names a token by (LogEntry.object_repr, titles, messages) goes through
+    # str(); TokenProxy exists only for this admin, so its str is ours to choose.
+    return f"API token of {token.user}" if token.user_id else "API token"
+
+
+TokenProxy.__str__ = _token_str
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DRFTokenAdmin):
+    list_display = ["key_prefix", "user", "created"]
+
+    @admin.display(description="Key")
+    def key_prefix(self, obj):
+        return f"{obj.key[:TOKEN_PREFIX_LENGTH]}…"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # the key is made by Token.save(); this is the only time it is shown
+            messages.warning(request, f"API token for {obj.user}: {obj.key} (copy it now; it is not shown again).")
 
 
 class AnonymousIdInline(admin.TabularInline):
@@ -327,18 +361,18 @@ class JourneyAdminForm(forms.ModelForm):
             cleaned.update({name: api.validated_data[name] for name in submitted if name in api.validated_data})
         else:
             for name, errors in api.errors.items():
-                self.add_error(name if name in self.fields else None, [str(error) for error in _messages(errors)])
+                self.add_error(name if name in self.fields else None, [str(error) for error in error_messages(errors)])
         return cleaned
 
 
-def _messages(errors):
+def error_messages(errors):
     """The messages in DRF's error structure (a list, or a dict of them for nested fields)."""
     if isinstance(errors, dict):
         for nested in errors.values():
-            yield from _messages(nested)
+            yield from error_messages(nested)
     elif isinstance(errors, list):
         for nested in errors:
-            yield from _messages(nested)
+            yield from error_messages(nested)
     else:
         yield errors
 

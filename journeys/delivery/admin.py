@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from journeys.admin import ChannelFilter, ReadOnlyAdmin, pretty_json
+from journeys.admin import STRICT_JSON, ChannelFilter, ReadOnlyAdmin, error_messages, pretty_json
 from journeys.delivery import channels, services
+from journeys.delivery.api import MessageTemplateSerializer
 from journeys.delivery.rendering import RenderError
 from journeys.models import Delivery, InAppMessage, MessageTemplate, Suppression
 from journeys.roles import can_edit_journeys
@@ -97,8 +98,33 @@ class DeliveryAdmin(ReadOnlyAdmin):
             self.message_user(request, f"{skipped} were not failed and were left alone.", messages.WARNING)
 
 
+class MessageTemplateAdminForm(forms.ModelForm):
+    """The template form, held to the templates API's rules by running its serializer: the parts a
+    channel needs, no channel change once sent, and templates that compile. Without this the admin
+    saved templates the API refuses (an unterminated tag), and every send of them then failed."""
+
+    def clean_webhook_body(self):
+        # An emptied field is "no body", the model's default; None would reach the NOT NULL column.
+        value = self.cleaned_data.get("webhook_body")
+        return {} if value is None else value
+
+    def clean(self):
+        cleaned = super().clean()
+        submitted = {name: cleaned[name] for name in MessageTemplateSerializer.Meta.fields if name in cleaned}
+        api = MessageTemplateSerializer(
+            instance=self.instance if self.instance.pk else None, data=submitted, partial=True
+        )
+        if not api.is_valid():
+            for name, errors in api.errors.items():
+                self.add_error(name if name in self.fields else None, [str(error) for error in error_messages(errors)])
+        return cleaned
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateAdminForm
+    # webhook_body is typed here: the same NUL, NaN and depth checks as the API's bodies.
+    formfield_overrides = STRICT_JSON
     list_display = ["name", "channel", "subject", "updated_at"]
     list_filter = ["channel"]
     search_fields = ["name", "subject"]

@@ -4,16 +4,32 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from journeys.consent_policy import consent_policy
+from journeys.delivery import channels
 from journeys.delivery.policy import current_policy
 
 
 @checks.register(checks.Tags.compatibility)
 def delivery_settings_check(app_configs=None, **kwargs):
     try:
-        current_policy()
+        policy = current_policy()
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="journeys.E101")]
-    return []
+    # The guardrails look channels up by name, so a misspelt one (SMS, text, e-mail) would parse
+    # fine and silently leave that channel without its cap, quiet hours or rate limit.
+    known = channels.names()
+    named = {
+        "DELIVERY_FREQUENCY_CAPS": policy.caps,
+        "DELIVERY_QUIET_HOURS_CHANNELS": policy.quiet_channels,
+        "DELIVERY_RATE_LIMITS": policy.rates,
+    }
+    return [
+        checks.Error(
+            f"{setting}: no channel is called {' or '.join(map(repr, unknown))}; the channels are {', '.join(known)}",
+            id="journeys.E101",
+        )
+        for setting, used in named.items()
+        if (unknown := sorted(set(used) - set(known)))
+    ]
 
 
 @checks.register(checks.Tags.compatibility)

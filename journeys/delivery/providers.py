@@ -116,6 +116,9 @@ class EmailProvider(Provider):
         return message_id
 
 
+SMS_LOGGED_CHARACTERS = 160  # one SMS segment: what the console provider writes of a text in development
+
+
 class ConsoleSmsProvider(Provider):
     """Writes text messages to the log: the default when no SMS provider is configured."""
 
@@ -123,11 +126,18 @@ class ConsoleSmsProvider(Provider):
 
     def send(self, message: OutgoingMessage) -> str:
         body = message.parts["body"]
-        logger.info("[console sms] to %s: %d characters (the text is in the log file)", message.to, len(body))
         # Texts carry one-time codes and reset links: the text is logged only in development, and
-        # never to the terminal.
+        # never to the terminal. The length line says which, so nobody looks for a text that was
+        # never written (it used to promise "in the log file" with DEBUG off too).
+        if not settings.DEBUG:
+            where = "the text is not logged with DEBUG off"
+        elif len(body) > SMS_LOGGED_CHARACTERS:
+            where = f"its first {SMS_LOGGED_CHARACTERS} characters are in the log file"
+        else:
+            where = "the text is in the log file"
+        logger.info("[console sms] to %s: %d characters (%s)", message.to, len(body), where)
         if settings.DEBUG:
-            logger.info("[console sms] to %s: %s", message.to, body[:160], extra={"terminal": False})
+            logger.info("[console sms] to %s: %s", message.to, body[:SMS_LOGGED_CHARACTERS], extra={"terminal": False})
         return f"console-{message.idempotency_key}"
 
 
