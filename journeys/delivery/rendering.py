@@ -10,17 +10,23 @@ write keys, so rendering is kept to what a message needs:
 - the context is plain JSON data wrapped so that no attribute or method is reachable from a
   template (`{{ customer.email.upper }}` and `{{ customer.items }}` render as nothing);
 - HTML is autoescaped; text parts (subject, plain text, SMS, webhook strings) are not HTML;
-- sources and outputs are size-limited; any failure is a RenderError for that one message.
+- sources and outputs are size-limited, and so is the work done in loops (a few nested
+  `{% for %}` over long strings would otherwise run for hours); any failure is a RenderError
+  for that one message.
 """
 
 import re
 from html import unescape
 
-from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template import Context, Engine, Library, Node, NodeList, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils.html import strip_tags
 
 MAX_SOURCE_CHARS = 200_000
 MAX_OUTPUT_CHARS = 1_000_000
+# Loop passes and the text they produce, over one render (all loops, nested ones included).
+# A message listing a basket or a feed needs hundreds; the output limit would be met long before.
+MAX_LOOP_PASSES = 100_000
+MAX_LOOP_OUTPUT_CHARS = 4 * MAX_OUTPUT_CHARS  # nested loops count their text at each level
 
 BLOCKED_TAGS = {"autoescape", "debug", "load", "lorem", "url", "csrf_token", "querystring", "partialdef", "partial"}
 # Padding and formatting filters take a width or precision from the template: "ljust:1000000000"
@@ -107,10 +113,44 @@ def sandboxed(value, depth: int = 0):
     return Text(str(value))
 
 
+class _MeteredLoopBody(Node):
+    """A `for` loop's body, charging each pass and its text to the render's budget."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist: NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        budget = context.render_context.get(_LOOP_BUDGET)
+        if budget is None:
+            budget = context.render_context[_LOOP_BUDGET] = {"passes": 0, "chars": 0}
+        budget["passes"] += 1
+        if budget["passes"] > MAX_LOOP_PASSES:
+            raise RenderError(f"template loops run more than {MAX_LOOP_PASSES:,} times")
+        output = self.nodelist.render(context)
+        budget["chars"] += len(output)
+        if budget["chars"] > MAX_LOOP_OUTPUT_CHARS:
+            raise RenderError(f"template loops produce more than {MAX_LOOP_OUTPUT_CHARS:,} characters")
+        return output
+
+
+_LOOP_BUDGET = "journeys.loop_budget"
+
+
+def _metered_for(parser, token):
+    """Django's `for` tag, its body wrapped so every pass is metered (see _MeteredLoopBody)."""
+    node = defaulttags.do_for(parser, token)
+    node.nodelist_loop = NodeList([_MeteredLoopBody(node.nodelist_loop)])
+    return node
+
+
 def _library(source: Library, blocked: set[str]) -> Library:
     library = Library()
     library.tags = {name: tag for name, tag in source.tags.items() if name not in blocked}
     library.filters = {name: f for name, f in source.filters.items() if name not in blocked}
+    if "for" in library.tags:
+        library.tags["for"] = _metered_for
     return library
 
 
@@ -142,6 +182,8 @@ def render_string(source: str, context: dict, *, html: bool = False) -> str:
         output = engine.from_string(source).render(Context(context, autoescape=html))
     except TemplateSyntaxError as error:
         raise RenderError(f"template error: {error}") from None
+    except RenderError:
+        raise
     except RecursionError:
         raise RenderError("template nests too deeply") from None
     except Exception as error:  # a filter given odd data; never let it reach the worker

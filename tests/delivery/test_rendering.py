@@ -1,7 +1,7 @@
 import pytest
 
 from journeys.delivery.content import render_context
-from journeys.delivery.rendering import RenderError, render_json, render_string
+from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed
 from journeys.models import Delivery
 from tests.delivery.helpers import delivery_of, enter, message_journey, send_all
 from tests.factories import make_customer
@@ -117,3 +117,28 @@ def test_a_render_error_fails_that_delivery_with_the_error_and_the_worker_goes_o
     assert broken.attempts == 1
     assert delivery_of("bob").status == "sent"
     assert Delivery.objects.filter(status="sending").count() == 0
+
+
+def test_nested_loops_stop_at_the_loop_budget():
+    # Three loops over 200-character strings: 8,000,000 passes (seconds of one core per message).
+    text = '"' + "x" * 200 + '"'
+    source = "".join(f"{{% for v{i} in {text} %}}" for i in range(3)) + "." + "{% endfor %}" * 3
+
+    with pytest.raises(RenderError, match="loops run more than 100,000 times"):
+        render_string(source, {})
+
+
+def test_loops_that_write_much_text_stop_at_the_loop_output_budget():
+    source = '{% for a in "' + "x" * 50 + '" %}' + "y" * 100_000 + "{% endfor %}"
+
+    with pytest.raises(RenderError, match="loops produce more than 4,000,000 characters"):
+        render_string(source, {})
+
+
+def test_an_ordinary_loop_over_a_basket_renders_and_the_budget_is_per_render():
+    source = "{% for item in customer.items %}{{ forloop.counter }}. {{ item.name }}\n{% endfor %}"
+    context = {"customer": sandboxed({"items": [{"name": f"item {n}"} for n in range(500)]})}
+
+    for _ in range(300):  # 150,000 passes over the renders together, but each render is its own
+        output = render_string(source, context)
+    assert output.splitlines()[-1] == "500. item 499"
