@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 
 from journeys.delivery import net
 from journeys.models import InAppMessage
+from journeys.sql import json_text
 
 logger = logging.getLogger("journeys.delivery")
 
@@ -212,7 +213,7 @@ class WebhookProvider(HttpProvider):
             raise PermanentFailure(f"refused: {error}") from None
         except ConnectionError as error:
             raise TemporaryFailure(str(error)) from None
-        body = orjson.dumps(message.parts["json"])
+        body = json_text(message.parts["json"]).encode()  # also numbers beyond 64 bits, kept by jsonb
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",

@@ -50,6 +50,18 @@ def test_without_a_body_the_webhook_sends_the_customer_and_the_trigger_event(sou
     assert body["event"] == {"name": "Signed Up", "properties": {"plan": "pro"}}
 
 
+def test_a_body_holding_a_number_beyond_64_bits_is_sent_exactly(source):
+    # The node's body comes back from jsonb with 1e20 as an int beyond 64 bits, which orjson refuses.
+    make_customer(external_id="ada")
+    with HttpPeer() as receiver:
+        message_journey("send_webhook", {"url": receiver.url, "body": {"user": "{{ customer.id }}", "big": 10**20}})
+        enter(source, "ada")
+        send_all()
+
+    assert receiver.requests[0].json() == {"user": "ada", "big": 10**20}
+    assert delivery_of("ada").status == "sent"
+
+
 def test_a_503_is_retried_with_exponential_backoff_until_it_succeeds(source):
     make_customer(external_id="ada")
     with HttpPeer(responses=[(503, b"busy"), (503, b"busy"), (200, b"ok")]) as receiver:
