@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from journeys.api.permissions import JourneyAccess
-from journeys.delivery import channels, previews
+from journeys.delivery import channels, previews, test_sends
 from journeys.delivery.providers import PermanentFailure, TemporaryFailure
 from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed
 from journeys.models import Customer, JourneyVersion, MessageTemplate
@@ -172,9 +172,14 @@ class MessageTemplateViewSet(viewsets.ModelViewSet):
         else:
             _check_address(template.channel, to)
         try:
+            test_sends.check_budget(request.user)
+        except test_sends.OverBudget as error:
+            return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        try:
             provider_id = previews.template_send_test(template=template, to=to, customer=customer)
         except (RenderError, PermanentFailure, ValueError) as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         except TemporaryFailure as error:
             return Response({"detail": str(error)}, status=status.HTTP_502_BAD_GATEWAY)
+        test_sends.record(test_sends.TEMPLATE_ACTION, template, user=request.user, to=to, customer=customer)
         return Response({"sent": True, "to": to, "provider_message_id": provider_id})

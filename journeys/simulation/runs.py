@@ -4,9 +4,9 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import timezone
 
+from journeys.delivery import test_sends
 from journeys.delivery.providers import PermanentFailure, TemporaryFailure
 from journeys.graph import GraphError, parse_graph, validate_graph
 from journeys.graph.cache import compiled_version
@@ -20,7 +20,6 @@ from journeys.sql import json_text
 # Real sends of a test run go only to the address the marketer typed, and only so many: a
 # journey with a loop could otherwise mail the same inbox hundreds of times in one click.
 MAX_SENDS_PER_RUN = 5
-MAX_SENDS_PER_HOUR = 30
 
 
 class TestRunError(Exception):
@@ -75,7 +74,10 @@ def journey_test_run(*, journey: Journey, request: TestRunRequest, user) -> dict
     if not graph.triggers:
         raise TestRunError("the journey has no trigger to enter at")
     if request.send_to:
-        _check_send_budget(user)
+        try:
+            test_sends.check_budget(user)
+        except test_sends.OverBudget as error:
+            raise TestRunError(f"{error}, or run without a test address", status=429) from None
 
     outcome = simulate(
         graph=graph,
@@ -92,7 +94,7 @@ def journey_test_run(*, journey: Journey, request: TestRunRequest, user) -> dict
         max_steps=request.max_steps,
     )
     if request.send_to:
-        _send(outcome.messages(), request.send_to, user)
+        _send(outcome.messages(), request.send_to, user, journey)
     body = outcome.as_dict(graph)
     body["version"] = request.version
     body["version_number"] = journey.current_version.number if request.version == "live" else None
@@ -133,37 +135,21 @@ def _compiled_draft(graph_json: dict, settings_json: dict) -> tuple:
     return compiled
 
 
-def _budget_key(user) -> str:
-    return f"test-run-sends:{user.pk}:{timezone.now():%Y%m%d%H}"
-
-
-def _check_send_budget(user) -> None:
-    used = cache.get(_budget_key(user), 0)
-    if used + 1 > MAX_SENDS_PER_HOUR:
-        raise TestRunError(
-            f"at most {MAX_SENDS_PER_HOUR} test emails an hour: run without a test address, or try later", status=429
-        )
-
-
-def _send(messages: list[dict], to: str, user) -> None:
+def _send(messages: list[dict], to: str, user, journey: Journey) -> None:
     """Send the rendered emails to the test address, each message marked with what happened."""
-    key = _budget_key(user)
-    cache.add(key, 0, timeout=3600)
-    sent_in_run = 0
+    left = min(MAX_SENDS_PER_RUN, test_sends.sends_left(user))
     for message in messages:
         if message["channel"] != "email" or message["error"]:
             continue
-        if sent_in_run >= MAX_SENDS_PER_RUN or cache.get(key, 0) >= MAX_SENDS_PER_HOUR:
+        if left < 1:
             message["test_send"] = "not sent: the test send limit is reached"
             continue
-        try:
-            cache.incr(key)
-        except ValueError:  # the hour's key expired between add and incr
-            cache.set(key, 1, timeout=3600)
-        sent_in_run += 1
+        left -= 1
         try:
             send_test_email(message=message, to=to)
         except (TemporaryFailure, PermanentFailure, ValueError) as error:
             message["test_send"] = f"failed: {error}"
         else:
             message["test_send"] = f"sent to {to}"
+        # Recorded when tried, as it counts against the budget whether or not the server took it.
+        test_sends.record(test_sends.TEST_RUN_ACTION, journey, user=user, to=to)

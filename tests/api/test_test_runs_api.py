@@ -2,9 +2,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from journeys.delivery import test_sends
 from journeys.models import Customer, Delivery, Enrollment, NodeStat, Step
 from journeys.roles import ADMINS, MARKETERS, REVIEWERS
-from journeys.simulation import runs
 from tests.api.test_journeys_api import journey_url, post, welcome_graph
 from tests.delivery.peers import SmtpPeer
 from tests.factories import logged_in, make_customer, make_journey
@@ -145,7 +145,7 @@ def test_emails_go_to_the_test_address_marked_as_a_test_and_sends_are_limited(se
         [email] = smtp.messages
         assert email["To"] == "qa@example.com"
         assert email["Subject"] == "[Test] Welcome"
-        monkeypatch.setattr(runs, "MAX_SENDS_PER_HOUR", 1)
+        monkeypatch.setattr(test_sends, "MAX_PER_HOUR", 1)
         response = start_test_run(marketer, journey, {**made_up(), "send_to": "qa@example.com"})
         assert response.status_code == 429
         assert len(smtp.messages) == 1

@@ -144,3 +144,38 @@ def test_a_node_refuses_a_template_of_another_channel():
     assert "template" in errors
     config, errors = node_type.clean_config({"template": MessageTemplate.objects.create(**EMAIL_TEMPLATE).id})
     assert errors == {} and "subject" not in config
+
+
+def test_test_sends_are_audited_and_share_one_hourly_budget_with_test_runs(settings, monkeypatch):
+    from django.test import Client
+
+    from journeys.delivery import test_sends
+    from journeys.models import AuditEntry
+    from tests.api.test_journeys_api import welcome_graph
+    from tests.api.test_test_runs_api import made_up, start_test_run
+    from tests.factories import make_journey
+
+    monkeypatch.setattr(test_sends, "MAX_PER_HOUR", 2)
+    template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
+    journey = make_journey(graph=welcome_graph(), publish=False)
+    marketer = make_user(role=MARKETERS)
+    client = APIClient()
+    client.force_authenticate(marketer)
+    with SmtpPeer() as smtp:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        first = client.post(f"/api/templates/{template.id}/send-test/", {"to": "me@example.com"})
+        browser = Client()
+        browser.force_login(marketer)
+        run = start_test_run(browser, journey, {**made_up(), "send_to": "qa@example.com"})
+        over = client.post(f"/api/templates/{template.id}/send-test/", {"to": "me@example.com"})
+        other = api(MARKETERS).post(f"/api/templates/{template.id}/send-test/", {"to": "them@example.com"})
+
+    assert first.status_code == 200 and run.status_code == 200
+    assert over.status_code == 429 and "at most 2 test messages an hour" in over.json()["detail"]
+    assert other.status_code == 200  # the budget is each person's own
+    assert len(smtp.messages) == 3
+    assert list(AuditEntry.objects.filter(actor_id=marketer.pk).order_by("id").values_list("action", "diff__to")) == [
+        ("template.send_test", "me@example.com"),
+        ("journey.test_send", "qa@example.com"),
+    ]
