@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_q",
     "journeys",
@@ -232,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Journeys, customers and events. Event ingestion (/v1/*) follows the Segment HTTP Tracking API.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page are for people using the API, who have an account.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the installed sidecar package, not a CDN's moving "latest".
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Journeys and enrollments both have a `status`; name each set once for every serializer using it.
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "journeys.models.Journey.Status",

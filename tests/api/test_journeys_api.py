@@ -746,11 +746,20 @@ def test_the_openapi_schema_describes_the_journey_endpoints(marketer):
         assert path in paths, path
 
 
-def test_the_api_docs_render_for_a_logged_in_user(marketer):
+def test_the_api_docs_render_for_a_logged_in_user_from_this_server(marketer):
     response = marketer.get("/api/docs/")
 
     assert response.status_code == 200
-    assert b"swagger" in response.content.lower()
+    page = response.content.decode()
+    assert "swagger-ui-bundle.js" in page
+    assert "cdn." not in page and "@latest" not in page  # works offline, at a pinned version
+
+
+def test_the_schema_and_its_page_are_for_signed_in_users():
+    anonymous = Client()
+
+    assert anonymous.get("/api/schema/").status_code in (401, 403)
+    assert anonymous.get("/api/docs/").status_code in (401, 403)
 
 
 def test_publish_validates_the_graph_it_actually_publishes():
