@@ -82,6 +82,10 @@ def test_the_editor_report_and_admin_load_with_their_static_files(
     base_css = [path for path in admin_sheets if path.startswith("/static/admin/css/base")]
     assert len(base_css) == 1 and admin_sheets[base_css[0]] > 0, admin_sheets
 
+    # The API docs page: Swagger UI from this server's static files drew the schema's operations.
+    page.goto(f"{live_server_url}/api/docs/")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+
     named = [*canvas_css, *report_scripts, *base_css]
     if production:
         assert all(HASHED.search(path) for path in named), named  # from the manifest, so cached for good
