@@ -11,6 +11,8 @@ for message bodies.
 """
 
 import logging
+import os
+from pathlib import Path
 
 # Libraries that announce routine work at INFO (every task run, every server start step): in
 # the file, but only their warnings reach the terminal.
@@ -48,6 +50,19 @@ class OneLineFormatter(logging.Formatter):
             # Without a file the traceback would be lost: the terminal is then the only log.
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+def private_file(path: str | Path) -> None:
+    """Make the file if missing, readable by its owner and group only.
+
+    The log holds whole emails (customers' names, addresses, working unsubscribe links) and the
+    access log their IPs; a umask of 022 would leave both readable by every user of the machine.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o640))
+    if path.stat().st_mode & 0o007:
+        path.chmod(0o640)
 
 
 def logging_config(*, level: str, log_file: str = "") -> dict:

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cjo_site.embedded_db import embedded_database_settings
 from cjo_site.env import env_bool, env_choice, env_int, env_list, env_str, env_url
-from cjo_site.log_config import logging_config
+from cjo_site.log_config import logging_config, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -288,7 +288,7 @@ SECURE_REDIRECT_EXEMPT = [r"^v1/"]
 # (`make run` sets it to .data/logs/journeys.log), gets every line at LOG_LEVEL (docs/operations.md).
 LOG_FILE = env_str("LOG_FILE")
 if LOG_FILE:
-    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
+    private_file(LOG_FILE)
 LOGGING = logging_config(
     level=env_choice("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")), log_file=LOG_FILE
 )

@@ -398,3 +398,22 @@ def test_the_start_up_check_warns_when_the_canvas_was_rebuilt_after_the_collecti
     del manifest["paths"][vite["src/main.tsx"]["css"][0]]  # as if a new build had renamed it
     (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
     assert static_check_ids(tmp_path) == ["canvas.W002"]
+
+
+def test_log_files_are_made_and_kept_unreadable_to_other_users(tmp_path):
+    from cjo_site.log_config import private_file
+
+    fresh = tmp_path / "logs" / "journeys.log"
+    old = tmp_path / "access.log"
+    old.write_text("an earlier line\n")
+    old.chmod(0o644)
+    previous = os.umask(0o022)  # the usual umask, which leaves new files readable by everyone
+    try:
+        private_file(fresh)
+        private_file(old)
+    finally:
+        os.umask(previous)
+
+    assert fresh.stat().st_mode & 0o777 == 0o640
+    assert old.stat().st_mode & 0o777 == 0o640
+    assert old.read_text() == "an earlier line\n"  # kept, not truncated

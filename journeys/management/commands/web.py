@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from cjo_site.log_config import private_file
 from journeys.supervisor import Child, Supervisor
 
 
@@ -35,6 +36,7 @@ def daphne_children(listener: socket.socket, processes: int, *, new_session: boo
     access_log = access_log_file()
     if access_log:
         # One line per request is a file's job; the terminal keeps the product's own lines.
+        private_file(access_log)
         command += ["--access-log", str(access_log)]
     command.append("cjo_site.asgi:application")
     return [
