@@ -19,6 +19,7 @@ from django.utils import timezone
 from canvas import metrics
 from canvas.metrics import metrics_changed
 from cjo_site.asgi import application
+from cjo_site.websocket_origin import SameOriginValidator
 from journeys import roles
 from journeys.engine import hooks
 from journeys.metrics import GAUGE_HOUR
@@ -66,7 +67,7 @@ def redis_configured(settings):
 
 
 def headers_for(user=None) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://localhost")]
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -175,6 +176,47 @@ def test_sockets_opened_from_another_site_are_refused(journey):
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "opens"),
+    [
+        (b"http://localhost:8000", b"localhost:8000", True),
+        (b"http://localhost:9999", b"localhost:8000", False),  # another service on the same host
+        (b"http://localhost", b"localhost:8000", False),
+        (b"null", b"localhost:8000", False),
+    ],
+)
+def test_a_socket_opens_only_from_the_pages_own_host_and_port(journey, origin, host, opens):
+    user_headers = headers_for(make_user(role=roles.MARKETERS))[2:]
+
+    async def scenario():
+        communicator = socket(journey.id, [(b"origin", origin), (b"host", host), *user_headers])
+        connected, _ = await communicator.connect()
+        if connected:
+            await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(scenario)() is opens
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "trusted", "allowed"),
+    [
+        ("https://journeys.example.com", "journeys.example.com", [], True),
+        ("https://journeys.example.com", "journeys.example.com:443", [], True),
+        ("https://JOURNEYS.example.com", "journeys.example.com", [], True),
+        ("https://journeys.example.com:8443", "journeys.example.com", [], False),
+        ("https://app.example.com", "journeys.example.com", ["https://app.example.com"], True),
+        ("https://app.example.com", "journeys.example.com", [], False),
+        ("", "journeys.example.com", [], False),
+    ],
+)
+def test_the_origin_rule_is_djangos_csrf_rule(settings, origin, host, trusted, allowed):
+    settings.CSRF_TRUSTED_ORIGINS = trusted
+    scope = {"type": "websocket", "headers": [(b"origin", origin.encode()), (b"host", host.encode())]}
+
+    assert SameOriginValidator.allowed(scope) is allowed
 
 
 def test_a_notify_from_another_connection_reaches_the_socket(journey):
