@@ -371,3 +371,16 @@ def test_demo_sign_ups_send_their_consent_as_identify_traits():
     consents = [message["traits"].get("consent", {}) for message in identifies]
     assert sum(consent.get("email") == "subscribed" for consent in consents) > 30
     assert all(set(consent) <= {"email", "sms"} for consent in consents)
+
+
+def test_the_profile_api_gives_consent_times_as_iso_8601_like_the_consent_endpoint():
+    iso = make_customer(external_id="iso")
+    consent_apply(changes=[(iso.id, "email", "subscribed")], source="import", detail="file crm.csv")
+    reviewer = logged_in(REVIEWERS)
+
+    profile = reviewer.get(f"/api/customers/{iso.pk}/").json()
+    consent = reviewer.get(consent_url("iso")).json()
+
+    [from_profile] = [c["changed_at"] for c in profile["consent"] if c["channel"] == "email"]
+    assert from_profile == consent["channels"]["email"]["changed_at"]
+    assert "T" in from_profile and " " not in from_profile

@@ -35,7 +35,7 @@ class CustomerSummarySerializer(serializers.ModelSerializer):
 class ConsentStateSerializer(serializers.Serializer):
     channel = serializers.CharField()
     state = serializers.ChoiceField(choices=["subscribed", "unsubscribed", "not_asked"])
-    changed_at = serializers.CharField(allow_null=True)
+    changed_at = serializers.DateTimeField(allow_null=True)
     source = serializers.CharField(allow_null=True)
 
 

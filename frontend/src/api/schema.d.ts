@@ -973,6 +973,7 @@ export interface components {
         ConsentState: {
             channel: string;
             state: components["schemas"]["ConsentStateEnum"];
+            /** Format: date-time */
             changed_at: string | null;
             source: string | null;
         };
