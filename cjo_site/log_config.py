@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Libraries that announce routine work at INFO (every task run, every server start step): in
 # the file, but only their warnings reach the terminal.
-CHATTY_LOGGERS = ("django-q", "daphne", "django.channels.server", "asyncio")
+CHATTY_LOGGERS = ("django-q", "daphne", "django.channels.server", "asyncio", "axes")
 TERMINAL_LINE_LIMIT = 300
 
 

@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 import zoneinfo
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_q",
+    "axes",
     "journeys",
     "canvas",
 ]
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Governance: who, from where and through which interface, for the audit log.
     "journeys.governance.middleware.AuditContextMiddleware",
+    # Answers a locked-out sign-in (django-axes) with the lockout page.
+    "axes.middleware.AxesMiddleware",
     # Last: its connection check runs just before the view, and it sees the view's exceptions first.
     "journeys.db_unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -185,6 +189,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes), on the login page and Django admin's. Failures are counted
+# per user name and address together, so guessing one account's password is slowed down without
+# letting anyone lock a colleague out from elsewhere; a success clears the count. The address is
+# REMOTE_ADDR, as in the audit log (X-Forwarded-For is whatever the client says).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+
+def _remote_address(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+AXES_CLIENT_IP_CALLABLE = _remote_address
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Successful sign-ins are not kept: the audit log says who did what, and this table would only grow.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -99,7 +99,8 @@ def test_giving_a_user_a_role_they_already_have_is_not_an_audit_entry():
 def test_a_login_alone_is_not_an_audit_entry():
     user = make_user(username="visitor", password="pw")
     before = AuditEntry.objects.filter(object_type="auth.user", object_id=str(user.pk)).count()
-    Client().login(username="visitor", password="pw")
+    signed_in = Client().post("/login/", {"username": "visitor", "password": "pw"})
+    assert signed_in.status_code == 302
     assert AuditEntry.objects.filter(object_type="auth.user", object_id=str(user.pk)).count() == before
 
 
@@ -182,3 +183,28 @@ def test_a_report_csv_export_is_recorded():
     assert client.get(url).status_code == 200
     (entry,) = entries("report.export")
     assert entry.actor == "analyst" and entry.diff["table"] == "variants"
+
+
+def test_repeated_failed_sign_ins_pause_that_account_from_that_address(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    make_user(username="target", password="right-password-1")
+    make_user(username="colleague", password="right-password-2")
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+
+    failures = [
+        browser.post("/login/", {"username": "target", "password": f"guess-{n}"}).status_code for n in range(3)
+    ]
+    locked = browser.post("/login/", {"username": "target", "password": "right-password-1"})
+    other_account = Client(REMOTE_ADDR="203.0.113.7").post(
+        "/login/", {"username": "colleague", "password": "right-password-2"}
+    )
+    elsewhere = Client(REMOTE_ADDR="198.51.100.9").post(
+        "/login/", {"username": "target", "password": "right-password-1"}
+    )
+
+    assert failures[:2] == [200, 200]  # the form again, with its error
+    assert locked.status_code == 429 and "Sign-in paused" in locked.content.decode()
+    assert "15 minutes" in locked.content.decode()
+    assert "_auth_user_id" not in browser.session
+    assert other_account.status_code == 302  # only that account, from that address
+    assert elsewhere.status_code == 302
