@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from journeys.delivery import urls as delivery_urls
@@ -21,6 +23,9 @@ urlpatterns = [
     path("retention/", include("journeys.retention.urls")),
     path("predictions/", include("journeys.predictions.urls")),
     path("", include("canvas.urls")),
+    # Browsers ask for /favicon.ico on pages that link no icon (the Django admin); a 404 there put
+    # an error in the console of every session. Not permanent, so the icon can change.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=False)),
 ]
 
 handler400 = "cjo_site.errors.bad_request"

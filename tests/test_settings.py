@@ -366,6 +366,11 @@ def test_pages_answer_with_debug_off_after_a_collection_made_with_debug_on(db, c
         assert any(path.endswith(".js") for path in linked[f"/reports/journeys/{journey.pk}/"]), linked
         assert any(path.startswith("/static/admin/css/base.") for path in linked["/admin/"]), linked
         for path in {path for paths in linked.values() for path in paths}:
+            if path == "/static/favicon.svg":
+                # By its plain name on purpose (templates/base.html): a collection older than the
+                # icon must not turn every page into a 500; the icon is collected all the same.
+                assert client.get(path).status_code == 200
+                continue
             assert re.search(r"\.[0-9a-f]{12}\.\w+$", path), path  # the manifest's name, cached for good
             response = client.get(path)
             assert response.status_code == 200, path

@@ -216,6 +216,14 @@ def top_percent_threshold(top_percent: float) -> float:
     return 1 - top_percent / 100
 
 
+def percentile_rank(percentile: float) -> str:
+    """Where a score stands, counted from the nearer end: "top 5 %", or "bottom 3 %" rather than
+    "top 97 %", which reads like praise (and "top 100 %" says nothing). `percentile` is the share of
+    customers scoring lower. templates/predictions/_customer_scores.html shows the same rank."""
+    top = max(1, round((1 - percentile) * 100))
+    return f"top {top} %" if top <= 50 else f"bottom {max(1, 100 - top)} %"
+
+
 def _evaluate_prediction(node: dict, customer, now: datetime) -> tuple[bool, str]:
     prediction = (
         Prediction.objects.select_related("current_training")
@@ -230,7 +238,7 @@ def _evaluate_prediction(node: dict, customer, now: datetime) -> tuple[bool, str
         return False, f"no {prediction.name} score yet"
     if node.get("top_percent") is not None:
         matched = row.percentile >= top_percent_threshold(node["top_percent"])
-        shown = f"{prediction.name} {row.score:.2f}, top {max(1, round((1 - row.percentile) * 100))} %"
+        shown = f"{prediction.name} {row.score:.2f}, {percentile_rank(row.percentile)}"
     else:
         matched = compare(row.score, node["op"], node["value"])
         shown = f"{prediction.name} {row.score:.2f}"

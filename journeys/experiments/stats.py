@@ -250,11 +250,15 @@ def sample_ratio_check(variants: list[VariantCounts]) -> HealthCheck:
     return HealthCheck(name, "green", f"traffic split matches the configured weights (p = {p:.3g})", METHOD_SRM, p)
 
 
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"  # "1 conversion", "0 conversions"
+
+
 def min_conversions_check(variants: list[VariantCounts]) -> HealthCheck:
     """Warn when any arm has fewer than MIN_CONVERSIONS conversions (or non-conversions) to conclude from."""
     method = METHOD_MIN_CONVERSIONS.format(n=MIN_CONVERSIONS)
     short = [
-        f"{v.key} ({v.conversions} conversions, {v.exposed - v.conversions} non-conversions)"
+        f"{v.key} ({_counted(v.conversions, 'conversion')}, {_counted(v.exposed - v.conversions, 'non-conversion')})"
         for v in variants
         if min(v.conversions, v.exposed - v.conversions) < MIN_CONVERSIONS
     ]

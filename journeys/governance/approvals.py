@@ -152,13 +152,13 @@ def review_decide(*, review: ReviewRequest, user, approve: bool, note: str = "")
         review.decided_at = timezone.now()
         review.decision_note = note
         review.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        verb = "approve" if approve else "reject"
+        verb, done = ("approve", "approved") if approve else ("reject", "rejected")
         audit.record(f"journey.{verb}", journey, {"review": review.pk, "note": note}, user=user)
         if review.submitted_by is not None and review.submitted_by_id != user.pk:
             notify(
                 recipients=[review.submitted_by],
-                kind=f"review_{verb}d",
-                message=f"{user.get_username()} {verb}d “{journey.name}”." + (f" {note}" if note else ""),
+                kind=f"review_{done}",
+                message=f"{user.get_username()} {done} “{journey.name}”." + (f" {note}" if note else ""),
                 journey=journey,
                 review=review,
             )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from journeys.governance import audit, selectors
+from journeys.models import AuditEntry
 from journeys.roles import ADMINS, user_roles
 
 PER_PAGE = 50
@@ -32,7 +33,9 @@ def audit_page(request):
         filters = selectors.audit_filters(request.GET)
     except selectors.FilterError as error:
         filters, errors = {}, error.errors
-    entries = selectors.audit_entries(filters)
+    # With a filter that can't be read, no rows at all: the whole log under the error was
+    # taken for the filtered result. The form still shows every value as typed.
+    entries = AuditEntry.objects.none() if errors else selectors.audit_entries(filters)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

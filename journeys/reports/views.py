@@ -132,6 +132,8 @@ def experiment_page(request, journey_id: int, node_id: str):
         "series": report["series"],
     }
     checks = [{**check, "label": check["name"].replace("_", " ")} for check in report["primary"]["checks"]]
+    # Too little data, no baseline, a skewed split: repeated beside Declare winner and in its confirmation.
+    warnings = [check for check in checks if check["level"] != "green"]
     return render(
         request,
         "reports/experiment.html",
@@ -142,6 +144,7 @@ def experiment_page(request, journey_id: int, node_id: str):
             "tables": all_tables,
             "charts": charts,
             "checks": checks,
+            "warnings": warnings,
             "methods": tables.METHODS,
             "can_decide": can_declare_winners(request.user),
             "metric_kinds": ExperimentMetric.Kind.choices,
@@ -170,6 +173,10 @@ def experiment_decide(request, journey_id: int, node_id: str):
     _deciding(request)
     experiment = experiment_or_404(journey_id, node_id)
     kind = request.POST.get("kind", "")
+    if not request.POST.get("variant"):
+        # No arm is preselected, and a browser without form validation can post the empty choice.
+        messages.error(request, "Choose the arm that every customer goes to from now on.")
+        return redirect("reports:experiment", journey_id=experiment.journey_id, node_id=experiment.node_id)
     return _apply(
         request,
         experiment,

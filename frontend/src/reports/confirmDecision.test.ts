@@ -16,4 +16,10 @@ describe('decisionText', () => {
     expect(text.body.join(' ')).toContain('everyone who reaches this split takes A (100%), and no winner is declared');
     expect(text.confirm).toBe('Stop the experiment');
   });
+
+  it('repeats the health warnings when a winner is declared, not when stopping', () => {
+    const warnings = ['Enough data: too few to conclude'];
+    expect(decisionText('winner', 'B', 'Offer', warnings).warnings).toEqual(warnings);
+    expect(decisionText('stop', 'B', 'Offer', warnings).warnings).toEqual([]);
+  });
 });

@@ -9,10 +9,12 @@ export interface DecisionText {
   title: string;
   body: string[];
   confirm: string;
+  /** Health checks that are not green: a winner declared now may rest on too little evidence. */
+  warnings: string[];
 }
 
 /** What the dialog says for a decision; pure, so the wording is tested on its own. */
-export function decisionText(kind: DecisionKind, variant: string, label: string): DecisionText {
+export function decisionText(kind: DecisionKind, variant: string, label: string, warnings: string[] = []): DecisionText {
   const stays = 'Customers already past the split stay on the arm they were given.';
   if (kind === 'winner') {
     return {
@@ -23,9 +25,12 @@ export function decisionText(kind: DecisionKind, variant: string, label: string)
         'The figures as they stand are saved with the decision. The experiment cannot be restarted.',
       ],
       confirm: `Declare ${variant} the winner`,
+      warnings,
     };
   }
+  // Stopping declares no winner, so the evidence for one is not the question.
   return {
+    warnings: [],
     title: `Stop the experiment “${label}”?`,
     body: [
       `New customers all go to ${variant}: from now on everyone who reaches this split takes ${variant} (100%), and no winner is declared.`,
@@ -48,6 +53,15 @@ export function askToConfirm(doc: Document, text: DecisionText): Promise<boolean
   dialog.className = 'confirm-decision';
   dialog.setAttribute('aria-label', text.title);
   dialog.append(element(doc, 'h2', text.title), ...text.body.map((line) => element(doc, 'p', line)));
+  if (text.warnings.length) {
+    const box = element(doc, 'div');
+    box.className = 'banner amber';
+    box.setAttribute('role', 'note');
+    const list = element(doc, 'ul');
+    list.append(...text.warnings.map((line) => element(doc, 'li', line)));
+    box.append(element(doc, 'strong', 'Check the evidence: the health checks say these figures may not support a winner yet.'), list);
+    dialog.append(box);
+  }
   const actions = element(doc, 'div');
   actions.className = 'confirm-decision__actions';
   const cancel = element(doc, 'button', 'Cancel');
@@ -79,8 +93,10 @@ export function installDecisionConfirm(doc: Document): void {
       const submitter = event.submitter as HTMLButtonElement | null;
       const kind = submitter?.value === 'stop' ? 'stop' : 'winner';
       const variant = (form.elements.namedItem('variant') as HTMLSelectElement | null)?.value ?? '';
+      // The page lists the health checks that are not green beside the form (#decision-warnings).
+      const warnings = [...doc.querySelectorAll('#decision-warnings li')].map((item) => item.textContent ?? '');
       event.preventDefault();
-      void askToConfirm(doc, decisionText(kind, variant, form.dataset.label ?? '')).then((confirmed) => {
+      void askToConfirm(doc, decisionText(kind, variant, form.dataset.label ?? '', warnings)).then((confirmed) => {
         if (!confirmed) return;
         // submit() sends no submitter, so the pressed button's kind travels in a hidden field.
         const hidden = element(doc, 'input');
