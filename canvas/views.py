@@ -15,6 +15,8 @@ from journeys.models import Journey
 from journeys.roles import can_edit_journeys, can_read_journeys, user_roles
 
 JOURNEYS_PER_PAGE = 25
+# The list's own filter beside the statuses: drafts waiting for a Reviewer's decision.
+IN_REVIEW = "in_review"
 NAME_MAX_LENGTH = Journey._meta.get_field("name").max_length
 # Archive is offered only where the service allows it, so the button never leads to a refusal.
 ARCHIVABLE = {Journey.Status.DRAFT, Journey.Status.CLOSED, Journey.Status.STOPPED}
@@ -45,11 +47,12 @@ def journey_list(request):
         # Logged in but in no group yet: say so, rather than show an empty list.
         return render(request, "canvas/home.html", {"roles": sorted(user_roles(request.user))}, status=403)
     status = request.GET.get("status", "")
-    if status not in Journey.Status.values:
+    if status not in Journey.Status.values and status != IN_REVIEW:
         status = ""
     search = request.GET.get("q", "")[: selectors.SEARCH_MAX_LENGTH]
-    journeys = selectors.journeys_list(status=status or None, search=search)
-    if not status:
+    in_review = status == IN_REVIEW
+    journeys = selectors.journeys_list(status=None if in_review else status or None, search=search, in_review=in_review)
+    if not status or in_review:
         # Archived journeys are put away on purpose; they show only when asked for.
         journeys = journeys.exclude(status=Journey.Status.ARCHIVED)
     page = Paginator(journeys, JOURNEYS_PER_PAGE).get_page(request.GET.get("page"))

@@ -108,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "journeys.roles.roles_context",
+                "canvas.context_processors.header",
             ],
         },
     },

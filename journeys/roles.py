@@ -29,10 +29,3 @@ def can_declare_winners(user) -> bool:
 def can_handle_privacy_requests(user) -> bool:
     # Exports hold everything about a person, and deletions cannot be undone: Admins only.
     return ADMINS in user_roles(user)
-
-
-def roles_context(request) -> dict:
-    """Template context: `is_admin` (the Admins role, not Django's staff flag), read only when used."""
-    from django.utils.functional import SimpleLazyObject
-
-    return {"is_admin": SimpleLazyObject(lambda: ADMINS in user_roles(request.user))}

@@ -4,11 +4,11 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Upper
 
 from journeys.metrics import DWELL_PREFIX, EXIT_PREFIX, GAUGE_HOUR
-from journeys.models import Enrollment, EventName, Journey, Step
+from journeys.models import Enrollment, EventName, Journey, ReviewRequest, Step
 
 SEARCH_MAX_LENGTH = 100
 # PostgreSQL text cannot hold NUL, so a search containing one matches nothing (and psycopg
@@ -110,11 +110,22 @@ def customer_journey_history(customer_id: int) -> list[dict]:
 # --- the journeys list
 
 
-def journeys_list(*, status: str | None = None, search: str | None = None) -> QuerySet[Journey]:
-    """Journeys for the list page and API, most recently edited first; `search` matches the name."""
-    queryset = Journey.objects.select_related("current_version").order_by("-updated_at", "-id")
+def journeys_list(*, status: str | None = None, search: str | None = None, in_review: bool = False) -> QuerySet[Journey]:
+    """Journeys for the list page and API, most recently edited first; `search` matches the name.
+
+    Each carries `in_review`: its draft waits for a Reviewer's decision (a journey has at most one
+    pending review). `in_review=True` keeps only those.
+    """
+    pending = ReviewRequest.objects.filter(journey=OuterRef("pk"), status=ReviewRequest.Status.PENDING)
+    queryset = (
+        Journey.objects.select_related("current_version")
+        .annotate(in_review=Exists(pending))
+        .order_by("-updated_at", "-id")
+    )
     if status:
         queryset = queryset.filter(status=status)
+    if in_review:
+        queryset = queryset.filter(in_review=True)
     if search and search.strip():
         if NUL in search:
             return queryset.none()

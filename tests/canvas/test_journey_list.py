@@ -288,7 +288,8 @@ def test_the_page_takes_the_same_few_queries_with_thousands_of_journeys():
     with CaptureQueriesContext(connection) as large:
         response = reviewer.get("/journeys/?page=40")
 
-    assert len(large) == len(small) <= 8  # 8: the menu asks whether the user is an Admin
+    # 9: the menu asks for the user's roles, and counts the drafts waiting for a Reviewer
+    assert len(large) == len(small) <= 9
     assert len(names_on(response)) == 25
     assert "Page 40 of 120" in response.content.decode()
     # 3 nodes x 6 hours, one exit and one conversion per node-hour, after `entered_count` = 2999 entries.
@@ -316,3 +317,24 @@ def test_published_journeys_link_to_their_report_and_drafts_do_not():
 
     assert f'href="/reports/journeys/{live.pk}/"' in page
     assert f'href="/reports/journeys/{unpublished.pk}/"' not in page
+
+
+def test_drafts_waiting_for_a_review_are_marked_filtered_and_counted_for_reviewers():
+    from journeys.governance import approvals
+    from tests.factories import make_user
+
+    marketer = make_user(role=roles.MARKETERS)
+    waiting = draft("Waiting for review")
+    draft("Not submitted")
+    approvals.review_submit(journey=waiting, user=marketer)
+    reviewer = logged_in(roles.REVIEWERS)
+
+    everything = reviewer.get("/journeys/").content.decode()
+    to_review = reviewer.get("/journeys/", {"status": "in_review"})
+    marketers_page = logged_in(roles.MARKETERS).get("/journeys/").content.decode()
+
+    assert everything.count('class="badge review"') == 1
+    assert names_on(to_review) == ["Waiting for review"]
+    assert 'To review <span class="count">1</span>' in everything  # the header leads Reviewers there
+    assert "To review" not in marketers_page  # Marketers do not decide reviews
+    assert 'class="badge review"' in marketers_page  # but see which drafts are waiting
