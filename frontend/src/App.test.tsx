@@ -129,6 +129,18 @@ describe('App', () => {
     expect(container.textContent).toContain('Read-only');
   });
 
+  it('opens the test run panel over the editor body, below the toolbar, not inside the toolbar', () => {
+    render();
+    const button = [...container.querySelectorAll<HTMLButtonElement>('.toolbar button')].find((b) => b.textContent === 'Test run');
+    act(() => button?.click());
+
+    const panel = container.querySelector('[data-testid="test-run-panel"]');
+    expect(panel).not.toBeNull();
+    // Placed like the review panel: a fixed panel inside the toolbar covered the site nav and the toolbar.
+    expect(panel?.parentElement?.classList.contains('editor-shell__body')).toBe(true);
+    expect(container.querySelector('.toolbar [data-testid="test-run-panel"]')).toBeNull();
+  });
+
   it('renders a label with markup as text', () => {
     useGraphStore.getState().loadJourney('9', {
       nodes: [

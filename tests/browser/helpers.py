@@ -16,3 +16,20 @@ def select(page, node_id: str) -> None:
 
 def field(page, name: str):
     return page.locator(f'.inspector [data-field="{name}"]')
+
+
+# What sticks out of a panel on the right: the panel's own scroll width beyond its box, and each
+# descendant whose box ends past the panel's right edge (text cut off, inputs past the window).
+OVERFLOW = """(box) => {
+  const right = box.getBoundingClientRect().right;
+  const out = [...box.querySelectorAll('*')]
+    .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > right + 0.5; })
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${Math.round(e.getBoundingClientRect().right - right)} px`);
+  if (box.scrollWidth > box.clientWidth) out.unshift(`scrollWidth ${box.scrollWidth} > ${box.clientWidth}`);
+  return out;
+}"""
+
+
+def overflow(locator) -> list[str]:
+    """Why `locator`'s content is wider than its box; empty when everything fits."""
+    return locator.evaluate(OVERFLOW)

@@ -8,7 +8,7 @@ from journeys import roles, services
 from journeys.governance import approvals
 from journeys.governance.context import acting_as_system
 from journeys.models import AuditEntry, Journey, JourneyReviewPolicy
-from tests.browser.helpers import open_editor
+from tests.browser.helpers import field, open_editor, select
 from tests.factories import make_journey, make_user
 from tests.governance.helpers import small_graph
 
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 def open_review(page):
-    page.get_by_role("button", name="Review").click()
+    # The toolbar's button by its class: its name grows with the unread count, and "Preview" matches too.
+    page.locator(".toolbar .review-bell").click()
     expect(page.locator(".review-panel")).to_be_visible()
 
 
@@ -93,3 +94,59 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     expect(page.locator("[data-testid=publish-blocked]")).to_contain_text("changed after it was approved")
     page.screenshot(path=artifact_path("approval-3-refused-after-change.png"))
     assert Journey.objects.get(pk=journey.pk).current_version.number == 2
+
+
+def test_the_review_panel_follows_edits_names_who_decided_and_says_a_rejection_does_not_block(
+    page, browser, live_server_url, login, artifact_path
+):
+    with acting_as_system("browser test"):
+        journey = make_journey(graph=small_graph(), name="Optional review")
+    JourneyReviewPolicy.objects.create(journey=journey, approval_required=False)
+    marketer = make_user(role=roles.MARKETERS, username="marketer")
+    reviewer = make_user(role=roles.REVIEWERS, username="reviewer")
+
+    # The diff is fetched again when the panel opens: an edit saved since is in it.
+    login(page, marketer)
+    open_editor(page, live_server_url, journey)
+    open_review(page)
+    diff = page.locator("[data-testid=review-diff]")
+    expect(diff).to_contain_text("No change to steps")
+    page.get_by_role("button", name="Close the review panel").click()
+    select(page, "email")
+    field(page, "subject").locator("input").fill("A new subject")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved")
+    open_review(page)
+    expect(diff).to_contain_text("email (config.subject)")
+    # ...and after each save while it stays open.
+    field(page, "body").locator("textarea").fill("Hello again")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved")
+    expect(diff).to_contain_text("email (config.body, config.subject)")
+    page.locator(".review-panel textarea").first.fill("Please check")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("[data-testid=review-credit]")).to_have_text("submitted by marketer")
+
+    # The reviewer reads, right above the buttons, that rejecting does not stop publishing.
+    reviewer_context = browser.new_context(viewport={"width": 1440, "height": 900})
+    reviewer_page = reviewer_context.new_page()
+    login(reviewer_page, reviewer)
+    open_editor(reviewer_page, live_server_url, journey)
+    open_review(reviewer_page)
+    expect(reviewer_page.get_by_test_id("review-optional")).to_have_text(
+        "Review is optional here: a rejection does not block publishing."
+    )
+    reviewer_page.get_by_role("button", name="Reject").click()
+    # The decision is credited to who made it, not to who submitted.
+    expect(reviewer_page.locator(".review-panel [data-testid=review] h3")).to_have_text(
+        "Rejected by reviewer · submitted by marketer"
+    )
+    reviewer_page.screenshot(path=artifact_path("review-optional-rejected.png"))
+    reviewer_context.close()
+
+    # Next to Publish, the marketer reads what the rejection means here.
+    page.reload()
+    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
+    note = page.get_by_test_id("publish-review-note")
+    expect(note).to_contain_text("reviewer rejected the last review")
+    expect(note).to_contain_text("a rejection does not block publishing")
+    expect(page.locator(".toolbar").get_by_role("button", name="Publish", exact=True)).to_be_enabled()
+    page.screenshot(path=artifact_path("review-optional-marketer.png"))

@@ -369,3 +369,29 @@ def test_dropped_and_pasted_steps_never_land_on_others_and_titles_follow_the_ins
         "When Checkout Started"
     )
     page.screenshot(path=str(artifact_path("canvas_readable_placed.png")))
+
+
+def test_a_splits_arms_read_in_full_and_add_up_to_100_in_percent_mode(page, live_server_url, login, artifact_path):
+    # 3 and 5 of 8: rounded alone they read 38 % + 63 % = 101 %, and three arms cut their names
+    # to "e… 38% | in-… 63% | cont… 0%".
+    journey = seeded("Mortgage loan offer")
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    counts = {"entered": 8, "passed:email": 3, "passed:in-app": 5, "passed:control": 0}
+    NodeStat.objects.bulk_create(
+        NodeStat(journey=journey, node_id="offer-split", metric=m, hour=hour, value=v) for m, v in counts.items()
+    )
+    login(page, make_user(role=roles.MARKETERS))
+    open_editor(page, live_server_url, journey)
+    page.get_by_label("Show").select_option("percent")
+    card = page.locator('.react-flow__node[data-id="offer-split"]')
+    shares = [card.get_by_test_id(f"count-passed-{arm}") for arm in ("email", "in-app", "control")]
+    expect(shares[0]).to_have_text("38%")
+    assert [s.inner_text() for s in shares] == ["38%", "62%", "0%"]
+    names = card.locator(".journey-node__port-name")
+    assert names.all_inner_texts() == ["email", "in-app", "control"]
+    for name in names.all():
+        assert name.evaluate("e => e.scrollWidth <= e.clientWidth"), name.inner_text()
+    # The edges leaving the split say the same.
+    labels = page.locator('.react-flow__edge[data-id^="offer-split-"] .react-flow__edge-text').all_text_contents()
+    assert sorted(labels) == ["0%", "38%", "62%"]
+    card.screenshot(path=str(artifact_path("split-percent.png")))

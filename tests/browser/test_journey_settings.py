@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from journeys import roles
 from journeys.models import Journey
-from tests.browser.helpers import open_editor
+from tests.browser.helpers import open_editor, overflow
 from tests.factories import make_graph, make_journey, make_user, node
 
 pytestmark = pytest.mark.browser
@@ -146,3 +146,21 @@ def test_the_toolbar_shows_every_control_and_the_whole_save_state_at_common_widt
         assert box["x"] + box["width"] <= width, control.inner_text()
     # ...and the save state is never cut to "Sav…".
     assert page.get_by_test_id("save-state").evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_settings_panel_fits_its_box_and_wraps_its_text(width, page, live_server_url, login, artifact_path):
+    # The panel is drawn inside the toolbar, whose one-row nowrap it inherited: its content was
+    # twice as wide as the panel, cutting off labels, the intro and the inputs on the right.
+    journey = small_journey(settings=SETTINGS)
+    login(page, make_user(role=roles.MARKETERS))
+    page.set_viewport_size({"width": width, "height": 900})
+    open_editor(page, live_server_url, journey)
+
+    panel = open_settings(page)
+    expect(panel.get_by_label("Goal event")).to_have_value("Order Completed")
+    assert overflow(panel) == []
+    label = panel.get_by_text("Exit on conversion", exact=False)
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert label.bounding_box()["height"] > 25  # the long label wraps onto a second line
+    page.screenshot(path=artifact_path(f"journey-settings-fits-{width}.png"))

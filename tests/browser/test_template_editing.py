@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from journeys import roles
 from journeys.models import MessageTemplate
-from tests.browser.helpers import field, open_editor, select
+from tests.browser.helpers import field, open_editor, overflow, select
 from tests.factories import make_graph, make_journey, make_user, node
 
 pytestmark = pytest.mark.browser
@@ -81,3 +81,22 @@ def test_a_reviewer_reads_a_template_but_cannot_change_it(page, live_server_url,
     expect(dialog.get_by_role("button", name="Send test")).to_have_count(0)
     dialog.get_by_role("button", name="Preview").click()
     expect(dialog.locator(".template-preview pre")).to_contain_text("Thanks")
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_email_inspector_fits_the_sidebar_with_a_long_template_name(
+    width, page, live_server_url, login, artifact_path
+):
+    # A select is as wide as its longest option, and the inspector's fieldset as wide as its
+    # widest content: one long template name pushed help texts and fields past the window edge.
+    MessageTemplate.objects.create(name="Spring welcome " + "with a very long name " * 4, channel="email", subject="Hi")
+    journey = email_journey()
+    login(page, make_user(role=roles.MARKETERS))
+    page.set_viewport_size({"width": width, "height": 900})
+    open_editor(page, live_server_url, journey)
+    select(page, "mail")
+    expect(field(page, "template").locator("option")).to_have_count(2)
+
+    assert overflow(page.locator(".sidebar")) == []
+    assert overflow(page.locator(".inspector")) == []
+    page.screenshot(path=artifact_path(f"email-inspector-fits-{width}.png"))

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from journeys import roles
 from journeys.models import Delivery, Enrollment, Step
-from tests.browser.helpers import open_editor
+from tests.browser.helpers import open_editor, overflow
 from tests.factories import make_graph, make_journey, make_user, node
 
 pytestmark = pytest.mark.browser
@@ -74,3 +74,33 @@ def test_a_marketer_runs_a_test_profile_and_sees_its_path_on_the_canvas(page, li
     page.screenshot(path=str(artifact_path("test-run-timeout.png")))
 
     assert Enrollment.objects.count() == Step.objects.count() == Delivery.objects.count() == 0
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_test_run_panel_opens_below_the_toolbar(width, page, live_server_url, login, artifact_path):
+    # It used to start at the top of the window, over the site nav and half the toolbar
+    # (Publish cut in half; Export, Import, Review and "?" hidden).
+    journey = basket_journey()
+    login(page, make_user(role=roles.MARKETERS))
+    page.set_viewport_size({"width": width, "height": 800})
+    open_editor(page, live_server_url, journey)
+
+    toolbar = page.locator(".toolbar")
+    page.get_by_role("button", name="Test run").click()
+    panel = page.get_by_test_id("test-run-panel")
+    expect(panel).to_be_visible()
+    assert panel.bounding_box()["y"] >= toolbar.bounding_box()["y"] + toolbar.bounding_box()["height"] - 1
+    # Every toolbar control stays on top and clickable: nothing covers its centre.
+    for name in ("Publish", "Export", "Import", "Review"):
+        button = toolbar.get_by_role("button", name=name, exact=True)
+        box = button.bounding_box()
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y)?.closest('.toolbar') !== null",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert hit, f"{name} is covered"
+    # Its own text wraps inside it.
+    assert overflow(panel) == []
+    page.screenshot(path=str(artifact_path(f"test-run-below-toolbar-{width}.png")))
+    page.get_by_role("button", name="Close the test run").click()
+    expect(panel).to_have_count(0)

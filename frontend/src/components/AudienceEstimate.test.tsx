@@ -57,23 +57,45 @@ describe('AudienceEstimate', () => {
     expect(text()).toBe('about 1.2 M customers match now (estimate from a sample)');
   });
 
-  it('shows nothing for an empty condition and asks nothing', async () => {
-    act(() => root.render(<AudienceEstimate condition={{}} />));
+  it('asks nothing for an empty condition and says to add one', async () => {
+    // A new condition step's branch starts as an empty group; it used to say "Counting customers…" for good.
+    for (const condition of [{}, { all: [] }, { any: [{ all: [] }] }, undefined]) {
+      act(() => root.render(<AudienceEstimate condition={condition} />));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
+      });
+      expect(text()).toBe('Add a condition to see how many match.');
+    }
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('asks nothing until a new leaf is complete, then counts', async () => {
+    // "+ Prediction" adds a leaf without a prediction: the server would answer 400.
+    const leaf = { type: 'prediction', op: 'gte', value: 0.7 };
+    act(() => root.render(<AudienceEstimate condition={{ all: [leaf] }} />));
     await act(async () => {
       await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
     });
     expect(fetchMock).not.toHaveBeenCalled();
-    expect(text()).toBeNull();
-  });
+    expect(text()).toBe('Finish the condition to see how many match.');
 
-  it('asks to finish an incomplete condition when the server refuses it', async () => {
-    fetchMock.mockResolvedValue(
-      new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } }),
-    );
-    act(() => root.render(<AudienceEstimate condition={{ type: 'attribute' }} />));
+    act(() => root.render(<AudienceEstimate condition={{ all: [{ ...leaf, prediction: 1 }] }} />));
     await act(async () => {
       await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
     });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(text()).toBe('about 1.2 M customers match now (estimate from a sample)');
+  });
+
+  it('asks to finish a condition the server still refuses', async () => {
+    fetchMock.mockResolvedValue(
+      new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } }),
+    );
+    act(() => root.render(<AudienceEstimate condition={{ ...PRO, op: 'gt', value: { nested: true } }} />));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
+    });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(text()).toBe('Finish the condition to see how many match.');
   });
 });

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { editorApi } from '../api/editorApi';
-import { describeEstimate, isEstimable } from '../lib/estimate';
+import { conditionStatus, describeEstimate } from '../lib/estimate';
 
 /** Wait this long after the last edit before asking: every keystroke would be a count. */
 export const ESTIMATE_DEBOUNCE_MS = 600;
@@ -22,8 +22,11 @@ function problem(error: unknown): string {
 /** How many customers match `condition` now, asked a moment after the marketer stops editing. */
 export function AudienceEstimate({ condition }: { condition: unknown }) {
   const [answer, setAnswer] = useState<Answer | null>(null);
+  const status = conditionStatus(condition);
   // The effect depends on the condition's content, not on its identity (a new object each render).
-  const key = isEstimable(condition) ? JSON.stringify(condition) : '';
+  // Only a complete condition is sent: a half-made one (a prediction not chosen yet) is a 400 and a
+  // console error, and an empty one would leave "Counting customers…" up with nothing to count.
+  const key = status === 'complete' ? JSON.stringify(condition) : '';
 
   useEffect(() => {
     if (!key) return;
@@ -40,7 +43,13 @@ export function AudienceEstimate({ condition }: { condition: unknown }) {
     };
   }, [key]);
 
-  if (!key) return null;
+  if (!key) {
+    return (
+      <p className="audience-estimate audience-estimate--hint" data-testid="audience-estimate">
+        {status === 'empty' ? 'Add a condition to see how many match.' : 'Finish the condition to see how many match.'}
+      </p>
+    );
+  }
   const current = answer?.key === key ? answer : null;
   return (
     <p

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { FieldSpec } from '../api/types';
-import { initialConfig, isShown, withField } from '../lib/catalog';
+import { durationLabel, initialConfig, isShown, singularLabel, withField } from '../lib/catalog';
 import { splitDuration, toSeconds, UNITS, type DurationUnit } from '../lib/duration';
 import { AudienceEstimate } from './AudienceEstimate';
 import { ConditionBuilder } from './ConditionBuilder';
@@ -18,9 +18,11 @@ export interface FieldEditorProps {
 /** One config field, drawn from its catalog description: the inspector is only these. */
 export function FieldEditor({ field, value, onChange, error, disabled }: FieldEditorProps) {
   const id = useId();
+  const duration = field.widget === 'duration' && (field.type === 'integer' || field.type === 'number');
   const label = (
     <label htmlFor={id} className="field__label">
-      {field.label}
+      {/* Beside a unit select, "Timeout seconds" would contradict "minutes": the label drops the unit. */}
+      {duration ? durationLabel(field.label) : field.label}
       {field.required && <span className="field__required"> *</span>}
     </label>
   );
@@ -345,7 +347,7 @@ function ListEditor({
           className="secondary"
           onClick={() => onChange([...items, scalar ? undefined : initialConfig(itemFields)])}
         >
-          Add {field.label.toLowerCase().replace(/s$/, '')}
+          Add {singularLabel(field.label)}
         </button>
       )}
     </div>

@@ -63,7 +63,30 @@ const BRANCH: NodeKind = {
   config: [{ name: 'rule', type: 'condition', required: true, label: 'Rule', help: '' }],
 };
 
-const { container, show } = inspectorHarness([WAIT, SPLIT, BRANCH]);
+// As the server describes them (journeys/graph): a duration whose label names the stored unit,
+// and a list whose label ends in "-ches".
+const WAIT_FOR_EVENT: NodeKind = {
+  ...WAIT,
+  kind: 'wait_for_event',
+  label: 'Wait for event',
+  config: [{ name: 'timeout_seconds', type: 'integer', required: true, label: 'Timeout seconds', help: '', widget: 'duration' }],
+};
+const CONDITION: NodeKind = {
+  ...BRANCH,
+  kind: 'condition',
+  config: [
+    {
+      name: 'branches',
+      type: 'list',
+      required: true,
+      label: 'Branches',
+      help: '',
+      item: [{ name: 'key', type: 'string', required: true, label: 'Key', help: '' }],
+    },
+  ],
+};
+
+const { container, show } = inspectorHarness([WAIT, SPLIT, BRANCH, WAIT_FOR_EVENT, CONDITION]);
 
 describe('Inspector', () => {
   it('stores a duration in seconds from an amount and a unit', () => {
@@ -96,6 +119,23 @@ describe('Inspector', () => {
     view.rerender();
 
     expect((view.config().variants as unknown[]).length).toBe(3);
+  });
+
+  it('labels a duration without the stored unit, which the unit select contradicts', () => {
+    show('wait_for_event', { timeout_seconds: 300 });
+    const field = container().querySelector('[data-field="timeout_seconds"]');
+    expect(field?.querySelector('.field__label')?.textContent).toBe('Timeout *');
+    expect(field?.querySelector('select')?.value).toBe('minutes');
+  });
+
+  it('names one branch on the add button: "Add branch", not "Add branche"', () => {
+    const view = show('condition', { branches: [{ key: 'pro' }] });
+    const buttons = [...container().querySelectorAll('button')].map((b) => b.textContent);
+    expect(buttons).toContain('Add branch');
+    expect(buttons).not.toContain('Add branche');
+    act(() => [...container().querySelectorAll('button')].find((b) => b.textContent === 'Add branch')?.click());
+    view.rerender();
+    expect((view.config().branches as unknown[]).length).toBe(2);
   });
 
   it('builds a condition from the buttons of the builder', () => {

@@ -1,12 +1,16 @@
 import { useReactFlow } from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
 import type { ValidationIssue } from '../api/types';
+import { publishReviewNote } from '../lib/review';
 import { useGraphStore } from '../store/graphStore';
+import { useReviewStore } from '../store/reviewStore';
 import { useSessionStore } from '../store/sessionStore';
 
 /** The server's validation as a list; clicking an item selects and centres its node. */
 export function ProblemsPanel() {
   const validation = useSessionStore((s) => s.validation);
   const canEdit = useSessionStore((s) => s.canEdit);
+  const reviewNote = useReviewStore(useShallow((s) => publishReviewNote(s.state)));
   const flow = useReactFlow();
   if (!canEdit) {
     return (
@@ -36,8 +40,14 @@ export function ProblemsPanel() {
         {validation.errors.length === 0 ? 'No errors' : `${validation.errors.length} error${validation.errors.length === 1 ? '' : 's'}`}
         {validation.warnings.length > 0 && `, ${validation.warnings.length} warning${validation.warnings.length === 1 ? '' : 's'}`}
       </h2>
-      {validation.errors.length === 0 && validation.warnings.length === 0 && (
+      {validation.errors.length === 0 && validation.warnings.length === 0 && !reviewNote?.blocks && (
         <p className="muted">The journey can be published.</p>
+      )}
+      {reviewNote && (
+        // Next to Publish's checks: what the last review means for publishing.
+        <p className={reviewNote.blocks ? 'review-panel__blocked' : 'problems__review'} data-testid="publish-review-note">
+          {reviewNote.text}
+        </p>
       )}
       <ul>
         {validation.errors.map((issue, i) => item(issue, 'error', i))}

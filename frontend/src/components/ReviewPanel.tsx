@@ -6,17 +6,10 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { governanceApi } from '../api/governanceApi';
+import { REVIEW_OPTIONAL, REVIEW_STATUS_LABELS as STATUS_LABELS, reviewCredit } from '../lib/review';
 import { hasChanges } from '../lib/reviewDiff';
 import { saveDraft } from '../store/actions';
 import { useReviewStore } from '../store/reviewStore';
-
-const STATUS_LABELS: Record<string, string> = {
-  pending: 'In review',
-  approved: 'Approved',
-  rejected: 'Rejected',
-  withdrawn: 'Withdrawn',
-  published: 'Published',
-};
 
 export function ReviewPanel() {
   const r = useReviewStore(
@@ -58,7 +51,7 @@ export function ReviewPanel() {
       {state && (
         <section>
           <p className="muted" data-testid="approval-rule">
-            {state.approval_required ? 'Publishing this journey needs an approval.' : 'Publishing needs no approval.'}
+            {state.approval_required ? 'Publishing this journey needs an approval.' : REVIEW_OPTIONAL}
             {state.override !== null && ' (set for this journey)'}
           </p>
           {state.can_set_policy && (
@@ -91,13 +84,12 @@ export function ReviewPanel() {
         <section data-testid="review">
           <h3>
             <span className={`badge review-status review-status--${review.status}`}>{STATUS_LABELS[review.status] ?? review.status}</span>{' '}
-            by {review.submitted_by || 'someone'}
+            <span data-testid="review-credit">{reviewCredit(review)}</span>
           </h3>
           {review.note && <p className="review-panel__note">{review.note}</p>}
-          {review.decided_by && (
+          {review.decided_by && review.decision_note && (
             <p className="muted">
-              {STATUS_LABELS[review.status]} by {review.decided_by}
-              {review.decision_note ? `: ${review.decision_note}` : ''}
+              Note from {review.decided_by}: {review.decision_note}
             </p>
           )}
         </section>
@@ -155,6 +147,12 @@ export function ReviewPanel() {
         <section className="review-panel__actions">
           {state?.can_review && (
             <>
+              {!state.approval_required && (
+                // Right above the buttons: a reviewer must not take Reject for a block on publishing.
+                <p className="review-panel__optional" data-testid="review-optional">
+                  Review is optional here: a rejection does not block publishing.
+                </p>
+              )}
               <label className="review-panel__field">
                 Decision note
                 <textarea value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} />

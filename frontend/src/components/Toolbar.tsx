@@ -1,5 +1,6 @@
 import { useReactFlow } from '@xyflow/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { useShallow } from 'zustand/react/shallow';
 import { editorApi } from '../api/editorApi';
 import type { JourneyVersion } from '../api/types';
@@ -23,12 +24,22 @@ import { HelpPopover } from './HelpPopover';
 import { JourneySettingsPanel } from './JourneySettingsPanel';
 import { NotificationsBell } from './NotificationsBell';
 import { useReviewStore } from '../store/reviewStore';
+import { publishReviewNote } from '../lib/review';
 import { PublishDialog } from './PublishDialog';
 import { TestRunPanel } from './TestRunPanel';
 
 const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
 // A publish may use up an approval or be refused for the lack of one: the review panel follows.
 const refreshReview = () => useReviewStore.getState().refresh();
+
+/**
+ * A side panel opened from the toolbar, placed over the editor's body (below the toolbar, whatever
+ * its height) like the review panel, rather than over the site's nav and the toolbar itself.
+ */
+function belowToolbar(panel: ReactNode): ReactNode {
+  const body = document.querySelector('.editor-shell__body');
+  return body ? createPortal(panel, body) : panel;
+}
 
 export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen: boolean; onHelp: (open: boolean) => void }) {
   const history = useGraphStore(
@@ -54,6 +65,8 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const draftSettings = useSettingsStore((state) => state.draft);
   const fileInput = useRef<HTMLInputElement>(null);
   const [testing, setTesting] = useState(false);
+  // The last review's bearing on publishing, also on the Publish button (a rejection that does not block).
+  const reviewNote = useReviewStore(useShallow((state) => publishReviewNote(state.state)));
   const session = useSessionStore.getState;
   const graph = useGraphStore.getState;
 
@@ -174,7 +187,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
                 ? 'The live version is the same as this draft'
                 : publishBlocked && s.errors
                   ? 'Fix the errors first'
-                  : 'Publish the draft as a new version'
+                  : `Publish the draft as a new version${reviewNote ? `. ${reviewNote.text}` : ''}`
             }
           >
             Publish
@@ -235,7 +248,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       <NotificationsBell />
       <HelpPopover open={helpOpen} onToggle={onHelp} />
       {settingsOpen && <JourneySettingsPanel onClose={() => setSettingsOpen(false)} notify={notify} />}
-      {testing && <TestRunPanel onClose={() => setTesting(false)} />}
+      {testing && belowToolbar(<TestRunPanel onClose={() => setTesting(false)} />)}
       {publishing && (
         <PublishDialog
           occupied={publishing}

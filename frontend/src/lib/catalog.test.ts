@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldSpec, NodeKind } from '../api/types';
-import { groupByCategory, initialConfig, isShown, portsOf, withField } from './catalog';
+import { durationLabel, groupByCategory, initialConfig, isShown, nodeTooltip, portsOf, singularLabel, withField } from './catalog';
 
 function kind(partial: Partial<NodeKind> & Pick<NodeKind, 'kind' | 'category'>): NodeKind {
   return {
@@ -129,5 +129,34 @@ describe('withField', () => {
     expect(withField(config, 'seconds', 120)).toEqual({ mode: 'duration', seconds: 120 });
     expect(Object.keys(withField(config, 'seconds', undefined))).toEqual(['mode']);
     expect(config).toEqual({ mode: 'duration', seconds: 60 });
+  });
+});
+
+describe('labels', () => {
+  it('names one item of a list for its add button', () => {
+    expect(singularLabel('Branches')).toBe('branch');
+    expect(singularLabel('Variants')).toBe('variant');
+    expect(singularLabel('Filters')).toBe('filter');
+    expect(singularLabel('Changes')).toBe('change');
+    expect(singularLabel('Days')).toBe('day');
+    expect(singularLabel('Properties')).toBe('property');
+    expect(singularLabel('Addresses')).toBe('address');
+  });
+
+  it('drops the stored unit from a duration label shown beside a unit select', () => {
+    expect(durationLabel('Timeout seconds')).toBe('Timeout');
+    expect(durationLabel('Offset seconds')).toBe('Offset');
+    expect(durationLabel('Seconds')).toBe('Duration');
+    expect(durationLabel('Minimum gap')).toBe('Minimum gap');
+  });
+
+  it('says the kind once in a card tooltip', () => {
+    expect(nodeTooltip('Send SMS', 'SMS: Your basket is waiting')).toBe('Send SMS: Your basket is waiting');
+    expect(nodeTooltip('Send email', 'Email: Welcome')).toBe('Send email: Welcome');
+    expect(nodeTooltip('In-app message', 'In-app: Hello')).toBe('In-app message: Hello');
+    expect(nodeTooltip('Exit', 'Exit: welcomed')).toBe('Exit: welcomed');
+    expect(nodeTooltip('Condition', 'If prediction #1 ≥ 0.7')).toBe('Condition: If prediction #1 ≥ 0.7');
+    // A colon that is part of the title stays.
+    expect(nodeTooltip('Send SMS', 'Reminder: Your basket')).toBe('Send SMS: Reminder: Your basket');
   });
 });

@@ -107,3 +107,36 @@ export function withField(values: Record<string, unknown>, name: string, value: 
   else next[name] = value;
   return next;
 }
+
+/**
+ * One item of a list field, for its "Add …" button: "Branches" → "branch", "Properties" →
+ * "property", "Variants" → "variant" (dropping a bare trailing "s" made "Add branche").
+ */
+export function singularLabel(label: string): string {
+  const word = label.toLowerCase();
+  if (/ies$/.test(word)) return word.replace(/ies$/, 'y');
+  if (/(ch|sh|ss|x|z)es$/.test(word)) return word.replace(/es$/, '');
+  if (/[^s]s$/.test(word)) return word.slice(0, -1);
+  return word;
+}
+
+/**
+ * A duration field's label beside its unit select: the catalog names the stored unit
+ * ("Timeout seconds"), which contradicts a select showing "minutes"; the unit goes.
+ */
+export function durationLabel(label: string): string {
+  const bare = label.replace(/\s*\(?\bseconds?\)?\s*$/i, '').trim();
+  return bare === '' ? 'Duration' : bare;
+}
+
+/**
+ * A card's tooltip, "kind: title", without the kind said twice: a server title that starts with
+ * its own channel or kind word ("SMS: Your basket…" on a Send SMS step, "Exit: done" on an Exit)
+ * loses that prefix, so the tooltip reads "Send SMS: Your basket…" not "Send SMS: SMS: Your…".
+ */
+export function nodeTooltip(kindLabel: string, title: string): string {
+  const prefix = /^([^:]{1,40}):\s+/.exec(title);
+  const words = new Set(kindLabel.toLowerCase().split(/[^a-z0-9-]+/).filter(Boolean));
+  const own = prefix?.[1] && prefix[1].toLowerCase().split(/\s+/).every((word) => words.has(word));
+  return `${kindLabel}: ${own && prefix ? title.slice(prefix[0].length) : title}`;
+}

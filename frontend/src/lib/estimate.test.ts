@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEstimate, isEstimable } from './estimate';
+import { conditionStatus, describeEstimate } from './estimate';
 
 describe('describeEstimate', () => {
   it('gives exact counts in full', () => {
@@ -18,11 +18,30 @@ describe('describeEstimate', () => {
   });
 });
 
-describe('isEstimable', () => {
-  it('needs a non-empty condition object', () => {
-    expect(isEstimable({})).toBe(false);
-    expect(isEstimable(null)).toBe(false);
-    expect(isEstimable([])).toBe(false);
-    expect(isEstimable({ all: [] })).toBe(true);
+describe('conditionStatus', () => {
+  it('calls a condition without any leaf empty', () => {
+    expect(conditionStatus({})).toBe('empty');
+    expect(conditionStatus(null)).toBe('empty');
+    expect(conditionStatus([])).toBe('empty');
+    expect(conditionStatus({ all: [] })).toBe('empty');
+    expect(conditionStatus({ not: { any: [{ all: [] }] } })).toBe('empty');
+  });
+
+  it('calls a leaf missing what the server needs incomplete', () => {
+    expect(conditionStatus({ all: [{ type: 'prediction', op: 'gte', value: 0.7 }] })).toBe('incomplete');
+    expect(conditionStatus({ type: 'prediction', prediction: 2, top_percent: undefined, value: undefined })).toBe('incomplete');
+    expect(conditionStatus({ type: 'attribute', attribute: '', op: 'eq', value: '' })).toBe('incomplete');
+    expect(conditionStatus({ type: 'event', event: ' ', min_count: 1 })).toBe('incomplete');
+    // A complete leaf beside an empty group is still not countable.
+    expect(conditionStatus({ all: [{ type: 'consent', channel: 'email' }, { any: [] }] })).toBe('incomplete');
+  });
+
+  it('calls a condition with every leaf filled in complete', () => {
+    expect(conditionStatus({ type: 'prediction', prediction: 1, op: 'gte', value: 0.7 })).toBe('complete');
+    expect(conditionStatus({ type: 'prediction', prediction: 1, top_percent: 10 })).toBe('complete');
+    expect(conditionStatus({ type: 'attribute', attribute: 'plan', op: 'exists' })).toBe('complete');
+    expect(
+      conditionStatus({ any: [{ type: 'event', event: 'Order Completed', min_count: 1 }, { not: { type: 'consent', channel: 'sms' } }] }),
+    ).toBe('complete');
   });
 });

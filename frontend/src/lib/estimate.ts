@@ -22,8 +22,56 @@ export function describeEstimate({ count, exact }: EstimateLike): string {
   return `about ${compact(count)} ${noun} now (estimate from a sample)`;
 }
 
-/** True when the condition has something to count (an empty group is everyone or no one). */
-export function isEstimable(condition: unknown): condition is Record<string, unknown> {
-  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) return false;
-  return Object.keys(condition).length > 0;
+export type ConditionStatus = 'empty' | 'incomplete' | 'complete';
+
+const present = (value: unknown) => typeof value === 'string' && value.trim() !== '';
+const isNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+/** Whether one leaf has what the server needs to count it (journeys/conditions/schema.py). */
+function leafComplete(leaf: Record<string, unknown>): boolean {
+  switch (leaf.type) {
+    case 'attribute':
+      return present(leaf.attribute) && (leaf.op === 'exists' || leaf.op === 'not_exists' || (leaf.value !== undefined && leaf.value !== null));
+    case 'event':
+      return present(leaf.event);
+    case 'consent':
+      return present(leaf.channel);
+    case 'prediction':
+      return isNumber(leaf.prediction) && (leaf.top_percent !== undefined ? isNumber(leaf.top_percent) : isNumber(leaf.value));
+    default:
+      return true; // a leaf this editor does not know: the server judges it
+  }
+}
+
+/**
+ * Whether a condition can be counted yet: "empty" with no leaf at all (a new condition is an empty
+ * group), "incomplete" while a leaf lacks a required value (a prediction not chosen yet) or a group
+ * is empty. Only a complete one is sent: the server refuses the others with a 400.
+ */
+export function conditionStatus(condition: unknown): ConditionStatus {
+  let leaves = 0;
+  let incomplete = false;
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) {
+      incomplete = true;
+      return;
+    }
+    const value = node as Record<string, unknown>;
+    if ('not' in value) return visit(value.not);
+    if ('all' in value || 'any' in value) {
+      const children = value.all ?? value.any;
+      if (!Array.isArray(children) || children.length === 0) incomplete = true;
+      else children.forEach(visit);
+      return;
+    }
+    if (!('type' in value)) {
+      incomplete = true;
+      return;
+    }
+    leaves += 1;
+    if (!leafComplete(value)) incomplete = true;
+  };
+  visit(condition);
+  if (leaves === 0) return 'empty';
+  return incomplete ? 'incomplete' : 'complete';
 }

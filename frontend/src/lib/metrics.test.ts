@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitDuration, toSeconds, describeDuration } from './duration';
-import { edgePort, edgeTraffic, formatMetric, percent } from './metrics';
+import { edgePort, edgeTraffic, formatMetric, percent, portShares, roundShares } from './metrics';
 
 describe('node metrics', () => {
   const counters = { entered: 40, waiting: 10, exited: 30, 'passed:yes': 30, 'passed:no': 10 };
@@ -16,6 +16,31 @@ describe('node metrics', () => {
   it('never divides by zero', () => {
     expect(percent(3, 0)).toBe('–');
     expect(percent(1, 3)).toBe('33%');
+  });
+});
+
+describe('shares rounded together', () => {
+  it('adds up to 100 % where rounding each share alone gives 101 %', () => {
+    // 3 and 5 of 8: 37.5 % and 62.5 %, each rounded alone 38 % + 63 %.
+    expect(roundShares([3, 5, 0], 8)).toEqual([38, 62, 0]);
+    expect(roundShares([1, 1, 1], 3)).toEqual([34, 33, 33]);
+    expect(roundShares([2, 2, 2, 1], 7).reduce((a, b) => a + b)).toBe(100);
+  });
+
+  it('keeps a partial total (customers still waiting) at its own rounded value', () => {
+    expect(roundShares([1, 1], 6)).toEqual([17, 16]);
+    expect(roundShares([0, 0], 0)).toEqual([0, 0]);
+  });
+
+  it('gives a split\'s arms, shown on its ports, shares that total 100 %', () => {
+    const counters = { entered: 8, 'passed:email': 3, 'passed:in-app': 5, 'passed:control': 0 };
+    expect(portShares(counters, ['email', 'in-app', 'control'])).toEqual({ email: '38%', 'in-app': '62%', control: '0%' });
+    expect(portShares(undefined, ['a', 'b'])).toEqual({ a: '–', b: '–' });
+  });
+
+  it('labels the edges leaving a node with shares that total 100 %', () => {
+    const counters = { entered: 8, 'passed:email': 3, 'passed:in-app': 5 };
+    expect([edgeTraffic(counters, 'email', 'percent'), edgeTraffic(counters, 'in-app', 'percent')]).toEqual(['38%', '62%']);
   });
 });
 

@@ -2,9 +2,9 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ValidationIssue } from '../api/types';
-import { isTriggerCategory, portsOf } from '../lib/catalog';
+import { isTriggerCategory, nodeTooltip, portsOf } from '../lib/catalog';
 import type { JourneyNode } from '../lib/journey';
-import { formatMetric, passedKey } from '../lib/metrics';
+import { formatMetric, passedKey, portShares } from '../lib/metrics';
 import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { titleKey, useTitleStore } from '../store/titleStore';
@@ -53,7 +53,7 @@ export const JourneyStepNode = memo(function JourneyStepNode({ id, data, selecte
   ];
 
   return (
-    <div className={classes.filter(Boolean).join(' ')} title={[`${kindLabel}: ${title}`, ...issues].join('\n')}>
+    <div className={classes.filter(Boolean).join(' ')} title={[nodeTooltip(kindLabel, title), ...issues].join('\n')}>
       {!isTriggerCategory(kind) && <Handle type="target" position={Position.Top} className="journey-node__in" />}
       <div className="journey-node__head">
         <span className="journey-node__label" data-testid="node-label">
@@ -114,17 +114,23 @@ function NodeCounts({ nodeId, waits }: { nodeId: string; waits: boolean }) {
 /** One cell per output port, left to right in the catalog's order, each with its handle below. */
 function NodePorts({ nodeId, ports }: { nodeId: string; ports: readonly string[] }) {
   const [counters, mode] = useCounters(nodeId);
+  // Percentages are rounded across the ports together, so the arms of a split add up to 100 %.
+  const shares = mode === 'percent' ? portShares(counters, ports) : null;
   return (
     <div className="journey-node__ports">
-      {ports.map((port) => (
-        <div key={port} className="journey-node__port" data-port={port}>
-          <span className="journey-node__port-name">{port}</span>{' '}
-          <span className="journey-node__port-count" data-testid={`count-passed-${port}`}>
-            {formatMetric(passedKey(port), counters, mode)}
-          </span>
-          <Handle type="source" id={port} position={Position.Bottom} className="journey-node__out" />
-        </div>
-      ))}
+      {ports.map((port) => {
+        const value = shares?.[port] ?? formatMetric(passedKey(port), counters, mode);
+        return (
+          // The title keeps the whole port name readable when a narrow cell has to shorten it.
+          <div key={port} className="journey-node__port" data-port={port} title={`${port}: ${value}`}>
+            <span className="journey-node__port-name">{port}</span>{' '}
+            <span className="journey-node__port-count" data-testid={`count-passed-${port}`}>
+              {value}
+            </span>
+            <Handle type="source" id={port} position={Position.Bottom} className="journey-node__out" />
+          </div>
+        );
+      })}
     </div>
   );
 }

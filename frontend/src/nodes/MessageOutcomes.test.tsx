@@ -74,8 +74,9 @@ describe('MessageOutcomes', () => {
     expect(rows[1]?.getAttribute('title')).toBe('Held back before sending: rate limit 4');
     expect(text('skipped-no_consent')).toBe('no consent 3');
     expect(container.querySelector('[data-testid="skipped-capped"]')).toBeNull();
-    expect(text('skipped-more')).toBe('+1');
-    expect(container.querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('frequency cap 2');
+    // "+1 more" (reasons), not "+1" (which read as one more customer); the tooltip counts each.
+    expect(text('skipped-more')).toBe('+1 more');
+    expect(container.querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('1 more reason: frequency cap 2');
     expect(text('held-rate_limit')).toBe('rate limit 4');
     expect(container.querySelector('[data-testid="held-more"]')).toBeNull();
     act(() =>

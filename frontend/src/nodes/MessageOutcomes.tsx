@@ -51,10 +51,13 @@ export const MessageOutcomes = memo(function MessageOutcomes({ nodeId, kind }: {
 });
 
 const breakdown = (reasons: Outcome[]) => reasons.map((reason) => `${reason.label} ${reason.value}`).join(', ');
+const moreTitle = (reasons: Outcome[]) =>
+  `${reasons.length} more reason${reasons.length === 1 ? '' : 's'}: ${breakdown(reasons)}`;
 
 /**
- * The largest reason, and "+N" for the others (named in its tooltip and the row's): a card keeps
- * one line per row however many reasons come up, so live traffic cannot grow it into the next card.
+ * The largest reason, and "+N more" for the others (named with their counts in its tooltip and the
+ * row's): a card keeps one line per row however many reasons come up, so live traffic cannot grow
+ * it into the next card. "more" because a bare "+1" next to a count read as one more customer.
  */
 function Reasons({ reasons, prefix }: { reasons: Outcome[]; prefix: string }) {
   const [top, ...others] = reasons;
@@ -65,8 +68,8 @@ function Reasons({ reasons, prefix }: { reasons: Outcome[]; prefix: string }) {
         {top.label} {top.value}
       </span>
       {others.length > 0 && (
-        <span className="outcome-reason outcome-reason--more" data-testid={`${prefix}-more`} title={breakdown(others)}>
-          +{others.length}
+        <span className="outcome-reason outcome-reason--more" data-testid={`${prefix}-more`} title={moreTitle(others)}>
+          +{others.length} more
         </span>
       )}
     </>

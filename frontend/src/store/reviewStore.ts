@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { userMessage } from '../api/client';
 import { governanceApi, type NotificationList, type ReviewState } from '../api/governanceApi';
 import { useSessionStore } from './sessionStore';
+import { useSettingsStore } from './settingsStore';
 
 interface ReviewStore {
   journeyId: string | null;
@@ -27,6 +28,10 @@ interface ReviewStore {
 }
 
 
+// Refreshes can overlap (opening the panel, a save, an action): only the latest one's answer is kept,
+// so an older, slower reply cannot put a stale diff back.
+let latestRefresh = 0;
+
 export const useReviewStore = create<ReviewStore>()((set, get) => ({
   journeyId: null,
   mayEdit: false,
@@ -44,21 +49,28 @@ export const useReviewStore = create<ReviewStore>()((set, get) => ({
     const { journeyId, mayEdit } = get();
     if (!journeyId) return;
     const api = governanceApi();
+    const ticket = ++latestRefresh;
     const [state, notifications] = await Promise.all([
       api.state(journeyId).catch(() => null),
       api.notifications().catch(() => null),
     ]);
+    if (ticket !== latestRefresh) return;
     set({ state, notifications });
     // While in review the draft is locked: the canvas turns read-only, as the server would refuse edits.
     if (state) useSessionStore.getState().setCanEdit(mayEdit && !state.locked);
   },
   setOpen: (open) => {
     set({ open });
-    if (open && (get().notifications?.unread ?? 0) > 0) {
+    if (!open) return;
+    // The diff was computed when the state was last fetched; edits saved since then change it,
+    // so opening the panel always asks again rather than showing "No change" from before.
+    if ((get().notifications?.unread ?? 0) > 0) {
       void governanceApi()
         .markRead()
-        .then(() => get().refresh())
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .then(() => get().refresh());
+    } else {
+      void get().refresh();
     }
   },
   setShowDiff: (showDiff) => set({ showDiff }),
@@ -77,3 +89,16 @@ export const useReviewStore = create<ReviewStore>()((set, get) => ({
     }
   },
 }));
+
+// A saved draft (graph autosave or the settings panel) changes the diff against the live version:
+// while the panel is open it is fetched again, so it always describes what was saved last.
+function refreshIfOpen() {
+  const review = useReviewStore.getState();
+  if (review.open) void review.refresh();
+}
+useSessionStore.subscribe((now, before) => {
+  if (now.savedRevision !== before.savedRevision) refreshIfOpen();
+});
+useSettingsStore.subscribe((now, before) => {
+  if (now.draft !== before.draft && before.draft !== null) refreshIfOpen();
+});

@@ -1,0 +1,81 @@
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ReviewState } from '../api/governanceApi';
+import { useReviewStore } from '../store/reviewStore';
+import { ReviewPanel } from './ReviewPanel';
+
+vi.mock('../api/governanceApi', () => ({ governanceApi: () => ({}) }));
+
+const DIFF = { nodes: { added: [], removed: [], changed: [], moved: [] }, edges: { added: [], removed: [], changed: [] }, settings: [] };
+const review = (status: string, decided_by = '') => ({
+  id: 3,
+  status,
+  note: '',
+  submitted_by: 'marketer',
+  submitted_at: '2026-01-01T00:00:00Z',
+  decided_by,
+  decided_at: null,
+  decision_note: decided_by ? 'Wait is too short' : '',
+  comments: [],
+});
+const state = (over: Partial<ReviewState>): ReviewState => ({
+  approval_required: false,
+  override: null,
+  locked: false,
+  can_submit: false,
+  can_review: true,
+  can_withdraw: false,
+  can_set_policy: false,
+  publishable: true,
+  blocked_reason: '',
+  review: null,
+  diff: DIFF,
+  ...over,
+});
+
+let container: HTMLDivElement;
+let root: Root;
+
+beforeEach(() => {
+  vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
+  container = document.createElement('div');
+  document.body.append(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+function show(s: ReviewState) {
+  useReviewStore.setState({ open: true, state: s, journeyId: '10', notifications: null });
+  act(() => root.render(<ReviewPanel />));
+}
+
+const text = (testId: string) => container.querySelector(`[data-testid="${testId}"]`)?.textContent ?? null;
+
+describe('ReviewPanel', () => {
+  it('credits the decision to the reviewer and the submission to the marketer', () => {
+    show(state({ review: review('rejected', 'reviewer') }));
+    expect(container.querySelector('[data-testid="review"] h3')?.textContent).toBe('Rejected by reviewer · submitted by marketer');
+    expect(container.textContent).toContain('Note from reviewer: Wait is too short');
+  });
+
+  it('tells a reviewer, above Approve and Reject, that a rejection does not block publishing', () => {
+    show(state({ review: review('pending') }));
+    expect(text('approval-rule')).toContain('Review is optional for this journey');
+    const optional = container.querySelector('[data-testid="review-optional"]');
+    expect(optional?.textContent).toBe('Review is optional here: a rejection does not block publishing.');
+    // It comes before the buttons it explains.
+    const approve = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Approve');
+    expect(approve && optional?.compareDocumentPosition(approve)).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+
+  it('does not say so when publishing needs an approval', () => {
+    show(state({ approval_required: true, review: review('pending') }));
+    expect(text('approval-rule')).toBe('Publishing this journey needs an approval.');
+    expect(container.querySelector('[data-testid="review-optional"]')).toBeNull();
+  });
+});
