@@ -110,7 +110,9 @@ def customer_journey_history(customer_id: int) -> list[dict]:
 # --- the journeys list
 
 
-def journeys_list(*, status: str | None = None, search: str | None = None, in_review: bool = False) -> QuerySet[Journey]:
+def journeys_list(
+    *, status: str | None = None, search: str | None = None, in_review: bool = False
+) -> QuerySet[Journey]:
     """Journeys for the list page and API, most recently edited first; `search` matches the name.
 
     Each carries `in_review`: its draft waits for a Reviewer's decision (a journey has at most one

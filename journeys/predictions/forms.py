@@ -1,6 +1,5 @@
 """The form a Marketer or Admin defines a prediction with; conditions are validated by the condition schema."""
 
-
 from django import forms
 
 from journeys.conditions import PropertyFilterSerializer, clean_condition

@@ -805,7 +805,9 @@ def test_a_malformed_graph_is_refused_on_save_and_nothing_is_written(marketer, b
         {"description": "changed", "graph": bad_graph},
         content_type="application/json",
     )
-    created = marketer.post("/api/journeys/", {"name": "Malformed", "graph": bad_graph}, content_type="application/json")
+    created = marketer.post(
+        "/api/journeys/", {"name": "Malformed", "graph": bad_graph}, content_type="application/json"
+    )
 
     assert patched.status_code == 400 and problem in patched.json()["graph"][0]
     assert created.status_code == 400 and problem in created.json()["graph"][0]

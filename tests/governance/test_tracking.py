@@ -191,9 +191,7 @@ def test_repeated_failed_sign_ins_pause_that_account_from_that_address(settings)
     make_user(username="colleague", password="right-password-2")
     browser = Client(REMOTE_ADDR="203.0.113.7")
 
-    failures = [
-        browser.post("/login/", {"username": "target", "password": f"guess-{n}"}).status_code for n in range(3)
-    ]
+    failures = [browser.post("/login/", {"username": "target", "password": f"guess-{n}"}).status_code for n in range(3)]
     locked = browser.post("/login/", {"username": "target", "password": "right-password-1"})
     other_account = Client(REMOTE_ADDR="203.0.113.7").post(
         "/login/", {"username": "colleague", "password": "right-password-2"}

@@ -427,10 +427,14 @@ def test_nan_in_a_body_is_malformed_json_not_a_server_error(source):
 
 def test_a_numeric_id_too_large_to_keep_exactly_is_rejected_not_merged(source):
     # Two messageIds that differ in their last digit; beyond 64 bits both parse to the same float.
-    raw = b'{"batch": [' + b",".join(
-        b'{"type": "track", "userId": "big", "event": "Seen", "messageId": 91796621574000000000000%d}' % n
-        for n in (1, 2)
-    ) + b', {"type": "track", "userId": 9007199254740993, "event": "Seen"}]}'
+    raw = (
+        b'{"batch": ['
+        + b",".join(
+            b'{"type": "track", "userId": "big", "event": "Seen", "messageId": 91796621574000000000000%d}' % n
+            for n in (1, 2)
+        )
+        + b', {"type": "track", "userId": 9007199254740993, "event": "Seen"}]}'
+    )
 
     response = post("/v1/batch", None, raw=raw)
 

@@ -101,7 +101,9 @@ def test_bad_definitions_are_refused_with_the_field_named(db):
 
 def test_deeply_nested_json_in_a_definition_is_refused_not_a_500(db):
     deep = "[" * 5000 + "]" * 5000
-    response = logged_in(MARKETERS).post(reverse("predictions:list"), {**FORM, "target_filters": deep, "population": deep})
+    response = logged_in(MARKETERS).post(
+        reverse("predictions:list"), {**FORM, "target_filters": deep, "population": deep}
+    )
     assert response.status_code == 400
     assert "depth limit exceeded" in response.content.decode()
     assert not Prediction.objects.exists()
