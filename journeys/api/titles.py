@@ -13,6 +13,8 @@ from rest_framework.response import Response
 
 from journeys import nodes
 from journeys.api.serializers import MAX_GRAPH_NODES
+from journeys.conditions import PREDICTION_NAMES
+from journeys.models import Prediction
 from journeys.roles import can_read_journeys
 
 
@@ -49,8 +51,13 @@ def node_titles(request):
     body = NodeTitlesRequestSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     titles = {}
-    for node in body.validated_data["nodes"]:
-        node_type = nodes.get(node["kind"])
-        if node_type is not None:
-            titles[node["id"]] = node_type.title(node["config"])
+    # A condition on a score reads "If likelihood to order ≥ 0.7", not "If prediction #1 ≥ 0.7".
+    names = PREDICTION_NAMES.set(dict(Prediction.objects.values_list("id", "name")))
+    try:
+        for node in body.validated_data["nodes"]:
+            node_type = nodes.get(node["kind"])
+            if node_type is not None:
+                titles[node["id"]] = node_type.title(node["config"])
+    finally:
+        PREDICTION_NAMES.reset(names)
     return Response({"titles": titles})

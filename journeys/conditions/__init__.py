@@ -28,7 +28,7 @@ The parts, each a module:
 Callers import from this package, not from its modules, so the parts can move again freely.
 """
 
-from journeys.conditions.descriptions import describe_condition, describe_filter, describe_filters
+from journeys.conditions.descriptions import PREDICTION_NAMES, describe_condition, describe_filter, describe_filters
 from journeys.conditions.evaluation import (
     MAX_REASON,
     MISSING,
@@ -67,6 +67,7 @@ __all__ = [
     "MAX_REASON",
     "MAX_WINDOW_DAYS",
     "MISSING",
+    "PREDICTION_NAMES",
     "PROFILE_FIELDS",
     "ConditionSerializer",
     "PropertyFilterSerializer",

@@ -1,5 +1,13 @@
 """Conditions and filters read aloud: the words of the canvas, the node reasons and the step log."""
 
+from collections.abc import Mapping
+from contextvars import ContextVar
+
+# A condition names its prediction by id; describing stays free of queries (it runs for every
+# customer a step reason is written for), so a caller that shows titles to people sets the names
+# it has read for the duration of its work (the node-titles API). Unset: "prediction #3".
+PREDICTION_NAMES: ContextVar[Mapping[int, str] | None] = ContextVar("prediction_names", default=None)
+
 OP_WORDS = {
     "eq": "=",
     "neq": "≠",
@@ -59,7 +67,9 @@ def describe_condition(condition: dict) -> str:
             f"{describe_filters(condition.get('filters', []))}"
         )
     if condition["type"] == "prediction":
-        return describe_prediction(condition, f"prediction #{condition['prediction']}")
+        prediction_id = condition["prediction"]
+        names = PREDICTION_NAMES.get() or {}
+        return describe_prediction(condition, names.get(prediction_id, f"prediction #{prediction_id}"))
     return f"consented to {condition['channel']}"
 
 

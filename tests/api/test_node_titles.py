@@ -56,3 +56,20 @@ def test_the_api_checks_csrf_for_a_browser_session():
     client.force_login(make_user(role=roles.MARKETERS))
 
     assert post(client, {"nodes": []}).status_code == 403
+
+
+def test_a_condition_on_a_score_is_titled_with_the_predictions_name():
+    from journeys.conditions import describe_condition
+    from journeys.predictions import services
+
+    likely = services.prediction_create(name="likelihood to order", target_event="Order Completed")
+    condition = {"type": "prediction", "prediction": likely.pk, "op": "gte", "value": 0.7}
+    body = {
+        "nodes": [{"id": "c", "kind": "condition", "config": {"branches": [{"key": "yes", "condition": condition}]}}]
+    }
+
+    response = post(logged_in(roles.REVIEWERS), body)
+
+    assert response.json() == {"titles": {"c": "If likelihood to order ≥ 0.7"}}
+    # Step reasons, written for every customer, stay free of the lookup.
+    assert describe_condition(condition) == f"prediction #{likely.pk} ≥ 0.7"

@@ -15,6 +15,7 @@ PUBLIC_NAMES = {
     "MAX_REASON",
     "MAX_WINDOW_DAYS",
     "MISSING",
+    "PREDICTION_NAMES",  # added with prediction names in node titles: the node-titles API sets them
     "PROFILE_FIELDS",
     "PropertyFilterSerializer",
     "cap_reason",  # added with why-not reasons for else: a condition node caps its own longer reason
