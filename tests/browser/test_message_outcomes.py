@@ -61,7 +61,7 @@ def test_a_marketer_sees_sent_and_skipped_counts_on_a_message_node_move_live(
     expect(outcome(page, "email", "skipped")).to_have_text("2")
     node_box = page.locator('.react-flow__node[data-id="email"]')
     # The card names the largest reason (a tie goes by name) and "+1 more" for the other, named in its tooltip.
-    expect(node_box.locator('[data-testid="skipped-no_address"]')).to_have_text("no address 1")
+    expect(node_box.locator('[data-testid="skipped-no_address"]')).to_have_text("1 no address")
     expect(node_box.locator('[data-testid="skipped-more"]')).to_have_text("+1 more")
     expect(node_box.locator('[data-testid="skipped-more"]')).to_have_attribute("title", "1 more reason: no consent 1")
 

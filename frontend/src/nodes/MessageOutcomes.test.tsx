@@ -56,7 +56,7 @@ describe('MessageOutcomes', () => {
     expect(text('outcome-queued')).toBe('5');
     expect(text('outcome-sent')).toBe('3');
     expect(text('outcome-skipped')).toBe('2');
-    expect(text('skipped-no_consent')).toBe('no consent 2');
+    expect(text('skipped-no_consent')).toBe('2 no consent');
     // The card keeps each reason row to one line; its tooltip names every reason.
     act(() =>
       useSessionStore.getState().setCounters({
@@ -72,12 +72,12 @@ describe('MessageOutcomes', () => {
     const rows = container.querySelectorAll('.message-outcomes__why');
     expect(rows[0]?.getAttribute('title')).toBe('Not sent on purpose: no consent 3, frequency cap 2');
     expect(rows[1]?.getAttribute('title')).toBe('Held back before sending: rate limit 4');
-    expect(text('skipped-no_consent')).toBe('no consent 3');
+    expect(text('skipped-no_consent')).toBe('3 no consent');
     expect(container.querySelector('[data-testid="skipped-capped"]')).toBeNull();
     // "+1 more" (reasons), not "+1" (which read as one more customer); the tooltip counts each.
     expect(text('skipped-more')).toBe('+1 more');
     expect(container.querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('1 more reason: frequency cap 2');
-    expect(text('held-rate_limit')).toBe('rate limit 4');
+    expect(text('held-rate_limit')).toBe('4 rate limit');
     expect(container.querySelector('[data-testid="held-more"]')).toBeNull();
     act(() =>
       useSessionStore.getState().setCounters({

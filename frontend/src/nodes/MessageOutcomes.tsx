@@ -64,8 +64,9 @@ function Reasons({ reasons, prefix }: { reasons: Outcome[]; prefix: string }) {
   if (!top) return null;
   return (
     <>
+      {/* The count first: a narrow card cuts the end of the chip, and the label can spare it. */}
       <span className="outcome-reason" data-testid={`${prefix}-${top.key}`}>
-        {top.label} {top.value}
+        {top.value} {top.label}
       </span>
       {others.length > 0 && (
         <span className="outcome-reason outcome-reason--more" data-testid={`${prefix}-more`} title={moreTitle(others)}>
