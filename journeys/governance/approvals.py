@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from journeys import nodes
 from journeys.governance import audit, context
 from journeys.governance.diff import graph_diff
 from journeys.governance.notifications import notify, reviewers
@@ -83,12 +84,31 @@ def review_diff(review_or_journey) -> dict:
     # Versions store settings cleaned (defaults filled in); the draft's are compared the same way,
     # so a default is not reported as a change.
     cleaned, errors = clean_settings(draft_settings or {})
-    return graph_diff(
+    # Never published: compared with the defaults, so only what the marketer set is listed.
+    defaults, _ = clean_settings({})
+    diff = graph_diff(
         live.graph if live else None,
         graph,
-        settings_before=live.settings if live else {},
+        settings_before=live.settings if live else defaults,
         settings_after=draft_settings if errors else cleaned,
+        namer=_step_name,
     )
+    diff["live_version"] = live.number if live else None
+    return diff
+
+
+def _step_name(node: dict) -> str:
+    """A step as the canvas shows it: its label, else its title ("Email: Welcome"), else its kind."""
+    data = node.get("data") or {}
+    if data.get("label"):
+        return str(data["label"])
+    node_type = nodes.get(str(data.get("kind")))
+    if node_type is not None:
+        try:
+            return node_type.title(data.get("config") or {})
+        except Exception:  # a draft's config may be half-written; the kind still names the step
+            pass
+    return str(data.get("kind") or node.get("id"))
 
 
 def review_submit(*, journey: Journey, user, note: str = "") -> ReviewRequest:

@@ -9,6 +9,21 @@ def _by_id(items) -> dict:
     return {item["id"]: item for item in items or [] if isinstance(item, dict) and "id" in item}
 
 
+def _name(node: dict) -> str:
+    """How a reviewer knows a step: its label, else its kind, else its id."""
+    data = node.get("data") if isinstance(node.get("data"), dict) else {}
+    return str(data.get("label") or data.get("kind") or node.get("id"))
+
+
+def _field_value(node: dict, field: str):
+    data = node.get("data") or {}
+    if field == "kind":
+        return data.get("kind")
+    if field.startswith("config."):
+        return (data.get("config") or {}).get(field.removeprefix("config."))
+    return data.get(field.removeprefix("data."))
+
+
 def _node_changes(old: dict, new: dict) -> list[str]:
     changes = []
     old_data, new_data = old.get("data") or {}, new.get("data") or {}
@@ -27,10 +42,13 @@ def _node_changes(old: dict, new: dict) -> list[str]:
     return changes
 
 
-def graph_diff(before: dict | None, after: dict | None, *, settings_before=None, settings_after=None) -> dict:
+def graph_diff(
+    before: dict | None, after: dict | None, *, settings_before=None, settings_after=None, namer=_name
+) -> dict:
     """Nodes and edges added, removed, changed (with the fields) or moved; settings keys changed.
 
     `before` is the live version (None for a journey never published: everything is added).
+    `namer(node)` names the steps the diff mentions (default: label, else kind).
     """
     before, after = before or {}, after or {}
     old_nodes, new_nodes = _by_id(before.get("nodes")), _by_id(after.get("nodes"))
@@ -39,7 +57,15 @@ def graph_diff(before: dict | None, after: dict | None, *, settings_before=None,
     for node_id in sorted(set(old_nodes) & set(new_nodes)):
         fields = _node_changes(old_nodes[node_id], new_nodes[node_id])
         if fields:
-            changed_nodes.append({"id": node_id, "fields": fields})
+            values = [
+                {
+                    "field": f,
+                    "before": _field_value(old_nodes[node_id], f),
+                    "after": _field_value(new_nodes[node_id], f),
+                }
+                for f in fields
+            ]
+            changed_nodes.append({"id": node_id, "fields": fields, "values": values})
         elif old_nodes[node_id].get("position") != new_nodes[node_id].get("position"):
             moved.append(node_id)
     changed_edges = [
@@ -66,6 +92,12 @@ def graph_diff(before: dict | None, after: dict | None, *, settings_before=None,
             "changed": changed_edges,
         },
         "settings": settings_changed,
+        # Each step the diff names, by its label in the graph that has it (the draft's when both do).
+        "names": {
+            node_id: namer(new_nodes.get(node_id) or old_nodes[node_id])
+            for node_id in {*new_nodes, *old_nodes}
+            if node_id not in new_nodes or node_id not in old_nodes or any(c["id"] == node_id for c in changed_nodes)
+        },
     }
 
 

@@ -56,7 +56,7 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     open_editor(reviewer_page, live_server_url, journey)
     expect(reviewer_page.locator("[data-testid=unread-count]")).to_have_text("1")
     open_review(reviewer_page)
-    expect(reviewer_page.locator("[data-testid=review-diff]")).to_contain_text("email (config.subject)")
+    expect(reviewer_page.locator("[data-testid=review-diff]")).to_contain_text("“Email: Welcome aboard”: subject Welcome → Welcome aboard")
     expect(reviewer_page.locator("[data-testid=review-diff]")).not_to_contain_text("Settings changed")
     expect(reviewer_page.get_by_role("button", name="Withdraw")).to_have_count(0)  # only the submitter or an Admin
     reviewer_page.get_by_label("Show the changes on the canvas").check()
@@ -116,11 +116,11 @@ def test_the_review_panel_follows_edits_names_who_decided_and_says_a_rejection_d
     field(page, "subject").locator("input").fill("A new subject")
     expect(page.get_by_test_id("save-state")).to_have_text("Saved")
     open_review(page)
-    expect(diff).to_contain_text("email (config.subject)")
+    expect(diff).to_contain_text("“Email: A new subject”: subject Welcome → A new subject")
     # ...and after each save while it stays open.
     field(page, "body").locator("textarea").fill("Hello again")
     expect(page.get_by_test_id("save-state")).to_have_text("Saved")
-    expect(diff).to_contain_text("email (config.body, config.subject)")
+    expect(diff).to_contain_text("body Hello → Hello again")
     page.locator(".review-panel textarea").first.fill("Please check")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator("[data-testid=review-credit]")).to_have_text("submitted by marketer")

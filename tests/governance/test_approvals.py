@@ -71,7 +71,8 @@ def test_the_whole_review_then_publish(people):
     review_id = submitted.json()["id"]
     state = reviewer.get(f"/api/journeys/{journey.pk}/review/").json()
     assert state["locked"] is True and state["can_review"] is True
-    assert state["diff"]["nodes"]["changed"] == [{"id": "email", "fields": ["config.subject"]}]
+    assert [(c["id"], c["fields"]) for c in state["diff"]["nodes"]["changed"]] == [("email", ["config.subject"])]
+    assert state["diff"]["live_version"] == 1
     assert publish(marketer, journey).status_code == 409  # still pending
     assert (
         reviewer.post(
@@ -271,3 +272,14 @@ def test_the_seed_demo_command_works_when_approval_is_required_install_wide():
     call_command("seed_demo", stdout=stdout)
     assert "Demo journeys: 5 published" in stdout.getvalue()
     assert AuditEntry.objects.filter(action="journey.auto_approve", actor="system:seed_demo").count() == 5
+
+
+def test_a_journey_never_published_lists_only_the_settings_changed_from_the_defaults(db):
+    from journeys.governance import approvals
+
+    journey = services.journey_create(name="New", settings={"re_entry": {"mode": "after_exit"}})
+
+    diff = approvals.review_diff(journey)
+
+    assert diff["live_version"] is None
+    assert [item["key"] for item in diff["settings"]] == ["re_entry"]

@@ -16,7 +16,14 @@ def graph(subject="Hi", extra=False):
 def test_it_finds_added_removed_and_changed_nodes_and_edges():
     diff = graph_diff(graph(extra=True), graph(subject="Hello"))
     assert diff["nodes"]["removed"] == ["done"]
-    assert diff["nodes"]["changed"] == [{"id": "email", "fields": ["config.subject"]}]
+    assert diff["nodes"]["changed"] == [
+        {
+            "id": "email",
+            "fields": ["config.subject"],
+            "values": [{"field": "config.subject", "before": "Hi", "after": "Hello"}],
+        }
+    ]
+    assert diff["names"] == {"done": "exit", "email": "send_email"}  # the kind, where a step has no label
     assert diff["edges"]["removed"] == ["email-next-done"]
     back = graph_diff(graph(), graph(extra=True))
     assert back["nodes"]["added"] == ["done"] and back["edges"]["added"] == ["email-next-done"]
@@ -28,6 +35,16 @@ def test_a_moved_node_is_a_move_not_a_change():
     diff = graph_diff(graph(), moved)
     assert diff["nodes"]["moved"] == ["start"] and diff["nodes"]["changed"] == []
     assert is_empty(diff)
+
+
+def test_steps_are_named_by_their_label():
+    before, after = graph(), graph(subject="Hello")
+    after["nodes"][1]["data"]["label"] = "Welcome email"
+
+    diff = graph_diff(before, after)
+
+    assert diff["names"] == {"email": "Welcome email"}
+    assert {"field": "label", "before": "", "after": "Welcome email"} in diff["nodes"]["changed"][0]["values"]
 
 
 def test_settings_changes_are_listed_by_key():

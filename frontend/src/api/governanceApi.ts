@@ -10,9 +10,18 @@ export type AppNotification = Schemas['Notification'];
 
 /** What a draft changes against the live version; the schema leaves it free-form (governance/diff.py). */
 export interface GraphDiff {
-  nodes: { added: string[]; removed: string[]; changed: Array<{ id: string; fields: string[] }>; moved: string[] };
+  nodes: {
+    added: string[];
+    removed: string[];
+    changed: Array<{ id: string; fields: string[]; values?: Array<{ field: string; before: unknown; after: unknown }> }>;
+    moved: string[];
+  };
   edges: { added: string[]; removed: string[]; changed: Array<{ id: string; fields: string[] }> };
   settings: Array<{ key: string; before: unknown; after: unknown }>;
+  /** Each step the diff mentions, by its label (else its kind). */
+  names?: Record<string, string>;
+  /** The live version compared against; null for a journey never published. */
+  live_version?: number | null;
 }
 
 export type ReviewState = Omit<Schemas['ReviewState'], 'diff'> & { diff: GraphDiff };

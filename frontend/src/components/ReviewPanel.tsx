@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { governanceApi } from '../api/governanceApi';
 import { REVIEW_OPTIONAL, REVIEW_STATUS_LABELS as STATUS_LABELS, reviewCredit } from '../lib/review';
-import { hasChanges } from '../lib/reviewDiff';
+import { describeChange, diffHeading, hasChanges, stepName } from '../lib/reviewDiff';
 import { saveDraft } from '../store/actions';
 import { useReviewStore } from '../store/reviewStore';
 
@@ -97,14 +97,25 @@ export function ReviewPanel() {
 
       {diff && (
         <section data-testid="review-diff">
-          <h3>Changes against the live version</h3>
+          <h3>{diffHeading(diff)}</h3>
           {hasChanges(diff) ? (
             <ul className="review-panel__changes">
-              {diff.nodes.added.length > 0 && <li>Steps added: {diff.nodes.added.join(', ')}</li>}
-              {diff.nodes.changed.length > 0 && (
-                <li>Steps changed: {diff.nodes.changed.map((c) => `${c.id} (${c.fields.join(', ')})`).join('; ')}</li>
+              {diff.nodes.added.length > 0 && (
+                <li>Steps added: {diff.nodes.added.map((id) => stepName(diff, id)).join(', ')}</li>
               )}
-              {diff.nodes.removed.length > 0 && <li>Steps removed: {diff.nodes.removed.join(', ')}</li>}
+              {diff.nodes.changed.length > 0 && (
+                <li>
+                  Steps changed:
+                  <ul>
+                    {diff.nodes.changed.map((change) => (
+                      <li key={change.id}>{describeChange(diff, change)}</li>
+                    ))}
+                  </ul>
+                </li>
+              )}
+              {diff.nodes.removed.length > 0 && (
+                <li>Steps removed: {diff.nodes.removed.map((id) => stepName(diff, id)).join(', ')}</li>
+              )}
               {diff.edges.added.length > 0 && <li>Connections added: {diff.edges.added.length}</li>}
               {diff.edges.changed.length > 0 && <li>Connections changed: {diff.edges.changed.length}</li>}
               {diff.edges.removed.length > 0 && <li>Connections removed: {diff.edges.removed.join(', ')}</li>}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphDiff } from '../api/governanceApi';
-import { diffClass, diffMarks, hasChanges } from './reviewDiff';
+import { describeChange, diffClass, diffHeading, diffMarks, hasChanges, stepName } from './reviewDiff';
 
 const DIFF: GraphDiff = {
   nodes: { added: ['sms'], removed: ['old'], changed: [{ id: 'email', fields: ['config.subject'] }], moved: ['wait'] },
@@ -37,5 +37,37 @@ describe('diffMarks', () => {
     };
     expect(hasChanges(movedOnly)).toBe(false);
     expect(hasChanges(DIFF)).toBe(true);
+  });
+});
+
+describe('reading a diff aloud', () => {
+  const named: GraphDiff = {
+    ...DIFF,
+    nodes: {
+      ...DIFF.nodes,
+      changed: [
+        {
+          id: 'wait',
+          fields: ['config.seconds', 'label'],
+          values: [
+            { field: 'config.seconds', before: 600, after: 900 },
+            { field: 'label', before: '', after: 'Ten minutes' },
+          ],
+        },
+      ],
+    },
+    names: { wait: 'Ten minutes', sms: 'Reminder SMS' },
+    live_version: 3,
+  };
+
+  it('names steps by their label and says each field from and to', () => {
+    expect(stepName(named, 'sms')).toBe('“Reminder SMS”');
+    expect(stepName(named, 'unnamed-id')).toBe('unnamed-id');
+    expect(describeChange(named, named.nodes.changed[0]!)).toBe('“Ten minutes”: seconds 600 → 900; title (none) → Ten minutes');
+  });
+
+  it('says what it compares with', () => {
+    expect(diffHeading(named)).toBe('Changes against the live version (v3)');
+    expect(diffHeading({ ...named, live_version: null })).toBe('A new journey: everything in it is new');
   });
 });

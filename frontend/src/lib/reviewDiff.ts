@@ -37,3 +37,33 @@ export function hasChanges(diff: GraphDiff | null | undefined): boolean {
 export function diffClass(mark: DiffMark | undefined): string | undefined {
   return mark ? `diff--${mark}` : undefined;
 }
+
+/** A step as a reviewer knows it: its label (else kind) from the diff, quoted; the id when unnamed. */
+export function stepName(diff: GraphDiff, id: string): string {
+  const name = diff.names?.[id];
+  return name ? `“${name}”` : id;
+}
+
+const FIELD_WORDS: Record<string, string> = { kind: 'kind', label: 'title' };
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** "“Wait”: seconds 600 → 900; title (none) → “One hour”", the change of each field read aloud. */
+export function describeChange(diff: GraphDiff, change: GraphDiff['nodes']['changed'][number]): string {
+  const parts = (change.values ?? change.fields.map((field) => ({ field, before: undefined, after: undefined }))).map(
+    ({ field, before, after }) => {
+      const word = FIELD_WORDS[field] ?? field.replace(/^(config|data)\./, '').replace(/_/g, ' ');
+      return change.values ? `${word} ${shown(before)} → ${shown(after)}` : word;
+    },
+  );
+  return `${stepName(diff, change.id)}: ${parts.join('; ')}`;
+}
+
+/** The section's heading: a journey never published has no live version to compare with. */
+export function diffHeading(diff: GraphDiff): string {
+  return diff.live_version ? `Changes against the live version (v${diff.live_version})` : 'A new journey: everything in it is new';
+}
