@@ -56,7 +56,9 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     open_editor(reviewer_page, live_server_url, journey)
     expect(reviewer_page.locator("[data-testid=unread-count]")).to_have_text("1")
     open_review(reviewer_page)
-    expect(reviewer_page.locator("[data-testid=review-diff]")).to_contain_text("“Email: Welcome aboard”: subject Welcome → Welcome aboard")
+    expect(reviewer_page.locator("[data-testid=review-diff]")).to_contain_text(
+        "“Email: Welcome aboard”: subject Welcome → Welcome aboard"
+    )
     expect(reviewer_page.locator("[data-testid=review-diff]")).not_to_contain_text("Settings changed")
     expect(reviewer_page.get_by_role("button", name="Withdraw")).to_have_count(0)  # only the submitter or an Admin
     reviewer_page.get_by_label("Show the changes on the canvas").check()
