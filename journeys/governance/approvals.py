@@ -232,6 +232,11 @@ def publish_check(*, journey: Journey, user) -> ReviewRequest | None:
     recorded as auto-approved), or the latest review is approved and the draft is unchanged since.
     """
     if not approval_required(journey):
+        # Review is optional here, but an approval of exactly this draft is still what goes live:
+        # marked published, it stops showing as "Approved" on a draft that has none left to approve.
+        latest = journey.review_requests.exclude(status=Review.WITHDRAWN).first()
+        if latest is not None and latest.status == Review.APPROVED and _same_as_draft(latest, journey):
+            return latest
         return None
     actor = context.current()
     if actor.system_reason and context.request_user(actor) is None:

@@ -283,3 +283,15 @@ def test_a_journey_never_published_lists_only_the_settings_changed_from_the_defa
 
     assert diff["live_version"] is None
     assert [item["key"] for item in diff["settings"]] == ["re_entry"]
+
+
+def test_an_optional_review_approved_for_this_draft_is_marked_published_with_it(people, settings):
+    settings.APPROVAL_REQUIRED = False
+    journey = journey_with_draft_change()
+    (_, marketer), (_, reviewer) = people["marketer"], people["reviewer"]
+    review_id = submit(marketer, journey).json()["id"]
+    reviewer.post(f"/api/reviews/{review_id}/approve/", {"note": ""}, content_type="application/json")
+
+    assert publish(marketer, journey).status_code == 200
+
+    assert ReviewRequest.objects.get(pk=review_id).status == "published"
