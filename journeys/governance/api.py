@@ -29,6 +29,10 @@ class IsAdminRole(BasePermission):
         return ADMINS in user_roles(request.user)
 
 
+# Earlier review rounds shown beside the latest: enough for the story of one draft.
+EARLIER_ROUNDS = 10
+
+
 class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     author = serializers.CharField(source="author.username", default="")
@@ -60,6 +64,9 @@ class ReviewStateSerializer(serializers.Serializer):
     publishable = serializers.BooleanField(help_text="An approval (if needed) covers the draft as it is now.")
     blocked_reason = serializers.CharField(allow_blank=True)
     review = ReviewSerializer(allow_null=True, help_text="The latest review, pending or decided.")
+    earlier = ReviewSerializer(
+        many=True, help_text=f"The rounds before it, newest first (at most {EARLIER_ROUNDS}), with their comments."
+    )
     diff = serializers.JSONField(help_text="The review's draft (or the current draft) against the live version.")
 
 
@@ -114,7 +121,12 @@ def _refused(error: approvals.ApprovalError) -> Response:
 
 
 def _state(journey: Journey, user) -> dict:
-    latest = journey.review_requests.select_related("submitted_by", "decided_by", "base_version").first()
+    rounds = list(
+        journey.review_requests.select_related("submitted_by", "decided_by", "base_version").prefetch_related(
+            "comments__author"
+        )[: EARLIER_ROUNDS + 1]
+    )
+    latest = rounds[0] if rounds else None
     policy = JourneyReviewPolicy.objects.filter(journey=journey).first()
     blocked = ""
     try:
@@ -133,6 +145,8 @@ def _state(journey: Journey, user) -> dict:
         "publishable": not blocked,
         "blocked_reason": blocked,
         "review": latest,
+        # A resubmitted draft is a new round; what reviewers said before stays readable beside it.
+        "earlier": rounds[1:],
         "diff": approvals.review_diff(latest if in_review else journey),
     }
 

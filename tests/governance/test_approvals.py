@@ -295,3 +295,20 @@ def test_an_optional_review_approved_for_this_draft_is_marked_published_with_it(
     assert publish(marketer, journey).status_code == 200
 
     assert ReviewRequest.objects.get(pk=review_id).status == "published"
+
+
+def test_a_resubmitted_draft_keeps_the_earlier_rounds_comments_in_view(people):
+    journey = journey_with_draft_change()
+    (_, marketer), (_, reviewer) = people["marketer"], people["reviewer"]
+    first = submit(marketer, journey).json()["id"]
+    reviewer.post(f"/api/reviews/{first}/comments/", {"body": "The wait is short"}, content_type="application/json")
+    reviewer.post(f"/api/reviews/{first}/reject/", {"note": "make it longer"}, content_type="application/json")
+    edit(marketer, journey, "Welcome, again")
+    second = submit(marketer, journey).json()["id"]
+
+    state = reviewer.get(f"/api/journeys/{journey.pk}/review/").json()
+
+    assert state["review"]["id"] == second and state["review"]["comments"] == []
+    [earlier] = state["earlier"]
+    assert (earlier["id"], earlier["status"], earlier["decision_note"]) == (first, "rejected", "make it longer")
+    assert [c["body"] for c in earlier["comments"]] == ["The wait is short"]

@@ -1592,6 +1592,8 @@ export interface components {
             blocked_reason: string;
             /** @description The latest review, pending or decided. */
             review: components["schemas"]["Review"] | null;
+            /** @description The rounds before it, newest first (at most 10), with their comments. */
+            earlier: components["schemas"]["Review"][];
             /** @description The review's draft (or the current draft) against the live version. */
             diff: unknown;
         };

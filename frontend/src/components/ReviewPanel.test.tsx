@@ -27,6 +27,7 @@ const state = (over: Partial<ReviewState>): ReviewState => ({
   can_review: true,
   can_withdraw: false,
   can_set_policy: false,
+  earlier: [],
   publishable: true,
   blocked_reason: '',
   review: null,
@@ -71,6 +72,20 @@ describe('ReviewPanel', () => {
     // It comes before the buttons it explains.
     const approve = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Approve');
     expect(approve && optional?.compareDocumentPosition(approve)).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+
+  it("keeps the earlier rounds' notes and comments readable after a resubmission", () => {
+    const before = {
+      ...review('rejected', 'reviewer'),
+      id: 1,
+      comments: [{ id: 7, author: 'reviewer', body: 'The wait is only a minute', created_at: '2026-01-01T10:00:00Z' }],
+    };
+    show(state({ review: { ...review('pending'), id: 2 }, earlier: [before] }));
+    const earlier = text('review-earlier') ?? '';
+    expect(earlier).toContain('Earlier rounds (1)');
+    expect(earlier).toContain('Rejected by reviewer · submitted by marketer');
+    expect(earlier).toContain('Note from reviewer: Wait is too short');
+    expect(earlier).toContain('The wait is only a minute');
   });
 
   it('does not say so when publishing needs an approval', () => {

@@ -213,6 +213,36 @@ export function ReviewPanel() {
         </section>
       )}
 
+      {state && state.earlier.length > 0 && (
+        <details className="review-panel__earlier" data-testid="review-earlier">
+          <summary>
+            Earlier rounds ({state.earlier.length})
+          </summary>
+          {state.earlier.map((round) => (
+            <div key={round.id} className="review-panel__round">
+              <p>
+                <span className={`badge review-status review-status--${round.status}`}>{STATUS_LABELS[round.status] ?? round.status}</span>{' '}
+                {reviewCredit(round)} <span className="muted">{new Date(round.submitted_at).toLocaleString()}</span>
+              </p>
+              {round.note && <p className="review-panel__note">{round.note}</p>}
+              {round.decided_by && round.decision_note && (
+                <p className="muted">
+                  Note from {round.decided_by}: {round.decision_note}
+                </p>
+              )}
+              <ul className="review-panel__comments">
+                {round.comments.map((c) => (
+                  <li key={c.id}>
+                    <strong>{c.author || 'someone'}</strong> <span className="muted">{new Date(c.created_at).toLocaleString()}</span>
+                    <p>{c.body}</p>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </details>
+      )}
+
       {r.notifications && r.notifications.results.length > 0 && (
         <section data-testid="notifications">
           <h3>Notifications</h3>

@@ -22,6 +22,7 @@ const state = (over: Partial<ReviewState>): ReviewState => ({
   can_review: false,
   can_withdraw: false,
   can_set_policy: false,
+  earlier: [],
   publishable: true,
   blocked_reason: '',
   review: null,
