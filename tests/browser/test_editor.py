@@ -273,7 +273,9 @@ def test_publishing_over_waiting_customers_asks_where_they_go(page, live_server_
     publish.click()
     dialog = page.get_by_role("dialog", name="Publish")
     expect(dialog).to_contain_text("2 customers are inside")
+    expect(dialog.get_by_test_id("migrate-timers")).to_have_count(0)
     dialog.get_by_label("Move them to the new version").check()
+    expect(dialog.get_by_test_id("migrate-timers")).to_contain_text("keep the time they were due to go on")
     dialog.get_by_label("New step for hold").select_option("done")
     dialog.get_by_role("button", name="Publish").click()
 

@@ -43,6 +43,13 @@ export function PublishDialog({ occupied, onPublish, onCancel }: PublishDialogPr
           <input type="radio" name="migrate" checked={migrate} onChange={() => setMigrate(true)} />
           Move them to the new version (each to the step with the same id).
         </label>
+        {migrate && (
+          <p className="muted" data-testid="migrate-timers">
+            Customers waiting at a step that is still the same kind keep the time they were due to go on (a longer
+            wait applies to those who arrive after publishing); at a step moved elsewhere or of another kind, the step
+            starts afresh.
+          </p>
+        )}
         {migrate && removed.length > 0 && (
           <table className="mapping">
             <caption>Steps that no longer exist: choose where their customers go</caption>
