@@ -1,6 +1,6 @@
 """The templates API the canvas inspector uses: list by channel, edit, preview, send a test."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,14 +9,38 @@ from journeys.api.permissions import JourneyAccess
 from journeys.delivery import channels, previews, test_sends
 from journeys.delivery.providers import PermanentFailure, TemporaryFailure
 from journeys.delivery.rendering import RenderError, render_json, render_string, sandboxed
-from journeys.models import Customer, JourneyVersion, MessageTemplate
+from journeys.models import Customer, Journey, JourneyVersion, MessageTemplate
 from journeys.roles import can_read_journeys
+
+
+def journeys_sending(template_id: int) -> list[dict]:
+    """Journeys that can still send this template: a version of a live, paused or closed journey uses it.
+
+    Published versions refer to templates by id, and customers may be on any of them.
+    """
+    versions = JourneyVersion.objects.filter(
+        journey__status__in=["live", "paused", "closed"],
+        graph__nodes__contains=[{"data": {"config": {"template": template_id}}}],
+    )
+    return list(
+        Journey.objects.filter(pk__in=versions.values("journey_id")).order_by("name").values("id", "name", "status")
+    )
+
+
+class JourneyUsingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
 
 
 class MessageTemplateSerializer(serializers.ModelSerializer):
     html = serializers.CharField(required=False, allow_blank=True, max_length=200_000, style={"widget": "html"})
     text = serializers.CharField(required=False, allow_blank=True, max_length=100_000, style={"widget": "textarea"})
     body = serializers.CharField(required=False, allow_blank=True, max_length=5_000, style={"widget": "textarea"})
+    sent_by = serializers.SerializerMethodField(
+        help_text="Journeys that can still send it (a live, paused or closed journey's version uses it); "
+        "given for one template, empty in lists."
+    )
 
     class Meta:
         model = MessageTemplate
@@ -30,15 +54,21 @@ class MessageTemplateSerializer(serializers.ModelSerializer):
             "text",
             "body",
             "webhook_body",
+            "sent_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "sent_by", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The registry, not the model's choices, says which channels exist: a new channel's module is enough.
         self.fields["channel"] = serializers.ChoiceField(choices=[(c.name, c.label) for c in channels.all_channels()])
+
+    @extend_schema_field(JourneyUsingSerializer(many=True))
+    def get_sent_by(self, template) -> list[dict]:
+        # One query per template: asked of one template (the editor), never of a list of them.
+        return journeys_sending(template.pk) if self.context.get("with_usage") else []
 
     def validate_webhook_body(self, value):
         if not isinstance(value, dict | list):
@@ -135,13 +165,13 @@ class MessageTemplateViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "with_usage": self.action != "list"}
+
     def destroy(self, request, *args, **kwargs):
         template = self.get_object()
         # Published versions refer to templates by id; deleting one would break their sends.
-        in_use = JourneyVersion.objects.filter(journey__status__in=["live", "paused", "closed"]).filter(
-            graph__nodes__contains=[{"data": {"config": {"template": template.id}}}]
-        )
-        if in_use.exists():
+        if journeys_sending(template.id):
             return Response(
                 {"detail": "a live, paused or closed journey sends this template"}, status=status.HTTP_409_CONFLICT
             )

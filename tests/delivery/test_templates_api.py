@@ -179,3 +179,20 @@ def test_test_sends_are_audited_and_share_one_hourly_budget_with_test_runs(setti
         ("template.send_test", "me@example.com"),
         ("journey.test_send", "qa@example.com"),
     ]
+
+
+def test_a_template_says_which_journeys_still_send_it():
+    from tests.delivery.helpers import message_journey
+
+    template = MessageTemplate.objects.create(**EMAIL_TEMPLATE)
+    unused = MessageTemplate.objects.create(**{**EMAIL_TEMPLATE, "name": "Unused"})
+    journey = message_journey("send_email", {"template": template.id})
+    client = api(MARKETERS)
+
+    detail = client.get(f"/api/templates/{template.id}/").json()
+    listed = client.get("/api/templates/").json()["results"]
+
+    assert detail["sent_by"] == [{"id": journey.id, "name": journey.name, "status": "live"}]
+    assert client.get(f"/api/templates/{unused.id}/").json()["sent_by"] == []
+    assert all(item["sent_by"] == [] for item in listed)  # not worked out for lists
+    assert client.delete(f"/api/templates/{template.id}/").status_code == 409

@@ -1160,6 +1160,11 @@ export interface components {
          * @enum {string}
          */
         JourneyStatusEnum: "draft" | "live" | "paused" | "closed" | "stopped" | "archived";
+        JourneyUsing: {
+            id: number;
+            name: string;
+            status: string;
+        };
         JourneyVersion: {
             number: number;
             graph: unknown;
@@ -1190,6 +1195,8 @@ export interface components {
             body?: string;
             /** @description JSON to POST; every string in it is a template. */
             webhook_body?: unknown;
+            /** @description Journeys that can still send it (a live, paused or closed journey's version uses it); given for one template, empty in lists. */
+            readonly sent_by: components["schemas"]["JourneyUsing"][];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1442,6 +1449,8 @@ export interface components {
             body?: string;
             /** @description JSON to POST; every string in it is a template. */
             webhook_body?: unknown;
+            /** @description Journeys that can still send it (a live, paused or closed journey's version uses it); given for one template, empty in lists. */
+            readonly sent_by?: components["schemas"]["JourneyUsing"][];
             /** Format: date-time */
             readonly created_at?: string;
             /** Format: date-time */

@@ -30,6 +30,7 @@ const WELCOME = {
   text: '',
   body: '',
   webhook_body: {},
+  sent_by: [] as Array<{ id: number; name: string; status: string }>,
 };
 
 interface Call {
@@ -154,6 +155,18 @@ describe('TemplateEditor in the inspector', () => {
       field('subject')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     });
     expect(dialog()).toBeNull();
+  });
+
+  it('says which live journeys also send the template before it is changed', async () => {
+    const shared = { ...WELCOME, sent_by: [{ id: 3, name: 'Abandoned basket', status: 'live' }] };
+    mockFetch(listWith(shared), route('GET', '/api/templates/7/', { status: 200, body: shared }));
+    await show({ template: 7 });
+
+    await click(button('Edit'));
+
+    expect(dialog()?.querySelector('[data-testid="template-sent-by"]')?.textContent).toBe(
+      'Also sent by Abandoned basket (live): saving changes what their next messages say.',
+    );
   });
 
   it('shows the 400 field errors under their fields and the 409 detail as a message', async () => {

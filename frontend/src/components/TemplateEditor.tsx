@@ -123,13 +123,18 @@ export function TemplateEditor({ channel, templateId, readOnly, onSaved, onClose
   const [saving, setSaving] = useState(false);
   const [dirty, setDirty] = useState(false);
   const [savedNote, setSavedNote] = useState(false);
+  const [sentBy, setSentBy] = useState<MessageTemplate['sent_by']>([]);
 
   useEffect(() => {
     if (templateId === null) return;
     let cancelled = false;
     editorApi()
       .template(templateId)
-      .then((template) => !cancelled && setDraft(draftOf(template)))
+      .then((template) => {
+        if (cancelled) return;
+        setDraft(draftOf(template));
+        setSentBy(template.sent_by);
+      })
       .catch((error: unknown) => !cancelled && setLoadError(failureText(error, 'The template could not be loaded')));
     return () => {
       cancelled = true;
@@ -222,7 +227,13 @@ export function TemplateEditor({ channel, templateId, readOnly, onSaved, onClose
                 {errors['']}
               </p>
             )}
-            {savedNote && <p className="notice">Saved.</p>}
+            {sentBy.length > 0 && (
+              <p className="notice" data-testid="template-sent-by">
+                {readOnly ? 'Sent by' : 'Also sent by'} {sentBy.map((j) => `${j.name} (${j.status})`).join(', ')}
+                {readOnly ? '.' : ': saving changes what their next messages say.'}
+              </p>
+            )}
+            {savedNote && <p className="notice notice--ok">Saved.</p>}
             <div className="dialog__actions">
               {!readOnly && (
                 <button type="submit" disabled={saving || (!dirty && id !== null)}>
