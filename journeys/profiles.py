@@ -7,7 +7,7 @@ from a journey by hand (through the engine, which owns enrollment state).
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -107,8 +107,11 @@ def customer_profile(customer: Customer) -> dict:
     deliveries = list(
         Delivery.objects.filter(customer_id=customer.pk).select_related("journey").order_by("-id")[:DELIVERIES_SHOWN]
     )
+    # Imported history and events sent with their own timestamps can predate the profile row.
+    first_event = Event.objects.filter(customer_id=customer.pk).aggregate(first=Min("timestamp"))["first"]
     return {
         "customer": customer,
+        "first_seen": min(customer.created_at, first_event) if first_event else customer.created_at,
         "consent": consent_states(customer),
         "anonymous_ids": list(
             AnonymousId.objects.filter(customer_id=customer.pk).order_by("created_at")[:IDENTITIES_SHOWN]

@@ -108,3 +108,12 @@ def test_the_timeline_filter_and_bad_pages_do_not_break_the_page(waiting):
 
     assert "No events called" in filtered
     assert bad_page.status_code == 200 and "Timeline: page must be" in bad_page.content.decode()
+
+
+def test_the_profile_dates_the_customer_by_their_first_event_when_history_predates_the_profile():
+    send(make_source(), {"userId": "old-friend", "event": "Order Completed", "timestamp": "2024-03-05T10:00:00Z"})
+    customer = Customer.objects.get(external_id="old-friend")
+
+    page = logged_in(REVIEWERS).get(f"/customers/{customer.pk}/").content.decode()
+
+    assert "first seen 2024-03-05 10:00 UTC" in page
