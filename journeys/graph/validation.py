@@ -166,25 +166,35 @@ def shape_errors(graph: Any) -> list[Issue]:
 # --- Config errors
 
 
-def _first_error(errors: Any, trail: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
-    """The first message in DRF's nested errors, with the way to it (list items counted from 1)."""
+def _item_word(key: str) -> str:
+    """What one entry of a list field is called: "branch" for `branches`, "change" for `changes`."""
+    if key.endswith(("ches", "shes", "xes", "sses")):
+        return key[:-2]
+    if key.endswith("s") and not key.endswith("ss"):
+        return key[:-1]
+    return "item"
+
+
+def _first_error(errors: Any, trail: tuple[str, ...] = (), item: str = "item") -> tuple[tuple[str, ...], str] | None:
+    """The first message in DRF's nested errors, with the way to it (list entries counted from 1,
+    named after their list: "branch 2, key")."""
     if isinstance(errors, dict):
         for key, value in errors.items():
             if isinstance(key, int):
-                step = (f"item {key + 1}",)
+                step, child = (f"{item} {key + 1}",), item
             elif key == "non_field_errors":
-                step = ()
+                step, child = (), item
             else:
-                step = (str(key),)
-            found = _first_error(value, trail + step)
+                step, child = (str(key),), _item_word(str(key))
+            found = _first_error(value, trail + step, child)
             if found:
                 return found
         return None
     if isinstance(errors, list):
         for index, value in enumerate(errors):
             # A list of strings is one field's messages; a list of dicts is one entry per item.
-            step = (f"item {index + 1}",) if isinstance(value, dict | list) else ()
-            found = _first_error(value, trail + step)
+            step = (f"{item} {index + 1}",) if isinstance(value, dict | list) else ()
+            found = _first_error(value, trail + step, item)
             if found:
                 return found
         return None
@@ -194,7 +204,7 @@ def _first_error(errors: Any, trail: tuple[str, ...] = ()) -> tuple[tuple[str, .
 def _config_issues(node_id: str, errors: dict) -> list[Issue]:
     issues = []
     for name, value in errors.items():
-        found = _first_error(value)
+        found = _first_error(value, item=_item_word(str(name)))
         if not found:
             continue
         trail, message = found

@@ -217,7 +217,7 @@ def test_a_nested_config_error_is_flattened_into_one_readable_message():
     [error] = validate_graph(bad).errors
 
     assert (error.code, error.node_id, error.field) == ("invalid_config", "update", "changes")
-    assert error.message == "item 2, value: increment needs a number"
+    assert error.message == "change 2, value: increment needs a number"
 
 
 def test_split_weights_that_do_not_add_up_to_100_name_the_node_and_variants():
@@ -512,3 +512,14 @@ def test_node_ids_keep_to_url_safe_characters(node_id):
 
     assert "invalid_shape" in codes(result)
     assert any(issue.field.endswith(".id") for issue in result.errors if issue.code == "invalid_shape")
+
+
+def test_a_branch_without_a_key_is_named_as_a_branch():
+    bad = simple_graph()
+    condition = {"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}
+    bad["nodes"][1] = node("check", "condition", {"branches": [{"condition": condition}]})
+    bad["edges"] = [edge("start", "check"), edge("check", "done", "else")]
+
+    messages = [e.message for e in validate_graph(bad).errors if e.code == "invalid_config"]
+
+    assert messages == ["branch 1, key: This field is required."]
