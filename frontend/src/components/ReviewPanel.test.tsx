@@ -4,36 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReviewState } from '../api/governanceApi';
 import { useReviewStore } from '../store/reviewStore';
 import { ReviewPanel } from './ReviewPanel';
+import { reviewOf as review, reviewStateOf as state } from '../test/review';
 
 vi.mock('../api/governanceApi', () => ({ governanceApi: () => ({}) }));
 
-const DIFF = { nodes: { added: [], removed: [], changed: [], moved: [] }, edges: { added: [], removed: [], changed: [] }, settings: [] };
-const review = (status: string, decided_by = '') => ({
-  id: 3,
-  status,
-  note: '',
-  submitted_by: 'marketer',
-  submitted_at: '2026-01-01T00:00:00Z',
-  decided_by,
-  decided_at: null,
-  decision_note: decided_by ? 'Wait is too short' : '',
-  comments: [],
-});
-const state = (over: Partial<ReviewState>): ReviewState => ({
-  approval_required: false,
-  override: null,
-  locked: false,
-  can_submit: false,
-  can_review: true,
-  can_withdraw: false,
-  can_set_policy: false,
-  earlier: [],
-  publishable: true,
-  blocked_reason: '',
-  review: null,
-  diff: DIFF,
-  ...over,
-});
 
 let container: HTMLDivElement;
 let root: Root;

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { governanceApi } from '../api/governanceApi';
+import { governanceApi, type ReviewComment } from '../api/governanceApi';
 import { REVIEW_OPTIONAL, REVIEW_STATUS_LABELS as STATUS_LABELS, reviewCredit } from '../lib/review';
 import { describeChange, diffHeading, hasChanges, stepName } from '../lib/reviewDiff';
 import { saveDraft } from '../store/actions';
@@ -193,14 +193,7 @@ export function ReviewPanel() {
         <section data-testid="review-comments">
           <h3>Comments</h3>
           {review.comments.length === 0 && <p className="muted">No comments yet.</p>}
-          <ul className="review-panel__comments">
-            {review.comments.map((c) => (
-              <li key={c.id}>
-                <strong>{c.author || 'someone'}</strong> <span className="muted">{new Date(c.created_at).toLocaleString()}</span>
-                <p>{c.body}</p>
-              </li>
-            ))}
-          </ul>
+          <Comments comments={review.comments} />
           <textarea aria-label="Comment" value={comment} maxLength={4000} rows={2} onChange={(e) => setComment(e.target.value)} />
           <button
             type="button"
@@ -230,14 +223,7 @@ export function ReviewPanel() {
                   Note from {round.decided_by}: {round.decision_note}
                 </p>
               )}
-              <ul className="review-panel__comments">
-                {round.comments.map((c) => (
-                  <li key={c.id}>
-                    <strong>{c.author || 'someone'}</strong> <span className="muted">{new Date(c.created_at).toLocaleString()}</span>
-                    <p>{c.body}</p>
-                  </li>
-                ))}
-              </ul>
+              <Comments comments={round.comments} />
             </div>
           ))}
         </details>
@@ -256,5 +242,18 @@ export function ReviewPanel() {
         </section>
       )}
     </aside>
+  );
+}
+
+function Comments({ comments }: { comments: ReviewComment[] }) {
+  return (
+    <ul className="review-panel__comments">
+      {comments.map((c) => (
+        <li key={c.id}>
+          <strong>{c.author || 'someone'}</strong> <span className="muted">{new Date(c.created_at).toLocaleString()}</span>
+          <p>{c.body}</p>
+        </li>
+      ))}
+    </ul>
   );
 }

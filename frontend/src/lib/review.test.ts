@@ -1,34 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ReviewState } from '../api/governanceApi';
 import { publishReviewNote, reviewCredit, REVIEW_OPTIONAL } from './review';
+import { reviewOf as review, reviewStateOf as state } from '../test/review';
 
-const review = (status: string, decided_by = '') => ({
-  id: 1,
-  status,
-  note: '',
-  submitted_by: 'marketer',
-  submitted_at: '2026-01-01T00:00:00Z',
-  decided_by,
-  decided_at: decided_by ? '2026-01-02T00:00:00Z' : null,
-  decision_note: '',
-  comments: [],
-});
 
-const state = (over: Partial<ReviewState>): ReviewState => ({
-  approval_required: false,
-  override: null,
-  locked: false,
-  can_submit: true,
-  can_review: false,
-  can_withdraw: false,
-  can_set_policy: false,
-  earlier: [],
-  publishable: true,
-  blocked_reason: '',
-  review: null,
-  diff: { nodes: { added: [], removed: [], changed: [], moved: [] }, edges: { added: [], removed: [], changed: [] }, settings: [] },
-  ...over,
-});
 
 describe('reviewCredit', () => {
   it('credits a decision to who decided it, not to who submitted', () => {
