@@ -1,50 +1,36 @@
-import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ReviewState } from '../api/governanceApi';
 import { useReviewStore } from '../store/reviewStore';
 import { ReviewPanel } from './ReviewPanel';
+import { mountHarness } from '../test/mount';
 import { reviewOf as review, reviewStateOf as state } from '../test/review';
 
 vi.mock('../api/governanceApi', () => ({ governanceApi: () => ({}) }));
 
 
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const mounted = mountHarness();
 
 function show(s: ReviewState) {
   useReviewStore.setState({ open: true, state: s, journeyId: '10', notifications: null });
-  act(() => root.render(<ReviewPanel />));
+  mounted.render(<ReviewPanel />);
 }
 
-const text = (testId: string) => container.querySelector(`[data-testid="${testId}"]`)?.textContent ?? null;
+const text = (testId: string) => mounted.container().querySelector(`[data-testid="${testId}"]`)?.textContent ?? null;
 
 describe('ReviewPanel', () => {
   it('credits the decision to the reviewer and the submission to the marketer', () => {
     show(state({ review: review('rejected', 'reviewer') }));
-    expect(container.querySelector('[data-testid="review"] h3')?.textContent).toBe('Rejected by reviewer · submitted by marketer');
-    expect(container.textContent).toContain('Note from reviewer: Wait is too short');
+    expect(mounted.container().querySelector('[data-testid="review"] h3')?.textContent).toBe('Rejected by reviewer · submitted by marketer');
+    expect(mounted.container().textContent).toContain('Note from reviewer: Wait is too short');
   });
 
   it('tells a reviewer, above Approve and Reject, that a rejection does not block publishing', () => {
     show(state({ review: review('pending') }));
     expect(text('approval-rule')).toContain('Review is optional for this journey');
-    const optional = container.querySelector('[data-testid="review-optional"]');
+    const optional = mounted.container().querySelector('[data-testid="review-optional"]');
     expect(optional?.textContent).toBe('Review is optional here: a rejection does not block publishing.');
     // It comes before the buttons it explains.
-    const approve = [...container.querySelectorAll('button')].find((b) => b.textContent === 'Approve');
+    const approve = [...mounted.container().querySelectorAll('button')].find((b) => b.textContent === 'Approve');
     expect(approve && optional?.compareDocumentPosition(approve)).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
   });
 
@@ -65,6 +51,6 @@ describe('ReviewPanel', () => {
   it('does not say so when publishing needs an approval', () => {
     show(state({ approval_required: true, review: review('pending') }));
     expect(text('approval-rule')).toBe('Publishing this journey needs an approval.');
-    expect(container.querySelector('[data-testid="review-optional"]')).toBeNull();
+    expect(mounted.container().querySelector('[data-testid="review-optional"]')).toBeNull();
   });
 });
