@@ -190,6 +190,9 @@ class _Simulation:
         self.profile = profile
         self.start = start
         self.delivered: list[tuple[datetime, InjectedEvent]] = []
+        # The event that entered the customer: in the event log by the time any node counts events
+        # (as the engine stores it before it runs), but never news to a wait that starts with it.
+        self.entry_event: tuple[datetime, InjectedEvent] | None = None
         self.customer = profile.as_dict
         renderer = MessageRenderer(
             customer=self.customer, existing=profile.existing, journey={"id": journey_id, "name": journey_name}
@@ -211,9 +214,10 @@ class _Simulation:
     def event_count(self, name: str, since: datetime | None, filters: list | tuple = ()) -> int:
         """Events of the stored history (a real customer) plus those injected up to the simulated now."""
         now = self.writer.now
+        seen = self.delivered if self.entry_event is None else [self.entry_event, *self.delivered]
         count = sum(
             1
-            for at, event in self.delivered
+            for at, event in seen
             if event.name == name
             and at <= now
             and (since is None or at >= since)
@@ -230,6 +234,7 @@ class _Simulation:
         entry_events = trigger_type.entry_events(node.config)
         if entry_events:
             context["trigger"] = {"event": entry_events[0].event, "properties": properties, "event_id": 0}
+            self.entry_event = (self.start, InjectedEvent(entry_events[0].event, 0, properties))
         elif trigger_type.enters_through_api:
             context["api"] = properties
         context["visits"] = {trigger_id: 1}

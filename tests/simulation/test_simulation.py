@@ -284,3 +284,26 @@ def test_a_goal_event_after_the_profile_left_still_converts_it():
     assert result.converted_at == START + timedelta(days=3)
     assert path(result)[-1] == ("mark", "converted", "")
     assert [e["effect"] for e in result.events] == ["reaches the goal", "no effect"]
+
+
+def test_the_event_that_entered_the_customer_counts_as_the_engine_would_but_wakes_no_wait():
+    # The engine stores the triggering event before it runs any node: a condition counts it.
+    read = {
+        "type": "event",
+        "event": "Article Read",
+        "min_count": 1,
+        "filters": [{"property": "category", "op": "eq", "value": "mortgage"}],
+    }
+    graph = make_graph(
+        [
+            node("t", "event_trigger", {"event": "Article Read"}),
+            node("c", "condition", {"branches": [{"key": "reader", "condition": read}]}),
+            node("w", "wait_for_event", {"event": "Article Read", "timeout_seconds": HOUR}),
+        ],
+        [("t", "next", "c"), ("c", "reader", "w")],
+    )
+
+    steps = path(run(graph, trigger_properties={"category": "mortgage"}))
+
+    assert ("c", "passed", "reader") in steps
+    assert ("w", "passed", "timeout") in steps  # the entering event is not news to a wait begun with it
