@@ -178,7 +178,7 @@ class Config(serializers.Serializer):
         min_value=1,
         max_value=MAX_DELAY,
         required=False,
-        help_text="duration: how long to wait, in seconds.",
+        help_text="duration: how long to wait.",
         style={"widget": "duration", "when": {"mode": "duration"}},
     )
     source = serializers.ChoiceField(

@@ -32,7 +32,7 @@ export function ExperimentBadge({ nodeId, kind }: { nodeId: string; kind: string
   return (
     <div className={`experiment-badge experiment-badge--${state}`} data-testid="experiment-badge" data-state={state} title={title}>
       <span className="experiment-badge__state">
-        {state === 'decided' ? `Winner: ${experiment.winner}` : state === 'stopped' ? `Stopped: ${experiment.winner}` : state}
+        {badgeLabel(state, experiment.winner)}
       </span>
       <span className="experiment-badge__weights" data-testid="experiment-weights">
         {Object.entries(experiment.weights)
@@ -44,4 +44,11 @@ export function ExperimentBadge({ nodeId, kind }: { nodeId: string; kind: string
       </a>
     </div>
   );
+}
+
+/** "Winner: in-app", "Stopped: B", "Running", "Bandit": arm keys stay as the marketer wrote them. */
+export function badgeLabel(state: string, winner: string | null | undefined): string {
+  if (state === 'decided') return `Winner: ${winner ?? ''}`;
+  if (state === 'stopped') return `Stopped: ${winner ?? ''}`;
+  return state.charAt(0).toUpperCase() + state.slice(1);
 }

@@ -73,6 +73,8 @@ describe('MessageOutcomes', () => {
     expect(rows[0]?.getAttribute('title')).toBe('Not sent on purpose: no consent 3, frequency cap 2');
     expect(rows[1]?.getAttribute('title')).toBe('Held back before sending: rate limit 4');
     expect(text('skipped-no_consent')).toBe('3 no consent');
+    // A narrow card may cut the chip; its tooltip keeps the whole reason.
+    expect(container.querySelector('[data-testid="skipped-no_consent"]')?.getAttribute('title')).toBe('no consent: 3');
     expect(container.querySelector('[data-testid="skipped-capped"]')).toBeNull();
     // "+1 more" (reasons), not "+1" (which read as one more customer); the tooltip counts each.
     expect(text('skipped-more')).toBe('+1 more');

@@ -65,7 +65,7 @@ function Reasons({ reasons, prefix }: { reasons: Outcome[]; prefix: string }) {
   return (
     <>
       {/* The count first: a narrow card cuts the end of the chip, and the label can spare it. */}
-      <span className="outcome-reason" data-testid={`${prefix}-${top.key}`}>
+      <span className="outcome-reason" data-testid={`${prefix}-${top.key}`} title={`${top.label}: ${top.value}`}>
         {top.value} {top.label}
       </span>
       {others.length > 0 && (
