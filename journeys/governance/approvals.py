@@ -15,7 +15,7 @@ from journeys.governance import audit, context
 from journeys.governance.diff import graph_diff
 from journeys.governance.notifications import notify, reviewers
 from journeys.journey_settings import clean_settings
-from journeys.models import Journey, JourneyReviewPolicy, ReviewComment, ReviewRequest
+from journeys.models import Journey, JourneyReviewPolicy, MessageTemplate, ReviewComment, ReviewRequest
 from journeys.roles import ADMINS, can_declare_winners, can_edit_journeys, can_read_journeys, user_roles
 
 Review = ReviewRequest.Status
@@ -94,7 +94,23 @@ def review_diff(review_or_journey) -> dict:
         namer=_step_name,
     )
     diff["live_version"] = live.number if live else None
+    _name_templates(diff)
     return diff
+
+
+def _name_templates(diff: dict) -> None:
+    """A step's template is stored by id; the reviewer reads its name ("template Welcome → Reminder")."""
+    values = [
+        v for change in diff["nodes"]["changed"] for v in change.get("values", []) if v["field"] == "config.template"
+    ]
+    ids = {v[side] for v in values for side in ("before", "after") if isinstance(v[side], int)}
+    if not ids:
+        return
+    names = dict(MessageTemplate.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for value in values:
+        for side in ("before", "after"):
+            if isinstance(value[side], int):
+                value[side] = names.get(value[side], f"template #{value[side]}")
 
 
 def _step_name(node: dict) -> str:

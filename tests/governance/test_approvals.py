@@ -312,3 +312,24 @@ def test_a_resubmitted_draft_keeps_the_earlier_rounds_comments_in_view(people):
     [earlier] = state["earlier"]
     assert (earlier["id"], earlier["status"], earlier["decision_note"]) == (first, "rejected", "make it longer")
     assert [c["body"] for c in earlier["comments"]] == ["The wait is short"]
+
+
+def test_a_changed_template_is_shown_by_name_in_the_diff(db):
+    from journeys.governance import approvals
+    from journeys.models import MessageTemplate
+    from tests.factories import make_graph, make_journey, node
+
+    welcome = MessageTemplate.objects.create(name="Welcome", channel="email", subject="Hi", html="<p>Hi</p>")
+    reminder = MessageTemplate.objects.create(name="Reminder", channel="email", subject="Hi", html="<p>Hi</p>")
+
+    def graph(template):
+        nodes = [node("t", "api_trigger"), node("m", "send_email", {"template": template.pk})]
+        return make_graph(nodes, [("t", "next", "m")])
+
+    with acting_as_system("test"):
+        journey = make_journey(graph=graph(welcome))
+    services.journey_update(journey=journey, graph=graph(reminder))
+
+    [change] = approvals.review_diff(journey)["nodes"]["changed"]
+
+    assert change["values"] == [{"field": "config.template", "before": "Welcome", "after": "Reminder"}]
