@@ -100,3 +100,20 @@ def test_the_email_inspector_fits_the_sidebar_with_a_long_template_name(
     assert overflow(page.locator(".sidebar")) == []
     assert overflow(page.locator(".inspector")) == []
     page.screenshot(path=artifact_path(f"email-inspector-fits-{width}.png"))
+
+
+def test_the_template_editors_buttons_are_in_view_in_a_short_window(page, live_server_url, login):
+    journey = email_journey()
+    login(page, make_user(role=roles.MARKETERS))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_editor(page, live_server_url, journey)
+    select(page, "mail")
+
+    field(page, "template").get_by_role("button", name="New template").click()
+    dialog = page.get_by_role("dialog", name="Template")
+    expect(dialog.get_by_role("heading")).to_have_text("New email template")
+
+    box = dialog.bounding_box()
+    for name in ("Create template", "Close"):
+        button = dialog.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box["y"] <= button["y"] and button["y"] + button["height"] <= box["y"] + box["height"], name
