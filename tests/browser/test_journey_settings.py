@@ -164,4 +164,3 @@ def test_the_settings_panel_fits_its_box_and_wraps_its_text(width, page, live_se
     assert label.evaluate("e => e.scrollWidth <= e.clientWidth")
     assert label.bounding_box()["height"] > 25  # the long label wraps onto a second line
     page.screenshot(path=artifact_path(f"journey-settings-fits-{width}.png"))
-
