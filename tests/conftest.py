@@ -2,6 +2,7 @@ import pytest
 
 from journeys.ingest import auth
 from journeys.ingest import services as ingest_services
+from journeys.privacy import suppression
 
 
 @pytest.fixture(autouse=True)
@@ -11,13 +12,16 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_write_key_cache():
-    # The write-key cache lives for the process; each test starts from the database.
+def _fresh_process_caches():
+    # The write keys, known event names and the suppression hashing key are cached for the
+    # process; each test starts from its own database.
     auth.clear_cache()
     ingest_services._known_event_names.clear()
+    suppression.clear_key_cache()
     yield
     auth.clear_cache()
     ingest_services._known_event_names.clear()
+    suppression.clear_key_cache()
 
 
 def pytest_collection_modifyitems(config, items):

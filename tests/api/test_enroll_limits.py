@@ -10,15 +10,6 @@ from tests.factories import make_journey
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    from journeys.ingest import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
-
-
 def test_a_huge_number_in_an_enroll_context_does_not_wedge_the_engine():
     journey = make_journey(graph=welcome_graph())
     response = post(

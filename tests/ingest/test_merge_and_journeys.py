@@ -9,15 +9,6 @@ from tests.factories import make_source
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    from journeys.ingest import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
-
-
 def test_a_merge_that_exits_a_waiting_enrollment_keeps_the_gauges_true():
     source = make_source()
     journey = waiting_journey()

@@ -7,18 +7,11 @@ from django.test import Client
 from django.utils import timezone
 
 from journeys.models import Customer, PrivacyExport, PrivacyRequest
-from journeys.privacy import services, suppression
+from journeys.privacy import services
 from journeys.roles import ADMINS
 from tests.factories import make_customer, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_install_key():
-    suppression.clear_key_cache()
-    yield
-    suppression.clear_key_cache()
 
 
 @pytest.fixture

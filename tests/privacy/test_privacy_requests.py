@@ -29,7 +29,7 @@ from journeys.models import (
     Step,
     SuppressedIdentity,
 )
-from journeys.privacy import services, suppression
+from journeys.privacy import services
 from journeys.roles import ADMINS, MARKETERS, REVIEWERS
 from tests.delivery.helpers import send_all
 from tests.engine.helpers import run, send
@@ -40,11 +40,8 @@ WRITE_KEY = "privacy-write-key"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_install_key(settings):
+def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    suppression.clear_key_cache()
-    yield
-    suppression.clear_key_cache()
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AudienceEstimate, ESTIMATE_DEBOUNCE_MS } from './AudienceEstimate';
+import { mountHarness } from '../test/mount';
 
 const PRO = { type: 'attribute', attribute: 'plan', op: 'eq', value: 'pro' };
 
 describe('AudienceEstimate', () => {
-  let container: HTMLDivElement;
-  let root: Root;
   let fetchMock: ReturnType<typeof vi.fn>;
 
   beforeEach(() => {
@@ -22,23 +20,21 @@ describe('AudienceEstimate', () => {
       ),
     );
     vi.stubGlobal('fetch', fetchMock);
-    container = document.createElement('div');
-    document.body.append(container);
-    root = createRoot(container);
   });
 
   afterEach(() => {
-    act(() => root.unmount());
-    container.remove();
     vi.useRealTimers();
     vi.unstubAllGlobals();
   });
 
-  const text = () => container.querySelector('[data-testid="audience-estimate"]')?.textContent ?? null;
+  // After the hooks above, so each test's root is unmounted before the globals are restored.
+  const mounted = mountHarness();
+
+  const text = () => mounted.container().querySelector('[data-testid="audience-estimate"]')?.textContent ?? null;
 
   it('asks once, after the edits stop, and says an estimate is one', async () => {
     for (const value of ['p', 'pr', 'pro']) {
-      act(() => root.render(<AudienceEstimate condition={{ ...PRO, value }} />));
+      mounted.render(<AudienceEstimate condition={{ ...PRO, value }} />);
       await act(async () => {
         await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS / 2);
       });
@@ -60,7 +56,7 @@ describe('AudienceEstimate', () => {
   it('asks nothing for an empty condition and says to add one', async () => {
     // A new condition step's branch starts as an empty group; it used to say "Counting customers…" for good.
     for (const condition of [{}, { all: [] }, { any: [{ all: [] }] }, undefined]) {
-      act(() => root.render(<AudienceEstimate condition={condition} />));
+      mounted.render(<AudienceEstimate condition={condition} />);
       await act(async () => {
         await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
       });
@@ -72,14 +68,14 @@ describe('AudienceEstimate', () => {
   it('asks nothing until a new leaf is complete, then counts', async () => {
     // "+ Prediction" adds a leaf without a prediction: the server would answer 400.
     const leaf = { type: 'prediction', op: 'gte', value: 0.7 };
-    act(() => root.render(<AudienceEstimate condition={{ all: [leaf] }} />));
+    mounted.render(<AudienceEstimate condition={{ all: [leaf] }} />);
     await act(async () => {
       await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
     });
     expect(fetchMock).not.toHaveBeenCalled();
     expect(text()).toBe('Finish the condition to see how many match.');
 
-    act(() => root.render(<AudienceEstimate condition={{ all: [{ ...leaf, prediction: 1 }] }} />));
+    mounted.render(<AudienceEstimate condition={{ all: [{ ...leaf, prediction: 1 }] }} />);
     await act(async () => {
       await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
     });
@@ -91,7 +87,7 @@ describe('AudienceEstimate', () => {
     fetchMock.mockResolvedValue(
       new Response(JSON.stringify({ condition: ['bad'] }), { status: 400, headers: { 'Content-Type': 'application/json' } }),
     );
-    act(() => root.render(<AudienceEstimate condition={{ ...PRO, op: 'gt', value: { nested: true } }} />));
+    mounted.render(<AudienceEstimate condition={{ ...PRO, op: 'gt', value: { nested: true } }} />);
     await act(async () => {
       await vi.advanceTimersByTimeAsync(ESTIMATE_DEBOUNCE_MS * 2);
     });

@@ -1,10 +1,10 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { NodeKind } from '../api/types';
 import { resetEditor, useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { MessageOutcomes } from './MessageOutcomes';
+import { mountHarness } from '../test/mount';
 
 function kind(name: string, channel?: string): NodeKind {
   return {
@@ -24,27 +24,17 @@ function kind(name: string, channel?: string): NodeKind {
 }
 
 describe('MessageOutcomes', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-
   beforeEach(() => {
-    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
     resetEditor();
     useGraphStore.getState().setCatalog([kind('send_email', 'email'), kind('update_attribute')]);
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
   });
 
-  afterEach(() => {
-    act(() => root.unmount());
-    container.remove();
-  });
+  const mounted = mountHarness();
 
-  const text = (testId: string) => container.querySelector(`[data-testid="${testId}"]`)?.textContent;
+  const text = (testId: string) => mounted.container().querySelector(`[data-testid="${testId}"]`)?.textContent;
 
   it('shows outcomes on a message node and follows the live counters', () => {
-    act(() => root.render(<MessageOutcomes nodeId="m" kind="send_email" />));
+    mounted.render(<MessageOutcomes nodeId="m" kind="send_email" />);
     expect(text('outcome-sent')).toBe('0');
 
     act(() =>
@@ -69,28 +59,28 @@ describe('MessageOutcomes', () => {
         },
       }),
     );
-    const rows = container.querySelectorAll('.message-outcomes__why');
+    const rows = mounted.container().querySelectorAll('.message-outcomes__why');
     expect(rows[0]?.getAttribute('title')).toBe('Not sent on purpose: no consent 3, frequency cap 2');
     expect(rows[1]?.getAttribute('title')).toBe('Held back before sending: rate limit 4');
     expect(text('skipped-no_consent')).toBe('3 no consent');
     // A narrow card may cut the chip; its tooltip keeps the whole reason.
-    expect(container.querySelector('[data-testid="skipped-no_consent"]')?.getAttribute('title')).toBe('no consent: 3');
-    expect(container.querySelector('[data-testid="skipped-capped"]')).toBeNull();
+    expect(mounted.container().querySelector('[data-testid="skipped-no_consent"]')?.getAttribute('title')).toBe('no consent: 3');
+    expect(mounted.container().querySelector('[data-testid="skipped-capped"]')).toBeNull();
     // "+1 more" (reasons), not "+1" (which read as one more customer); the tooltip counts each.
     expect(text('skipped-more')).toBe('+1 more');
-    expect(container.querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('1 more reason: frequency cap 2');
+    expect(mounted.container().querySelector('[data-testid="skipped-more"]')?.getAttribute('title')).toBe('1 more reason: frequency cap 2');
     expect(text('held-rate_limit')).toBe('4 rate limit');
-    expect(container.querySelector('[data-testid="held-more"]')).toBeNull();
+    expect(mounted.container().querySelector('[data-testid="held-more"]')).toBeNull();
     act(() =>
       useSessionStore.getState().setCounters({
         m: { 'delivery:queued': 5, 'delivery:sent': 3, 'delivery:skipped': 2, 'delivery:skipped:no_consent': 2 },
       }),
     );
-    expect(container.querySelector('[data-testid="skipped-no_address"]')).toBeNull();
+    expect(mounted.container().querySelector('[data-testid="skipped-no_address"]')).toBeNull();
   });
 
   it('draws nothing on a node that sends no message', () => {
-    act(() => root.render(<MessageOutcomes nodeId="u" kind="update_attribute" />));
-    expect(container.querySelector('[data-testid="message-outcomes"]')).toBeNull();
+    mounted.render(<MessageOutcomes nodeId="u" kind="update_attribute" />);
+    expect(mounted.container().querySelector('[data-testid="message-outcomes"]')).toBeNull();
   });
 });

@@ -2,11 +2,11 @@
 // container, the way the app does, and drives its form fields.
 import { ReactFlowProvider } from '@xyflow/react';
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { beforeEach } from 'vitest';
 import type { NodeKind } from '../api/types';
 import { Inspector } from '../components/Inspector';
 import { resetEditor, useGraphStore } from '../store/graphStore';
+import { mountHarness } from './mount';
 
 export interface InspectorView {
   /** Draws the inspector again from the store, as the app does after an edit. */
@@ -16,22 +16,11 @@ export interface InspectorView {
 
 /** Registers the set-up and clean-up of each test; `container()` is the current test's element. */
 export function inspectorHarness(catalog: NodeKind[]) {
-  let container: HTMLDivElement;
-  let root: Root;
-
   beforeEach(() => {
-    vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
     resetEditor();
     useGraphStore.getState().setCatalog(catalog);
-    container = document.createElement('div');
-    document.body.append(container);
-    root = createRoot(container);
   });
-
-  afterEach(() => {
-    act(() => root.unmount());
-    container.remove();
-  });
+  const mounted = mountHarness();
 
   function show(kind: string, config: Record<string, unknown>, id = 'n'): InspectorView {
     useGraphStore.getState().loadJourney('1', {
@@ -40,17 +29,17 @@ export function inspectorHarness(catalog: NodeKind[]) {
     });
     const render = () => {
       const node = useGraphStore.getState().nodes[0]!;
-      root.render(
+      mounted.render(
         <ReactFlowProvider>
           <Inspector node={node} />
         </ReactFlowProvider>,
       );
     };
-    act(render);
-    return { rerender: () => act(render), config: () => useGraphStore.getState().nodes[0]!.data.config };
+    render();
+    return { rerender: render, config: () => useGraphStore.getState().nodes[0]!.data.config };
   }
 
-  return { container: () => container, show };
+  return { container: mounted.container, show };
 }
 
 /** Sets a field's value the way typing or choosing does, so React's onChange runs. */
