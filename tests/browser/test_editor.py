@@ -85,6 +85,13 @@ def test_a_marketer_builds_publishes_and_watches_a_journey(page, live_server_url
     expect(page.locator('[data-testid="save-state"]')).to_have_text("Saved")
     expect(publish).to_be_enabled()
     publish.click()
+    # Going live is confirmed, having said who enters and what goes out.
+    dialog = page.get_by_role("dialog", name="Publish")
+    expect(dialog.locator("h2")).to_have_text("Start this journey")
+    expect(dialog.get_by_test_id("go-live")).to_contain_text("When Signed Up")
+    expect(dialog.get_by_test_id("go-live-sends")).to_have_text("Send email (1 step)")
+    page.screenshot(path=artifact_path("editor-go-live.png"))
+    dialog.get_by_role("button", name="Publish").click()
     expect(page.locator('[data-testid="status"]')).to_have_text("live")
 
     journey.refresh_from_db()
@@ -96,7 +103,7 @@ def test_a_marketer_builds_publishes_and_watches_a_journey(page, live_server_url
     }
 
     # Events come in through the public API; the counts change without a reload.
-    expect(page.locator('[data-testid="connection"]')).to_have_text("Live")
+    expect(page.locator('[data-testid="connection"]')).to_have_text("Live counts")
     track(live_server_url, "ada", "Signed Up")
     track(live_server_url, "bob", "Signed Up")
     expect(count(page, "event_trigger", "entered")).to_have_text("2", timeout=15_000)

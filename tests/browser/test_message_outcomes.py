@@ -46,7 +46,7 @@ def test_a_marketer_sees_sent_and_skipped_counts_on_a_message_node_move_live(
     # Only message nodes carry outcomes, and they start at zero.
     expect(page.locator('[data-testid="message-outcomes"]')).to_have_count(1)
     expect(outcome(page, "email", "sent")).to_have_text("0")
-    expect(page.locator('[data-testid="connection"]')).to_have_text("Live")
+    expect(page.locator('[data-testid="connection"]')).to_have_text("Live counts")
 
     for user_id in ("ada", "bob", "cyd"):
         track(live_server_url, user_id, "Signed Up")

@@ -43,4 +43,5 @@ def test_a_marketer_creates_a_journey_from_an_example_and_it_opens_with_its_sett
 
     # It can be published as it is.
     page.locator(".toolbar").get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("dialog", name="Publish").get_by_role("button", name="Publish").click()
     expect(page.get_by_test_id("status")).to_have_text("live")

@@ -60,7 +60,11 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   );
   const flow = useReactFlow();
   const [versions, setVersions] = useState<JourneyVersion[]>([]);
-  const [publishing, setPublishing] = useState<Array<{ nodeId: string; waiting: number }> | null>(null);
+  // Set while the publish dialog is open: who is inside the live version, and whether this publish
+  // starts the journey taking customers.
+  const [publishing, setPublishing] = useState<{ occupied: Array<{ nodeId: string; waiting: number }>; goingLive: boolean } | null>(
+    null,
+  );
   const [settingsOpen, setSettingsOpen] = useState(false);
   const draftSettings = useSettingsStore((state) => state.draft);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -86,7 +90,10 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
     const occupied = Object.entries(session().counters)
       .map(([nodeId, c]) => ({ nodeId, waiting: c.waiting ?? 0 }))
       .filter((o) => o.waiting > 0);
-    if (s.meta.currentVersion !== null && occupied.length > 0) setPublishing(occupied);
+    const inside = s.meta.currentVersion !== null ? occupied : [];
+    // A live or paused journey already takes customers; anything else starts to with this publish.
+    const goingLive = s.meta.status !== 'live' && s.meta.status !== 'paused';
+    if (goingLive || inside.length > 0) setPublishing({ occupied: inside, goingLive });
     else void publish({ migrate: false, mapping: {} }, notify).then(refreshReview);
   };
 
@@ -251,7 +258,8 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
       {testing && belowToolbar(<TestRunPanel onClose={() => setTesting(false)} />)}
       {publishing && (
         <PublishDialog
-          occupied={publishing}
+          occupied={publishing.occupied}
+          goingLive={publishing.goingLive}
           onCancel={() => setPublishing(null)}
           onPublish={(options) => {
             setPublishing(null);

@@ -2,7 +2,13 @@ import { Panel } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useSessionStore, type MetricRange } from '../store/sessionStore';
 
-const CONNECTION_LABELS = { connecting: 'Connecting…', online: 'Live', offline: 'Offline, reconnecting…', refused: 'No live counts' };
+// "Live counts", not "Live": on a draft a bare "Live" read as the journey's status.
+const CONNECTION_LABELS = {
+  connecting: 'Connecting…',
+  online: 'Live counts',
+  offline: 'Offline, reconnecting…',
+  refused: 'No live counts',
+};
 
 /**
  * How the live counts are shown (counts or shares, over which time) and whether they are live.
