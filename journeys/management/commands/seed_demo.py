@@ -92,6 +92,9 @@ class Command(BaseCommand):
         rng = random.Random(20261125)
         # Its own sequence, so adding consent left the customers' plans and histories as they were.
         consent_rng = random.Random(20261206)
+        # Its own sequence too: how keen each customer is, which makes them order more often, before
+        # and after the demo prediction's cut-off, so its model has something true to find.
+        keen_rng = random.Random(20261207)
         start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=28)
         messages = []
         for number in range(1, DEMO_CUSTOMERS + 1):
@@ -111,14 +114,18 @@ class Command(BaseCommand):
                 }
             )
             messages.append(self._consent_message(user_id, consent_rng, start))
-            for visit in range(rng.randint(0, 6)):
+            keen = keen_rng.random() ** 2
+            visits = rng.randint(0, 6) + round(keen * 10)
+            for visit in range(visits):
                 when = start + timedelta(days=rng.uniform(0, 27))
                 product = rng.choice(PRODUCTS)
+                browsing = rng.choice(["Product Viewed", "Product Added"])
+                ordered = keen_rng.random() < 0.05 + 0.5 * keen
                 messages.append(
                     {
                         "type": "track",
                         "userId": user_id,
-                        "event": rng.choice(["Product Viewed", "Product Added", "Order Completed"]),
+                        "event": "Order Completed" if ordered else browsing,
                         "messageId": f"{user_id}-event-{visit}",
                         "timestamp": when.isoformat(),
                         "properties": {"product": product, "price": rng.choice([9.5, 24, 59, 120])},
