@@ -68,6 +68,11 @@ class ReviewStateSerializer(serializers.Serializer):
         many=True, help_text=f"The rounds before it, newest first (at most {EARLIER_ROUNDS}), with their comments."
     )
     diff = serializers.JSONField(help_text="The review's draft (or the current draft) against the live version.")
+    since_earlier = serializers.JSONField(
+        allow_null=True,
+        help_text="While a resubmitted draft is in review: what it changed since the round before it "
+        "(`round`: that round's id, `status`, `diff`); null otherwise.",
+    )
 
 
 class NoteSerializer(serializers.Serializer):
@@ -148,7 +153,16 @@ def _state(journey: Journey, user) -> dict:
         # A resubmitted draft is a new round; what reviewers said before stays readable beside it.
         "earlier": rounds[1:],
         "diff": approvals.review_diff(latest if in_review else journey),
+        "since_earlier": _since_earlier(rounds) if in_review else None,
     }
+
+
+def _since_earlier(rounds: list[ReviewRequest]) -> dict | None:
+    """A reviewer coming back to a resubmitted draft reads what changed since they last saw it."""
+    if len(rounds) < 2:
+        return None
+    latest, earlier = rounds[0], rounds[1]
+    return {"round": earlier.pk, "status": earlier.status, "diff": approvals.round_diff(earlier, latest)}
 
 
 @extend_schema(responses=ReviewStateSerializer)

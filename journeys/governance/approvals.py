@@ -98,6 +98,22 @@ def review_diff(review_or_journey) -> dict:
     return diff
 
 
+def round_diff(earlier: ReviewRequest, later: ReviewRequest) -> dict:
+    """What a resubmitted draft changed since an earlier round: what the reviewer looks at again."""
+    before, before_errors = clean_settings(earlier.settings or {})
+    after, after_errors = clean_settings(later.settings or {})
+    diff = graph_diff(
+        earlier.graph,
+        later.graph,
+        settings_before=earlier.settings if before_errors else before,
+        settings_after=later.settings if after_errors else after,
+        namer=_step_name,
+    )
+    diff["live_version"] = later.base_version.number if later.base_version else None
+    _name_templates(diff)
+    return diff
+
+
 def _name_templates(diff: dict) -> None:
     """A step's template is stored by id; the reviewer reads its name ("template Welcome → Reminder")."""
     values = [

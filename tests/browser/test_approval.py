@@ -152,3 +152,15 @@ def test_the_review_panel_follows_edits_names_who_decided_and_says_a_rejection_d
     expect(note).to_contain_text("a rejection does not block publishing")
     expect(page.locator(".toolbar").get_by_role("button", name="Publish", exact=True)).to_be_enabled()
     page.screenshot(path=artifact_path("review-optional-marketer.png"))
+
+    # Answering the rejection and resubmitting: the panel says what changed since that round.
+    select(page, "email")
+    field(page, "subject").locator("input").fill("A friendlier subject")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved")
+    open_review(page)
+    page.get_by_role("button", name="Submit for review").click()
+    since = page.get_by_test_id("review-since-earlier")
+    expect(since.locator("h3")).to_have_text("Changed since the rejected round")
+    expect(since).to_contain_text("subject A new subject → A friendlier subject")
+    expect(since).not_to_contain_text("body")  # the body was already in the rejected round
+    page.screenshot(path=artifact_path("review-since-rejected.png"))

@@ -314,6 +314,29 @@ def test_a_resubmitted_draft_keeps_the_earlier_rounds_comments_in_view(people):
     assert [c["body"] for c in earlier["comments"]] == ["The wait is short"]
 
 
+def test_a_resubmitted_draft_says_what_changed_since_the_rejected_round(people):
+    journey = journey_with_draft_change()
+    (_, marketer), (_, reviewer) = people["marketer"], people["reviewer"]
+    first = submit(marketer, journey).json()["id"]
+    before = reviewer.get(f"/api/journeys/{journey.pk}/review/").json()
+    assert before["since_earlier"] is None  # a first round has nothing earlier to compare with
+    reviewer.post(f"/api/reviews/{first}/reject/", {"note": "friendlier subject"}, content_type="application/json")
+    edit(marketer, journey, "Welcome, friend")
+    submit(marketer, journey)
+
+    state = reviewer.get(f"/api/journeys/{journey.pk}/review/").json()
+
+    since = state["since_earlier"]
+    assert (since["round"], since["status"]) == (first, "rejected")
+    [change] = since["diff"]["nodes"]["changed"]
+    assert {"field": "config.subject", "before": "Welcome aboard", "after": "Welcome, friend"} in change["values"]
+    assert since["diff"]["nodes"]["added"] == [] and since["diff"]["settings"] == []
+    # The main diff still compares the whole draft with the live version.
+    [live_change] = state["diff"]["nodes"]["changed"]
+    assert live_change["id"] == change["id"]
+    assert any(v["field"] == "config.subject" and v["after"] == "Welcome, friend" for v in live_change["values"])
+
+
 def test_a_changed_template_is_shown_by_name_in_the_diff(db):
     from journeys.governance import approvals
     from journeys.models import MessageTemplate

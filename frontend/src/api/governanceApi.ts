@@ -24,7 +24,17 @@ export interface GraphDiff {
   live_version?: number | null;
 }
 
-export type ReviewState = Omit<Schemas['ReviewState'], 'diff'> & { diff: GraphDiff };
+/** While a resubmitted draft is in review: what it changed since the round before it. */
+export interface SinceEarlier {
+  round: number;
+  status: string;
+  diff: GraphDiff;
+}
+
+export type ReviewState = Omit<Schemas['ReviewState'], 'diff' | 'since_earlier'> & {
+  diff: GraphDiff;
+  since_earlier: SinceEarlier | null;
+};
 
 export function createGovernanceApi(client: ApiClient) {
   const journey = (id: string, suffix: string) => `journeys/${encodeURIComponent(id)}/review/${suffix}`;

@@ -1605,6 +1605,8 @@ export interface components {
             earlier: components["schemas"]["Review"][];
             /** @description The review's draft (or the current draft) against the live version. */
             diff: unknown;
+            /** @description While a resubmitted draft is in review: what it changed since the round before it (`round`: that round's id, `status`, `diff`); null otherwise. */
+            since_earlier: unknown;
         };
         SendTest: {
             customer_id?: string | null;

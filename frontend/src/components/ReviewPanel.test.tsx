@@ -3,7 +3,7 @@ import type { ReviewState } from '../api/governanceApi';
 import { useReviewStore } from '../store/reviewStore';
 import { ReviewPanel } from './ReviewPanel';
 import { mountHarness } from '../test/mount';
-import { reviewOf as review, reviewStateOf as state } from '../test/review';
+import { NO_DIFF, reviewOf as review, reviewStateOf as state } from '../test/review';
 
 vi.mock('../api/governanceApi', () => ({ governanceApi: () => ({}) }));
 
@@ -46,6 +46,30 @@ describe('ReviewPanel', () => {
     expect(earlier).toContain('Rejected by reviewer · submitted by marketer');
     expect(earlier).toContain('Note from reviewer: Wait is too short');
     expect(earlier).toContain('The wait is only a minute');
+  });
+
+  it('says what a resubmitted draft changed since the rejected round, apart from the changes against live', () => {
+    const since = {
+      ...NO_DIFF,
+      nodes: {
+        ...NO_DIFF.nodes,
+        changed: [{ id: 'w', fields: ['config.seconds'], values: [{ field: 'config.seconds', before: 60, after: 3600 }] }],
+      },
+      names: { w: 'Wait' },
+    };
+    const live = { ...NO_DIFF, nodes: { ...NO_DIFF.nodes, added: ['w'] }, names: { w: 'Wait' }, live_version: 3 };
+    show(state({ review: { ...review('pending'), id: 2 }, since_earlier: { round: 1, status: 'rejected', diff: since }, diff: live }));
+    expect(mounted.container().querySelector('[data-testid="review-since-earlier"] h3')?.textContent).toBe(
+      'Changed since the rejected round',
+    );
+    expect(text('review-since-earlier')).toContain('“Wait”: seconds 60 → 3600');
+    expect(text('review-diff')).toContain('Steps added: “Wait”');
+    expect(text('review-diff')).not.toContain('seconds 60');
+  });
+
+  it('has no such section for a first round', () => {
+    show(state({ review: review('pending') }));
+    expect(text('review-since-earlier')).toBeNull();
   });
 
   it('does not say so when publishing needs an approval', () => {

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { governanceApi, type ReviewComment } from '../api/governanceApi';
+import { governanceApi, type GraphDiff, type ReviewComment } from '../api/governanceApi';
 import { REVIEW_OPTIONAL, REVIEW_STATUS_LABELS as STATUS_LABELS, reviewCredit } from '../lib/review';
 import { describeChange, diffHeading, hasChanges, stepName } from '../lib/reviewDiff';
 import { saveDraft } from '../store/actions';
@@ -95,35 +95,20 @@ export function ReviewPanel() {
         </section>
       )}
 
+      {state?.since_earlier && (
+        <section data-testid="review-since-earlier">
+          <h3>
+            Changed since the {(STATUS_LABELS[state.since_earlier.status] ?? state.since_earlier.status).toLowerCase()}{' '}
+            round
+          </h3>
+          <DiffList diff={state.since_earlier.diff} />
+        </section>
+      )}
+
       {diff && (
         <section data-testid="review-diff">
           <h3>{diffHeading(diff)}</h3>
-          {hasChanges(diff) ? (
-            <ul className="review-panel__changes">
-              {diff.nodes.added.length > 0 && (
-                <li>Steps added: {diff.nodes.added.map((id) => stepName(diff, id)).join(', ')}</li>
-              )}
-              {diff.nodes.changed.length > 0 && (
-                <li>
-                  Steps changed:
-                  <ul>
-                    {diff.nodes.changed.map((change) => (
-                      <li key={change.id}>{describeChange(diff, change)}</li>
-                    ))}
-                  </ul>
-                </li>
-              )}
-              {diff.nodes.removed.length > 0 && (
-                <li>Steps removed: {diff.nodes.removed.map((id) => stepName(diff, id)).join(', ')}</li>
-              )}
-              {diff.edges.added.length > 0 && <li>Connections added: {diff.edges.added.length}</li>}
-              {diff.edges.changed.length > 0 && <li>Connections changed: {diff.edges.changed.length}</li>}
-              {diff.edges.removed.length > 0 && <li>Connections removed: {diff.edges.removed.join(', ')}</li>}
-              {diff.settings.length > 0 && <li>Settings changed: {diff.settings.map((s) => s.key).join(', ')}</li>}
-            </ul>
-          ) : (
-            <p className="muted">No change to steps, connections or settings.</p>
-          )}
+          <DiffList diff={diff} />
           <label className="field__check">
             <input type="checkbox" checked={r.showDiff} onChange={(e) => store().setShowDiff(e.target.checked)} />
             Show the changes on the canvas
@@ -254,6 +239,33 @@ function Comments({ comments }: { comments: ReviewComment[] }) {
           <p>{c.body}</p>
         </li>
       ))}
+    </ul>
+  );
+}
+
+/** A diff read aloud: steps and connections added, changed (field by field) and removed, settings changed. */
+function DiffList({ diff }: { diff: GraphDiff }) {
+  if (!hasChanges(diff)) return <p className="muted">No change to steps, connections or settings.</p>;
+  return (
+    <ul className="review-panel__changes">
+      {diff.nodes.added.length > 0 && <li>Steps added: {diff.nodes.added.map((id) => stepName(diff, id)).join(', ')}</li>}
+      {diff.nodes.changed.length > 0 && (
+        <li>
+          Steps changed:
+          <ul>
+            {diff.nodes.changed.map((change) => (
+              <li key={change.id}>{describeChange(diff, change)}</li>
+            ))}
+          </ul>
+        </li>
+      )}
+      {diff.nodes.removed.length > 0 && (
+        <li>Steps removed: {diff.nodes.removed.map((id) => stepName(diff, id)).join(', ')}</li>
+      )}
+      {diff.edges.added.length > 0 && <li>Connections added: {diff.edges.added.length}</li>}
+      {diff.edges.changed.length > 0 && <li>Connections changed: {diff.edges.changed.length}</li>}
+      {diff.edges.removed.length > 0 && <li>Connections removed: {diff.edges.removed.join(', ')}</li>}
+      {diff.settings.length > 0 && <li>Settings changed: {diff.settings.map((s) => s.key).join(', ')}</li>}
     </ul>
   );
 }

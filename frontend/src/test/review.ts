@@ -35,5 +35,6 @@ export const reviewStateOf = (over: Partial<ReviewState> = {}): ReviewState => (
   blocked_reason: '',
   review: null,
   diff: NO_DIFF,
+  since_earlier: null,
   ...over,
 });
