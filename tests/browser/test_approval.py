@@ -1,6 +1,8 @@
 """Approval before publish in a real browser: a Marketer submits, a Reviewer sees the diff on the
 canvas and approves, the Marketer publishes; a change after approval makes publishing refused."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,7 +48,9 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".review-panel [data-testid=review]")).to_contain_text("In review")
     expect(page.locator("[data-testid=status]")).to_be_visible()
-    expect(page.locator(".badge--readonly")).to_be_visible()  # the draft is locked while in review
+    # The draft is locked while in review, and the badge says why.
+    expect(page.get_by_test_id("read-only")).to_have_text("In review: read-only")
+    expect(page.get_by_test_id("read-only")).to_have_attribute("title", re.compile("withdraw the review"))
     page.screenshot(path=artifact_path("approval-1-submitted.png"))
 
     # The reviewer is notified, sees the change drawn on the canvas, comments and approves.

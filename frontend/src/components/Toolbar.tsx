@@ -71,6 +71,8 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const [testing, setTesting] = useState(false);
   // The last review's bearing on publishing, also on the Publish button (a rejection that does not block).
   const reviewNote = useReviewStore(useShallow((state) => publishReviewNote(state.state)));
+  // Why the draft cannot be edited: a review holds it (the person could edit otherwise), or the role.
+  const lockedByReview = useReviewStore((state) => state.mayEdit && Boolean(state.state?.locked));
   const session = useSessionStore.getState;
   const graph = useGraphStore.getState;
 
@@ -148,7 +150,19 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
           {s.saveState === 'failed' && s.saveError ? `: ${s.saveError.slice(0, 120)}` : ''}
         </span>
       )}
-      {!s.canEdit && <span className="badge badge--readonly">Read-only</span>}
+      {!s.canEdit && (
+        <span
+          className="badge badge--readonly"
+          data-testid="read-only"
+          title={
+            lockedByReview
+              ? 'The draft is locked while it is in review. To change it, withdraw the review in the Review panel.'
+              : 'Your role can read journeys but not change them.'
+          }
+        >
+          {lockedByReview ? 'In review: read-only' : 'Read-only'}
+        </span>
+      )}
 
       <span className="toolbar__group">
         <button type="button" className="secondary" disabled={s.readOnly || !history.canUndo} onClick={() => graph().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
