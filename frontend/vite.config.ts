@@ -14,8 +14,9 @@ export default defineConfig({
     // Vite 8 bundles with Rolldown; `rolldownOptions` is the current name of
     // the option that older Vite versions called `rollupOptions`.
     rolldownOptions: {
-      // Two entries: the canvas, and the report pages' charts (loaded only there).
-      input: ['src/main.tsx', 'src/reports/main.ts'],
+      // Three entries: the canvas, the report pages' charts, and the condition builder that
+      // server-rendered forms use (each loaded only on its pages).
+      input: ['src/main.tsx', 'src/reports/main.ts', 'src/conditionField/main.tsx'],
     },
   },
   test: {

@@ -17,11 +17,14 @@ class PredictionForm(forms.Form):
     )
     target_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Within days")
     negate = forms.BooleanField(required=False, label="Predict that it does NOT happen (churn)")
+    # The page's script shows the canvas's condition builder in place of this textarea (and of its
+    # JSON help); without the script, the JSON is typed here.
     population = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Population (condition JSON; empty for everyone)",
-        help_text='e.g. {"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}',
+        widget=forms.Textarea(attrs={"rows": 2, "data-condition-field": ""}),
+        label="Population",
+        help_text='Empty for everyone, or a condition as JSON, e.g. {"type": "attribute", "attribute": "plan", '
+        '"op": "eq", "value": "pro"}',
     )
 
     def _json(self, field: str):

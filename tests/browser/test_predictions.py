@@ -62,3 +62,49 @@ def test_a_marketer_defines_trains_reads_and_uses_a_prediction(
     branches.get_by_label("Top percent").fill("10")
     expect(branches.locator(".prediction-condition__estimate")).to_have_text(re.compile(r"^\d[\d,]* customers? match"))
     page.screenshot(path=artifact_path("prediction-condition.png"), full_page=True)
+
+
+def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_estimate(
+    transactional_db, page, live_server_url, login, artifact_path
+):
+    from tests.factories import make_customer
+
+    for number in range(5):
+        make_customer(external_id=f"pro-{number}", attributes={"plan": "pro" if number < 3 else "free"})
+    login(page, make_user(role=roles.MARKETERS))
+    page.goto(f"{live_server_url}/predictions/")
+    # The JSON textarea gives way to the builder; its JSON help goes with it.
+    expect(page.locator("textarea[name=population]")).to_be_hidden()
+    expect(page.get_by_text("a condition as JSON")).to_be_hidden()
+    population = page.get_by_test_id("condition-field")
+    expect(population.get_by_label("Everyone")).to_be_checked()
+
+    page.get_by_label("Name").fill("pro upgrades")
+    page.get_by_label("Event").fill("Plan Upgraded")
+    population.get_by_label("Customers who match a condition").check()
+    population.get_by_role("button", name="+ Attribute").click()
+    population.get_by_placeholder("e.g. plan").fill("plan")
+    population.get_by_label("Value").fill("pro")
+    expect(population.get_by_test_id("audience-estimate")).to_have_text("3 customers match now")
+    page.screenshot(path=artifact_path("prediction-population-builder.png"), full_page=True)
+    page.get_by_role("button", name="Define").click()
+
+    expect(page.locator("h1")).to_have_text("pro upgrades")
+    prediction = Prediction.objects.get(name="pro upgrades")
+    assert prediction.population == {"all": [{"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}]}
+
+
+def test_a_population_that_is_not_a_condition_is_posted_back_as_typed_with_its_error(
+    transactional_db, page, live_server_url, login
+):
+    login(page, make_user(role=roles.MARKETERS))
+    page.goto(f"{live_server_url}/predictions/")
+    # Without the builder (as a script-less browser would post it), bad JSON comes back to fix.
+    page.get_by_label("Name").fill("broken")
+    page.get_by_label("Event").fill("Order Completed")
+    page.locator("textarea[name=population]").evaluate("(t) => { t.hidden = false; t.value = '{\"type\": '; }")
+    page.get_by_role("button", name="Define").click()
+    expect(page.locator(".errors")).to_contain_text("is not usable JSON")
+    expect(page.locator("textarea[name=population]")).to_be_visible()
+    expect(page.locator("textarea[name=population]")).to_have_value('{"type": ')
+    assert not Prediction.objects.filter(name="broken").exists()

@@ -1,3 +1,4 @@
+import './condition.css';
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { editorApi } from '../api/editorApi';

@@ -1,3 +1,4 @@
+import './condition.css';
 import { AttributePicker, EventPicker } from './pickers';
 import { PredictionCondition } from './PredictionCondition';
 
