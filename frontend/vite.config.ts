@@ -16,7 +16,7 @@ export default defineConfig({
     rolldownOptions: {
       // Three entries: the canvas, the report pages' charts, and the condition builder that
       // server-rendered forms use (each loaded only on its pages).
-      input: ['src/main.tsx', 'src/reports/main.ts', 'src/conditionField/main.tsx'],
+      input: ['src/main.tsx', 'src/reports/main.ts', 'src/formFields/main.tsx'],
     },
   },
   test: {

@@ -8,7 +8,9 @@ from journeys.input import InputError, loads
 
 class PredictionForm(forms.Form):
     name = forms.CharField(max_length=80, help_text='Read in reasons: "likelihood to order 0.82 (...)".')
-    target_event = forms.CharField(max_length=255, label="Event")
+    target_event = forms.CharField(
+        max_length=255, label="Event", widget=forms.TextInput(attrs={"data-event-field": ""})
+    )
     target_filters = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -67,8 +67,10 @@ def test_a_marketer_defines_trains_reads_and_uses_a_prediction(
 def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_estimate(
     transactional_db, page, live_server_url, login, artifact_path
 ):
+    from journeys.models import EventName
     from tests.factories import make_customer
 
+    EventName.objects.create(name="Plan Upgraded", first_seen_at=timezone.now())
     for number in range(5):
         make_customer(external_id=f"pro-{number}", attributes={"plan": "pro" if number < 3 else "free"})
     login(page, make_user(role=roles.MARKETERS))
@@ -80,6 +82,9 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     expect(population.get_by_label("Everyone")).to_be_checked()
 
     page.get_by_label("Name").fill("pro upgrades")
+    # The event input suggests the names seen in the data, as the canvas's does.
+    page.get_by_label("Event").fill("Plan")
+    expect(page.locator('datalist option[value="Plan Upgraded"]')).to_be_attached()
     page.get_by_label("Event").fill("Plan Upgraded")
     population.get_by_label("Customers who match a condition").check()
     population.get_by_role("button", name="+ Attribute").click()
@@ -91,6 +96,7 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
 
     expect(page.locator("h1")).to_have_text("pro upgrades")
     prediction = Prediction.objects.get(name="pro upgrades")
+    assert prediction.target_event == "Plan Upgraded"
     assert prediction.population == {"all": [{"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}]}
 
 

@@ -44,4 +44,4 @@ def test_an_entry_links_its_own_and_its_shared_chunks_stylesheets_and_preloads_t
 
 def test_an_entry_never_built_says_how_to_build_it(manifest):
     manifest({})
-    assert "make frontend" in frontend.frontend_assets("src/conditionField/main.tsx")
+    assert "make frontend" in frontend.frontend_assets("src/formFields/main.tsx")
