@@ -5,6 +5,7 @@ import type { NodeKind } from './api/types';
 import { resetEditor, useGraphStore } from './store/graphStore';
 import { useSessionStore } from './store/sessionStore';
 import { mountHarness } from './test/mount';
+import { nodeKind } from './test/kinds';
 
 // jsdom has no layout engine; React Flow only needs these to exist.
 class NoopResizeObserver {
@@ -14,32 +15,21 @@ class NoopResizeObserver {
 }
 
 const KINDS: NodeKind[] = [
-  {
+  nodeKind({
     kind: 'event_trigger',
     label: 'Event trigger',
     category: 'trigger',
     description: 'Enters on an event',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
-    waits: false,
     config: [{ name: 'event', type: 'string', required: true, label: 'Event', help: '', widget: 'event_name' }],
-  },
-  {
+  }),
+  nodeKind({
     kind: 'wait',
     label: 'Wait',
     category: 'flow',
     description: 'Waits',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
     waits: true,
     config: [{ name: 'seconds', type: 'integer', required: true, label: 'Seconds', help: '', widget: 'duration' }],
-  },
+  }),
 ];
 
 beforeEach(() => {

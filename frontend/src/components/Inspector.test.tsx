@@ -5,35 +5,25 @@ import { useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { inspectorHarness, setValue } from '../test/inspector';
 import { freeOffset, rectOf } from '../lib/placement';
+import { nodeKind } from '../test/kinds';
 
-const WAIT: NodeKind = {
+const WAIT = nodeKind({
   kind: 'wait',
   label: 'Wait',
   category: 'flow',
-  description: '',
-  ports: ['next'],
-  dynamic_ports: false,
-  port_field: null,
-  extra_ports: [],
-  ports_when: {},
   waits: true,
   config: [
     { name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] },
     { name: 'seconds', type: 'integer', required: false, label: 'Seconds', help: '', widget: 'duration', when: { mode: ['duration'] } },
     { name: 'source', type: 'choice', required: false, label: 'Source', help: '', choices: ['fixed'], when: { mode: ['until'] } },
   ],
-};
-const SPLIT: NodeKind = {
+});
+const SPLIT = nodeKind({
   kind: 'split',
   label: 'A/B split',
   category: 'flow',
-  description: '',
-  ports: ['next'],
   dynamic_ports: true,
   port_field: 'variants',
-  extra_ports: [],
-  ports_when: {},
-  waits: false,
   config: [
     {
       name: 'variants',
@@ -48,20 +38,17 @@ const SPLIT: NodeKind = {
       ],
     },
   ],
-};
-const BRANCH: NodeKind = {
+});
+const BRANCH = nodeKind({
   kind: 'branch',
   label: 'Condition',
   category: 'flow',
-  description: '',
   ports: ['else'],
   dynamic_ports: true,
   port_field: 'branches',
   extra_ports: ['else'],
-  ports_when: {},
-  waits: false,
   config: [{ name: 'rule', type: 'condition', required: true, label: 'Rule', help: '' }],
-};
+});
 
 // As the server describes them (journeys/graph): a duration whose label names the stored unit,
 // and a list whose label ends in "-ches".

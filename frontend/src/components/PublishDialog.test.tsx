@@ -1,26 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { NodeKind } from '../api/types';
 import { resetEditor, useGraphStore } from '../store/graphStore';
 import { titleKey, useTitleStore } from '../store/titleStore';
+import { nodeKind } from '../test/kinds';
 import { mountHarness } from '../test/mount';
 import { PublishDialog } from './PublishDialog';
 
-function kind(name: string, label: string, category: string, channel?: string): NodeKind {
-  return {
-    kind: name,
-    label,
-    category,
-    description: '',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
-    waits: false,
-    config: [],
-    ...(channel ? { channel } : {}),
-  };
-}
+const kind = (name: string, label: string, category: string, channel?: string) =>
+  nodeKind({ kind: name, label, category, ...(channel ? { channel } : {}) });
 
 const CATALOG = [
   kind('event_trigger', 'Event trigger', 'trigger'),

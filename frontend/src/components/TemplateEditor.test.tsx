@@ -1,24 +1,17 @@
 import { act } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import type { NodeKind } from '../api/types';
 import { useSessionStore } from '../store/sessionStore';
 import { inspectorHarness, setValue } from '../test/inspector';
+import { nodeKind } from '../test/kinds';
 
-const SEND_EMAIL: NodeKind = {
+const SEND_EMAIL = nodeKind({
   kind: 'send_email',
   label: 'Send email',
   category: 'action',
-  description: '',
-  ports: ['next'],
-  dynamic_ports: false,
-  port_field: null,
-  extra_ports: [],
-  ports_when: {},
-  waits: false,
   config: [
     { name: 'template', type: 'integer', required: false, label: 'Template', help: '', widget: 'template', channel: 'email' },
   ],
-};
+});
 
 const WELCOME = {
   id: 7,

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { FieldSpec, NodeKind } from '../api/types';
+import type { FieldSpec } from '../api/types';
+import { nodeKind } from '../test/kinds';
 import { durationLabel, groupByCategory, initialConfig, isShown, nodeTooltip, portsOf, singularLabel, withField } from './catalog';
 
-function kind(partial: Partial<NodeKind> & Pick<NodeKind, 'kind' | 'category'>): NodeKind {
-  return {
-    label: partial.kind,
-    description: '',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
-    waits: false,
-    config: [],
-    ...partial,
-  };
-}
+const kind = nodeKind;
 
 describe('groupByCategory', () => {
   it('puts known categories in journey order, unknown ones after by name, kinds by label', () => {

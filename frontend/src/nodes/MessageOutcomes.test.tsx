@@ -1,27 +1,12 @@
 import { act } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { NodeKind } from '../api/types';
 import { resetEditor, useGraphStore } from '../store/graphStore';
 import { useSessionStore } from '../store/sessionStore';
 import { MessageOutcomes } from './MessageOutcomes';
+import { nodeKind } from '../test/kinds';
 import { mountHarness } from '../test/mount';
 
-function kind(name: string, channel?: string): NodeKind {
-  return {
-    kind: name,
-    label: name,
-    category: 'action',
-    description: '',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
-    waits: false,
-    config: [],
-    ...(channel ? { channel } : {}),
-  };
-}
+const kind = (name: string, channel?: string) => nodeKind({ kind: name, category: 'action', ...(channel ? { channel } : {}) });
 
 describe('MessageOutcomes', () => {
   beforeEach(() => {

@@ -4,6 +4,7 @@ import type { NodeKind } from '../api/types';
 import { resetEditor, useGraphStore } from './graphStore';
 import { isReadOnly, useSessionStore } from './sessionStore';
 import { freeOffset, rectOf } from '../lib/placement';
+import { nodeKind } from '../test/kinds';
 
 const store = () => useGraphStore.getState();
 const session = () => useSessionStore.getState();
@@ -94,19 +95,13 @@ describe('journey store', () => {
 });
 
 const KINDS: NodeKind[] = [
-  {
+  nodeKind({
     kind: 'wait',
     label: 'Wait',
     category: 'flow',
-    description: '',
-    ports: ['next'],
-    dynamic_ports: false,
-    port_field: null,
-    extra_ports: [],
-    ports_when: {},
     waits: true,
     config: [{ name: 'mode', type: 'choice', required: true, label: 'Mode', help: '', choices: ['duration', 'until'] }],
-  },
+  }),
 ];
 
 describe('editing', () => {
