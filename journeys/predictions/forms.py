@@ -13,14 +13,15 @@ class PredictionForm(forms.Form):
     )
     target_filters = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Property filters (JSON list)",
-        help_text='e.g. [{"property": "total", "op": "gt", "value": 50}]',
+        widget=forms.Textarea(attrs={"rows": 2, "data-filters-field": ""}),
+        label="Property filters",
+        help_text='Only the events whose properties match count; as JSON, e.g. [{"property": "total", "op": "gt", '
+        '"value": 50}]',
     )
     target_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Within days")
     negate = forms.BooleanField(required=False, label="Predict that it does NOT happen (churn)")
-    # The page's script shows the canvas's condition builder in place of this textarea (and of its
-    # JSON help); without the script, the JSON is typed here.
+    # The page's script (frontend/src/formFields) draws the canvas's inputs in place of these
+    # textareas and their JSON help; without the script, the JSON is typed here.
     population = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "data-condition-field": ""}),

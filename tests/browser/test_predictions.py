@@ -75,9 +75,10 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
         make_customer(external_id=f"pro-{number}", attributes={"plan": "pro" if number < 3 else "free"})
     login(page, make_user(role=roles.MARKETERS))
     page.goto(f"{live_server_url}/predictions/")
-    # The JSON textarea gives way to the builder; its JSON help goes with it.
-    expect(page.locator("textarea[name=population]")).to_be_hidden()
-    expect(page.get_by_text("a condition as JSON")).to_be_hidden()
+    # The JSON textareas give way to the canvas's inputs; their JSON help goes with them.
+    for name, help_text in (("population", "a condition as JSON"), ("target_filters", '[{"property": "total"')):
+        expect(page.locator(f"textarea[name={name}]")).to_be_hidden()
+        expect(page.get_by_text(help_text)).to_be_hidden()
     population = page.get_by_test_id("condition-field")
     expect(population.get_by_label("Everyone")).to_be_checked()
 
@@ -86,6 +87,11 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     page.get_by_label("Event").fill("Plan")
     expect(page.locator('datalist option[value="Plan Upgraded"]')).to_be_attached()
     page.get_by_label("Event").fill("Plan Upgraded")
+    filters = page.get_by_test_id("filters-field")
+    filters.get_by_role("button", name="+ Property filter").click()
+    filters.get_by_label("Property").fill("seats")
+    filters.get_by_label("Operator").select_option("gt")
+    filters.get_by_label("Value").fill("5")
     population.get_by_label("Customers who match a condition").check()
     population.get_by_role("button", name="+ Attribute").click()
     population.get_by_placeholder("e.g. plan").fill("plan")
@@ -97,6 +103,7 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     expect(page.locator("h1")).to_have_text("pro upgrades")
     prediction = Prediction.objects.get(name="pro upgrades")
     assert prediction.target_event == "Plan Upgraded"
+    assert prediction.target_filters == [{"property": "seats", "op": "gt", "value": 5}]
     assert prediction.population == {"all": [{"type": "attribute", "attribute": "plan", "op": "eq", "value": "pro"}]}
 
 

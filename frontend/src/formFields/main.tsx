@@ -1,24 +1,40 @@
 // Server-rendered forms (the prediction form) mark fields the canvas has better inputs for: a
-// condition textarea (data-condition-field) gets the condition builder, an event name input
+// condition textarea (data-condition-field) gets the condition builder, a property filter list
+// (data-filters-field) rows of property, operator and value, an event name input
 // (data-event-field) suggestions from the data. Each original field stays in the form, hidden and
 // kept filled, so the form posts and is checked exactly as without this script.
 import { createRoot } from 'react-dom/client';
 import { ConditionField, readCondition } from './ConditionField';
 import { EventNameField } from './EventNameField';
+import { PropertyFiltersField, readFilters } from './PropertyFiltersField';
+
+/** Hides a JSON textarea (and its JSON help) behind the widget drawn in its place. */
+function replace(textarea: HTMLTextAreaElement): HTMLElement {
+  const host = document.createElement('div');
+  textarea.after(host);
+  textarea.hidden = true;
+  const help = textarea.parentElement?.querySelector<HTMLElement>('.note');
+  if (help) help.hidden = true;
+  return host;
+}
 
 for (const textarea of document.querySelectorAll<HTMLTextAreaElement>('textarea[data-condition-field]')) {
   const initial = readCondition(textarea.value);
   // Text that is not a condition (posted back with its error) stays as typed, for the person to fix.
   if (initial === undefined) continue;
-  const host = document.createElement('div');
-  textarea.after(host);
-  textarea.hidden = true;
-  const help = textarea.parentElement?.querySelector<HTMLElement>('[data-json-help]');
-  if (help) help.hidden = true;
   const write = (text: string) => {
     textarea.value = text;
   };
-  createRoot(host).render(<ConditionField name={`${textarea.name}-who`} initial={initial} onChange={write} />);
+  createRoot(replace(textarea)).render(<ConditionField name={`${textarea.name}-who`} initial={initial} onChange={write} />);
+}
+
+for (const textarea of document.querySelectorAll<HTMLTextAreaElement>('textarea[data-filters-field]')) {
+  const initial = readFilters(textarea.value);
+  if (initial === undefined) continue;
+  const write = (text: string) => {
+    textarea.value = text;
+  };
+  createRoot(replace(textarea)).render(<PropertyFiltersField initial={initial} onChange={write} />);
 }
 
 for (const input of document.querySelectorAll<HTMLInputElement>('input[data-event-field]')) {
