@@ -79,7 +79,8 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     for name, help_text in (("population", "a condition as JSON"), ("target_filters", '[{"property": "total"')):
         expect(page.locator(f"textarea[name={name}]")).to_be_hidden()
         expect(page.get_by_text(help_text)).to_be_hidden()
-    population = page.get_by_test_id("condition-field")
+    # Each field's label names the group of inputs drawn in its place.
+    population = page.get_by_role("group", name="Population")
     expect(population.get_by_label("Everyone")).to_be_checked()
 
     page.get_by_label("Name").fill("pro upgrades")
@@ -87,7 +88,7 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     page.get_by_label("Event").fill("Plan")
     expect(page.locator('datalist option[value="Plan Upgraded"]')).to_be_attached()
     page.get_by_label("Event").fill("Plan Upgraded")
-    filters = page.get_by_test_id("filters-field")
+    filters = page.get_by_role("group", name="Property filters")
     filters.get_by_role("button", name="+ Property filter").click()
     filters.get_by_label("Property").fill("seats")
     filters.get_by_label("Operator").select_option("gt")

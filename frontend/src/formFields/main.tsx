@@ -8,13 +8,23 @@ import { ConditionField, readCondition } from './ConditionField';
 import { EventNameField } from './EventNameField';
 import { PropertyFiltersField, readFilters } from './PropertyFiltersField';
 
-/** Hides a JSON textarea (and its JSON help) behind the widget drawn in its place. */
+/**
+ * Hides a JSON textarea (and its JSON help) behind the widget drawn in its place; the field's label
+ * names the widget's group of inputs instead of pointing at the hidden textarea.
+ */
 function replace(textarea: HTMLTextAreaElement): HTMLElement {
   const host = document.createElement('div');
   textarea.after(host);
   textarea.hidden = true;
   const help = textarea.parentElement?.querySelector<HTMLElement>('.note');
   if (help) help.hidden = true;
+  const label = textarea.id ? document.querySelector<HTMLLabelElement>(`label[for="${CSS.escape(textarea.id)}"]`) : null;
+  if (label) {
+    label.id ||= `${textarea.id}-label`;
+    label.removeAttribute('for');
+    host.setAttribute('role', 'group');
+    host.setAttribute('aria-labelledby', label.id);
+  }
   return host;
 }
 
