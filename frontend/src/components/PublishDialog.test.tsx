@@ -54,6 +54,13 @@ describe('PublishDialog', () => {
     expect(find('input[name="migrate"]')).toBeNull();
   });
 
+  it('names a trigger by its kind while the server has not worded its title and it has no name', () => {
+    useTitleStore.setState({ titles: {} });
+    load([{ kind: 'event_trigger', label: '', config: { event: 'Signed Up' } }]);
+    mounted.render(<PublishDialog occupied={[]} goingLive onPublish={vi.fn()} onCancel={vi.fn()} />);
+    expect(find('[data-testid="go-live"] li')?.textContent).toBe('Event trigger');
+  });
+
   it('says so when nothing is sent', () => {
     load([SIGNED_UP, { kind: 'exit', label: '', config: {} }]);
     mounted.render(<PublishDialog occupied={[]} goingLive onPublish={vi.fn()} onCancel={vi.fn()} />);

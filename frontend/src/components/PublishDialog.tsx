@@ -28,7 +28,8 @@ function GoLiveSummary() {
     const kind = catalog[n.data.kind];
     if (kind?.channel) sends.set(kind.label, (sends.get(kind.label) ?? 0) + 1);
   }
-  const name = (n: JourneyNode) => titles[titleKey(n.data)] ?? n.data.label ?? catalog[n.data.kind]?.label ?? n.id;
+  // The canvas's title for the step; until the server has worded it, its name, else its kind's.
+  const name = (n: JourneyNode) => titles[titleKey(n.data)] || n.data.label || catalog[n.data.kind]?.label || n.id;
   const entersNow = (n: JourneyNode) =>
     n.data.kind === 'audience_trigger' && (n.data.config.mode ?? 'at_publish') === 'at_publish';
 
