@@ -16,7 +16,7 @@ import { useMetricsSocket } from './hooks/useMetricsSocket';
 import { useShortcuts } from './hooks/useShortcuts';
 import { useGraphStore } from './store/graphStore';
 import { useSessionStore } from './store/sessionStore';
-import { useReviewStore } from './store/reviewStore';
+import { useReviewStore, watchReview } from './store/reviewStore';
 
 interface AppProps {
   config: MountConfig;
@@ -55,6 +55,11 @@ function Editor({ config, offline = false }: AppProps) {
       .then(() => useReviewStore.getState().init(config.journeyId as string, config.canEdit))
       .catch((error: unknown) => setLoadError(error instanceof Error ? error.message : String(error)));
   }, [config.journeyId, config.canEdit, offline]);
+
+  useEffect(() => {
+    if (!loaded || offline) return;
+    return watchReview();
+  }, [loaded, offline]);
 
   useEffect(() => {
     if (!notice) return;

@@ -76,9 +76,11 @@ def test_a_marketer_submits_a_reviewer_approves_and_a_later_change_blocks_publis
     expect(reviewer_page.locator(".review-panel [data-testid=review]")).to_contain_text("Approved")
     reviewer_context.close()
 
-    # The marketer publishes the approved draft.
-    page.reload()
-    expect(page.locator(".editor-shell")).to_have_attribute("data-ready", "true")
+    # The marketer, coming back to the editor left open, sees the approval without reloading
+    # (as every minute while the tab is visible) and publishes the approved draft.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page.locator(".review-panel [data-testid=review]")).to_contain_text("Approved")
+    expect(page.get_by_test_id("read-only")).to_have_count(0)  # the lock went with the review
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".toast")).to_contain_text("Published version 2")
     assert Journey.objects.get(pk=journey.pk).current_version.number == 2

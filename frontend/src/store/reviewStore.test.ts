@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReviewState } from '../api/governanceApi';
-import { useReviewStore } from './reviewStore';
+import { useReviewStore, watchReview } from './reviewStore';
 import { useSessionStore } from './sessionStore';
 import { useSettingsStore } from './settingsStore';
 
@@ -81,3 +81,29 @@ describe('review store', () => {
     expect(review().state?.diff.nodes.changed.map((c) => c.id)).toEqual(['new']);
   });
 });
+
+describe('watchReview', () => {
+  it('asks again every interval while the page is visible, at once when it comes back, and stops', () => {
+    vi.useFakeTimers();
+    let visibility = 'visible';
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility as DocumentVisibilityState);
+    api.state.mockResolvedValue({ ...stateWith([]), locked: false, publishable: true });
+    const stop = watchReview(1000);
+
+    vi.advanceTimersByTime(1000);
+    expect(api.state).toHaveBeenCalledTimes(1);
+    visibility = 'hidden';
+    vi.advanceTimersByTime(3000);
+    expect(api.state).toHaveBeenCalledTimes(1); // a hidden tab asks nothing
+    visibility = 'visible';
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(api.state).toHaveBeenCalledTimes(2);
+
+    stop();
+    vi.advanceTimersByTime(5000);
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(api.state).toHaveBeenCalledTimes(2);
+    vi.useRealTimers();
+  });
+});
+

@@ -102,3 +102,24 @@ useSessionStore.subscribe((now, before) => {
 useSettingsStore.subscribe((now, before) => {
   if (now.draft !== before.draft && before.draft !== null) refreshIfOpen();
 });
+
+/** How often an open editor asks again for its review and the person's notifications. */
+export const REVIEW_POLL_MS = 60_000;
+
+/**
+ * Keeps the review and notifications current while the editor stays open: others approve, reject
+ * and comment meanwhile, and a marketer waiting for an approval should see Publish come back
+ * without reloading. Asks only while the page is visible, and at once when it becomes visible.
+ * Returns the stop function.
+ */
+export function watchReview(intervalMs = REVIEW_POLL_MS): () => void {
+  const tick = () => {
+    if (document.visibilityState === 'visible') void useReviewStore.getState().refresh();
+  };
+  const timer = window.setInterval(tick, intervalMs);
+  document.addEventListener('visibilitychange', tick);
+  return () => {
+    window.clearInterval(timer);
+    document.removeEventListener('visibilitychange', tick);
+  };
+}
