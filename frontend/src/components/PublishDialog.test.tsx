@@ -61,6 +61,18 @@ describe('PublishDialog', () => {
     expect(find('[data-testid="go-live"] li')?.textContent).toBe('Event trigger');
   });
 
+  it('counts who enters at once for an audience that also takes later matches, not for a scheduled one', () => {
+    const condition = { type: 'attribute', attribute: 'plan', op: 'eq', value: 'pro' };
+    load([
+      { kind: 'audience_trigger', label: 'Changing', config: { condition, mode: 'on_change' } },
+      { kind: 'audience_trigger', label: 'Weekly', config: { condition, mode: 'schedule' } },
+    ]);
+    mounted.render(<PublishDialog occupied={[]} goingLive onPublish={vi.fn()} onCancel={vi.fn()} />);
+    const entries = [...mounted.container().querySelectorAll('[data-testid="go-live"] li')];
+    expect(entries[0]!.querySelector('[data-testid="audience-estimate"]')).not.toBeNull();
+    expect(entries[1]!.querySelector('[data-testid="audience-estimate"]')).toBeNull();
+  });
+
   it('says so when nothing is sent', () => {
     load([SIGNED_UP, { kind: 'exit', label: '', config: {} }]);
     mounted.render(<PublishDialog occupied={[]} goingLive onPublish={vi.fn()} onCancel={vi.fn()} />);

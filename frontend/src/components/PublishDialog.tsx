@@ -30,8 +30,12 @@ function GoLiveSummary() {
   }
   // The canvas's title for the step; until the server has worded it, its name, else its kind's.
   const name = (n: JourneyNode) => titles[titleKey(n.data)] || n.data.label || catalog[n.data.kind]?.label || n.id;
-  const entersNow = (n: JourneyNode) =>
-    n.data.kind === 'audience_trigger' && (n.data.config.mode ?? 'at_publish') === 'at_publish';
+  // An audience enters who matches at publish in both of these modes (journeys/nodes/base.py
+  // AudienceEntry.enters_at_publish); "on_change" also takes whoever comes to match later.
+  const entersNow = (n: JourneyNode) => {
+    const mode = n.data.config.mode ?? 'at_publish';
+    return n.data.kind === 'audience_trigger' && (mode === 'at_publish' || mode === 'on_change');
+  };
 
   return (
     <div className="go-live" data-testid="go-live">
