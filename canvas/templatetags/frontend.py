@@ -1,4 +1,4 @@
-"""Links to the bundles that Vite built (the canvas, the report charts, the condition builder for
+"""Links to the bundles that Vite built (the canvas, the report charts, the canvas's inputs on
 server-rendered forms), found through its manifest."""
 
 import json

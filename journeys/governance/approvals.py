@@ -81,35 +81,37 @@ def review_diff(review_or_journey) -> dict:
         journey = review_or_journey
         graph, draft_settings = journey.graph, journey.settings
     live = journey.current_version
-    # Versions store settings cleaned (defaults filled in); the draft's are compared the same way,
-    # so a default is not reported as a change.
-    cleaned, errors = clean_settings(draft_settings or {})
-    # Never published: compared with the defaults, so only what the marketer set is listed.
-    defaults, _ = clean_settings({})
-    diff = graph_diff(
-        live.graph if live else None,
-        graph,
-        settings_before=live.settings if live else defaults,
-        settings_after=draft_settings if errors else cleaned,
-        namer=_step_name,
-    )
-    diff["live_version"] = live.number if live else None
-    _name_templates(diff)
-    return diff
+    if live is None:
+        # Never published: compared with the defaults, so only what the marketer set is listed.
+        return _readable_diff(None, {}, graph, draft_settings, live_version=None)
+    return _readable_diff(live.graph, live.settings, graph, draft_settings, live_version=live.number)
 
 
 def round_diff(earlier: ReviewRequest, later: ReviewRequest) -> dict:
     """What a resubmitted draft changed since an earlier round: what the reviewer looks at again."""
-    before, before_errors = clean_settings(earlier.settings or {})
-    after, after_errors = clean_settings(later.settings or {})
+    live_version = later.base_version.number if later.base_version else None
+    return _readable_diff(earlier.graph, earlier.settings, later.graph, later.settings, live_version=live_version)
+
+
+def _readable_diff(before_graph, before_settings, after_graph, after_settings, *, live_version) -> dict:
+    """The diff a reviewer reads: steps named as on the canvas, templates by name.
+
+    Settings are compared cleaned (defaults filled in, as versions store them), so a default is not
+    reported as a change; settings the server would refuse are compared as they are.
+    """
+
+    def comparable(settings):
+        cleaned, errors = clean_settings(settings or {})
+        return settings if errors else cleaned
+
     diff = graph_diff(
-        earlier.graph,
-        later.graph,
-        settings_before=earlier.settings if before_errors else before,
-        settings_after=later.settings if after_errors else after,
+        before_graph,
+        after_graph,
+        settings_before=comparable(before_settings),
+        settings_after=comparable(after_settings),
         namer=_step_name,
     )
-    diff["live_version"] = later.base_version.number if later.base_version else None
+    diff["live_version"] = live_version
     _name_templates(diff)
     return diff
 

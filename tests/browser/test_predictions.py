@@ -89,7 +89,7 @@ def test_a_prediction_s_population_is_built_with_the_condition_builder_and_its_e
     expect(page.locator('datalist option[value="Plan Upgraded"]')).to_be_attached()
     page.get_by_label("Event").fill("Plan Upgraded")
     filters = page.get_by_role("group", name="Property filters")
-    filters.get_by_role("button", name="+ Property filter").click()
+    filters.get_by_role("button", name="+ Filter").click()
     filters.get_by_label("Property").fill("seats")
     filters.get_by_label("Operator").select_option("gt")
     filters.get_by_label("Value").fill("5")

@@ -92,10 +92,12 @@ def test_the_editor_report_and_admin_load_with_their_static_files(
     # The prediction form: the condition builder's entry ran and its shared chunk's styles apply.
     page.goto(f"{live_server_url}/predictions/")
     expect(page.get_by_test_id("condition-field")).to_be_visible()
-    form_css = [path for path in loaded_stylesheets(page) if path.startswith("/static/assets/")]
-    assert form_css and set(form_css) <= set(canvas_css), (form_css, canvas_css)
+    form_sheets = loaded_stylesheets(page)
+    form_css = [path for path in form_sheets if path.startswith("/static/assets/")]
+    assert set(form_css) & set(canvas_css), (form_css, canvas_css)  # the chunk shared with the canvas
+    assert all(form_sheets[path] > 0 for path in form_css), form_sheets
 
-    named = [*canvas_css, *report_scripts, *base_css]
+    named = [*canvas_css, *form_css, *report_scripts, *base_css]
     if production:
         assert all(HASHED.search(path) for path in named), named  # from the manifest, so cached for good
     else:

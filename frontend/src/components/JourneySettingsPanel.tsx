@@ -10,28 +10,17 @@ import {
   settingsErrors,
   type EventCriterion,
   type JourneySettings,
-  type PropertyFilter,
   type ReEntryMode,
 } from '../lib/journeySettings';
 import { validate, type Notify } from '../store/actions';
 import { useSessionStore } from '../store/sessionStore';
 import { useSettingsStore } from '../store/settingsStore';
-import { OPERATOR_LABELS, OPERATORS, parseLooseValue, showValue } from './ConditionBuilder';
+import { FieldError, type Errors } from './FieldError';
+import { FiltersEditor } from './FiltersEditor';
 import { EventPicker } from './pickers';
-
-type Errors = Record<string, string>;
 
 /** A number input's text as the API wants it: empty is null (the server says whether that is allowed). */
 const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
-
-function FieldError({ errors, path }: { errors: Errors; path: string }) {
-  const message = errors[path];
-  return message ? (
-    <p className="field__error" role="alert" data-error-for={path}>
-      {message}
-    </p>
-  ) : null;
-}
 
 function Field({ label, path, errors, children, help }: { label: string; path: string; errors: Errors; children: (id: string) => ReactNode; help?: string }) {
   const id = useId();
@@ -42,83 +31,6 @@ function Field({ label, path, errors, children, help }: { label: string; path: s
       </label>
       {children(id)}
       {help && <p className="field__help">{help}</p>}
-      <FieldError errors={errors} path={path} />
-    </div>
-  );
-}
-
-interface FiltersProps {
-  value: PropertyFilter[];
-  onChange: (filters: PropertyFilter[]) => void;
-  path: string;
-  errors: Errors;
-  disabled: boolean;
-}
-
-/** Property filters on an event, in the shape PropertyFilterSerializer reads. */
-function FiltersEditor({ value, onChange, path, errors, disabled }: FiltersProps) {
-  const set = (index: number, changes: Partial<PropertyFilter>) =>
-    onChange(
-      value.map((filter, i) => {
-        if (i !== index) return filter;
-        const next: PropertyFilter = { ...filter, ...changes };
-        if (next.op === 'exists' || next.op === 'not_exists') delete next.value;
-        else if (!('value' in next)) next.value = '';
-        return next;
-      }),
-    );
-  return (
-    <div className="settings-filters" data-settings-field={`${path}`}>
-      {value.map((filter, index) => {
-        const at = `${path}[${index}]`;
-        const needsValue = filter.op !== 'exists' && filter.op !== 'not_exists';
-        return (
-          <div key={index} className="settings-filter" data-filter-index={index}>
-            <span className="condition__tag">where</span>
-            <input
-              type="text"
-              aria-label="Property"
-              placeholder="property, e.g. total"
-              value={filter.property}
-              disabled={disabled}
-              aria-invalid={Boolean(errors[`${at}.property`]) || undefined}
-              onChange={(e) => set(index, { property: e.target.value })}
-            />
-            <select aria-label="Operator" value={filter.op} disabled={disabled} onChange={(e) => set(index, { op: e.target.value })}>
-              {OPERATORS.map((op) => (
-                <option key={op} value={op}>
-                  {OPERATOR_LABELS[op]}
-                </option>
-              ))}
-            </select>
-            {needsValue && (
-              <input
-                type="text"
-                aria-label="Value"
-                placeholder="42, true, text"
-                value={showValue(filter.value)}
-                disabled={disabled}
-                aria-invalid={Boolean(errors[`${at}.value`]) || undefined}
-                onChange={(e) => set(index, { value: parseLooseValue(e.target.value) })}
-              />
-            )}
-            {!disabled && (
-              <button type="button" className="link danger" onClick={() => onChange(value.filter((_, i) => i !== index))}>
-                Remove
-              </button>
-            )}
-            <FieldError errors={errors} path={at} />
-            <FieldError errors={errors} path={`${at}.property`} />
-            <FieldError errors={errors} path={`${at}.op`} />
-            <FieldError errors={errors} path={`${at}.value`} />
-          </div>
-        );
-      })}
-      {!disabled && (
-        <button type="button" className="secondary" onClick={() => onChange([...value, { property: '', op: 'eq', value: '' }])}>
-          + Filter
-        </button>
-      )}
       <FieldError errors={errors} path={path} />
     </div>
   );

@@ -5,9 +5,11 @@ import { useReviewStore } from '../store/reviewStore';
 import { titleKey, useTitleStore } from '../store/titleStore';
 import { AudienceEstimate } from './AudienceEstimate';
 
+/** Node ids of the live version with customers waiting in them, and how many. */
+export type Occupied = Array<{ nodeId: string; waiting: number }>;
+
 interface PublishDialogProps {
-  /** Node ids of the live version with customers waiting in them, and how many. */
-  occupied: Array<{ nodeId: string; waiting: number }>;
+  occupied: Occupied;
   /** Whether publishing starts the journey taking customers (never published, closed or stopped). */
   goingLive: boolean;
   onPublish: (options: { migrate: boolean; mapping: Record<string, string> }) => void;

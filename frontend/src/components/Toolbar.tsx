@@ -25,7 +25,7 @@ import { JourneySettingsPanel } from './JourneySettingsPanel';
 import { NotificationsBell } from './NotificationsBell';
 import { useReviewStore } from '../store/reviewStore';
 import { publishReviewNote } from '../lib/review';
-import { PublishDialog } from './PublishDialog';
+import { PublishDialog, type Occupied } from './PublishDialog';
 import { TestRunPanel } from './TestRunPanel';
 
 const SAVE_LABELS = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', failed: 'Save failed' };
@@ -62,9 +62,7 @@ export function Toolbar({ notify, helpOpen, onHelp }: { notify: Notify; helpOpen
   const [versions, setVersions] = useState<JourneyVersion[]>([]);
   // Set while the publish dialog is open: who is inside the live version, and whether this publish
   // starts the journey taking customers.
-  const [publishing, setPublishing] = useState<{ occupied: Array<{ nodeId: string; waiting: number }>; goingLive: boolean } | null>(
-    null,
-  );
+  const [publishing, setPublishing] = useState<{ occupied: Occupied; goingLive: boolean } | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const draftSettings = useSettingsStore((state) => state.draft);
   const fileInput = useRef<HTMLInputElement>(null);

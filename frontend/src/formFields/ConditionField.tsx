@@ -1,19 +1,13 @@
 import { useState } from 'react';
 import { AudienceEstimate } from '../components/AudienceEstimate';
 import { ConditionBuilder } from '../components/ConditionBuilder';
+import { isObject, readJson } from './readJson';
 
 type Condition = Record<string, unknown>;
 
 /** The condition a textarea holds, `null` when empty (everyone), or `undefined` when it is not a condition. */
-export function readCondition(text: string): Condition | null | undefined {
-  if (text.trim() === '') return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Condition) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const readCondition = (text: string): Condition | null | undefined =>
+  readJson<Condition | null>(text, null, isObject);
 
 interface ConditionFieldProps {
   /** Names the radio group. */

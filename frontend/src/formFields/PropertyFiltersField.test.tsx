@@ -2,11 +2,12 @@ import { act } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { setValue } from '../test/inspector';
 import { mountHarness } from '../test/mount';
-import { MAX_FILTERS, PropertyFiltersField, readFilters } from './PropertyFiltersField';
+import { MAX_FILTERS } from '../components/FiltersEditor';
+import { PropertyFiltersField, readFilters } from './PropertyFiltersField';
 
 const mounted = mountHarness();
 const find = (selector: string) => mounted.container().querySelector(selector);
-const add = () => act(() => [...mounted.container().querySelectorAll('button')].find((b) => b.textContent === '+ Property filter')!.click());
+const add = () => act(() => [...mounted.container().querySelectorAll('button')].find((b) => b.textContent === '+ Filter')!.click());
 const last = (onChange: ReturnType<typeof vi.fn>) => onChange.mock.lastCall![0] as string;
 
 describe('readFilters', () => {
@@ -45,7 +46,7 @@ describe('PropertyFiltersField', () => {
   it('offers no more rows than the server takes', () => {
     const full = Array.from({ length: MAX_FILTERS }, (_, i) => ({ property: `p${i}`, op: 'exists' }));
     mounted.render(<PropertyFiltersField initial={full} onChange={vi.fn()} />);
-    expect(mounted.container().querySelectorAll('.condition__leaf')).toHaveLength(MAX_FILTERS);
-    expect([...mounted.container().querySelectorAll('button')].some((b) => b.textContent === '+ Property filter')).toBe(false);
+    expect(mounted.container().querySelectorAll('.property-filter')).toHaveLength(MAX_FILTERS);
+    expect([...mounted.container().querySelectorAll('button')].some((b) => b.textContent === '+ Filter')).toBe(false);
   });
 });

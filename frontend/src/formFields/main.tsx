@@ -3,6 +3,7 @@
 // (data-filters-field) rows of property, operator and value, an event name input
 // (data-event-field) suggestions from the data. Each original field stays in the form, hidden and
 // kept filled, so the form posts and is checked exactly as without this script.
+import './formFields.css';
 import { createRoot } from 'react-dom/client';
 import { ConditionField, readCondition } from './ConditionField';
 import { EventNameField } from './EventNameField';
@@ -28,23 +29,22 @@ function replace(textarea: HTMLTextAreaElement): HTMLElement {
   return host;
 }
 
+/** Keeps the original field filled with what the widget says, so the form posts it. */
+const filling = (field: HTMLInputElement | HTMLTextAreaElement) => (text: string) => {
+  field.value = text;
+};
+
 for (const textarea of document.querySelectorAll<HTMLTextAreaElement>('textarea[data-condition-field]')) {
   const initial = readCondition(textarea.value);
   // Text that is not a condition (posted back with its error) stays as typed, for the person to fix.
   if (initial === undefined) continue;
-  const write = (text: string) => {
-    textarea.value = text;
-  };
-  createRoot(replace(textarea)).render(<ConditionField name={`${textarea.name}-who`} initial={initial} onChange={write} />);
+  createRoot(replace(textarea)).render(<ConditionField name={`${textarea.name}-who`} initial={initial} onChange={filling(textarea)} />);
 }
 
 for (const textarea of document.querySelectorAll<HTMLTextAreaElement>('textarea[data-filters-field]')) {
   const initial = readFilters(textarea.value);
   if (initial === undefined) continue;
-  const write = (text: string) => {
-    textarea.value = text;
-  };
-  createRoot(replace(textarea)).render(<PropertyFiltersField initial={initial} onChange={write} />);
+  createRoot(replace(textarea)).render(<PropertyFiltersField initial={initial} onChange={filling(textarea)} />);
 }
 
 for (const input of document.querySelectorAll<HTMLInputElement>('input[data-event-field]')) {
@@ -54,8 +54,5 @@ for (const input of document.querySelectorAll<HTMLInputElement>('input[data-even
   // The label points at the visible input from now on.
   const id = input.id;
   input.removeAttribute('id');
-  const write = (text: string) => {
-    input.value = text;
-  };
-  createRoot(host).render(<EventNameField id={id} initial={input.value} onChange={write} />);
+  createRoot(host).render(<EventNameField id={id} initial={input.value} onChange={filling(input)} />);
 }
