@@ -185,19 +185,38 @@ function Leaf({ value, onChange, disabled, onRemove }: ConditionProps & { onRemo
     );
   }
   const op = typeof value.op === 'string' ? value.op : 'eq';
-  const needsValue = op !== 'exists' && op !== 'not_exists';
   return (
     <div className="condition__leaf">
       <span className="condition__tag">Attribute</span>
       <AttributePicker value={showValue(value.attribute)} onChange={(attribute) => patch({ attribute })} disabled={disabled} />
+      <OperatorAndValue op={op} value={value.value} disabled={disabled} onChange={(nextOp, nextValue) => patch({ op: nextOp, value: nextValue })} />
+      {actions}
+    </div>
+  );
+}
+
+const takesValue = (op: string) => op !== 'exists' && op !== 'not_exists';
+
+interface OperatorAndValueProps {
+  op: string;
+  value: unknown;
+  /** The new operator and value: no value ("is set", "is not set"), else the typed one ('' to start). */
+  onChange: (op: string, value: unknown) => void;
+  disabled?: boolean;
+  invalidValue?: boolean;
+}
+
+/** An operator and, unless it needs none, a typed value: attribute leaves and property filters alike. */
+export function OperatorAndValue({ op, value, onChange, disabled, invalidValue }: OperatorAndValueProps) {
+  return (
+    <>
       <select
         aria-label="Operator"
         value={op}
         disabled={disabled}
         onChange={(e) => {
-          const nextOp = e.target.value;
-          const keepsValue = nextOp !== 'exists' && nextOp !== 'not_exists';
-          patch({ op: nextOp, value: keepsValue ? (value.value ?? '') : undefined });
+          const next = e.target.value;
+          onChange(next, takesValue(next) ? (value ?? '') : undefined);
         }}
       >
         {OPERATORS.map((o) => (
@@ -206,17 +225,17 @@ function Leaf({ value, onChange, disabled, onRemove }: ConditionProps & { onRemo
           </option>
         ))}
       </select>
-      {needsValue && (
+      {takesValue(op) && (
         <input
           type="text"
           aria-label="Value"
           placeholder="value (42, true, text)"
-          value={showValue(value.value)}
+          value={showValue(value)}
           disabled={disabled}
-          onChange={(e) => patch({ value: parseLooseValue(e.target.value) })}
+          aria-invalid={invalidValue || undefined}
+          onChange={(e) => onChange(op, parseLooseValue(e.target.value))}
         />
       )}
-      {actions}
-    </div>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import './FiltersEditor.css';
 import type { PropertyFilter } from '../lib/journeySettings';
-import { OPERATOR_LABELS, OPERATORS, parseLooseValue, showValue } from './ConditionBuilder';
+import { OperatorAndValue } from './ConditionBuilder';
 import { FieldError, type Errors } from './FieldError';
 
 /** The server's limit on a list of property filters (journeys/conditions/schema.py MAX_FILTERS). */
@@ -25,8 +25,7 @@ export function FiltersEditor({ value, onChange, path = 'filters', errors = {}, 
       value.map((filter, i) => {
         if (i !== index) return filter;
         const next: PropertyFilter = { ...filter, ...changes };
-        if (next.op === 'exists' || next.op === 'not_exists') delete next.value;
-        else if (!('value' in next)) next.value = '';
+        if (next.value === undefined) delete next.value;
         return next;
       }),
     );
@@ -34,7 +33,6 @@ export function FiltersEditor({ value, onChange, path = 'filters', errors = {}, 
     <div className="property-filters" data-settings-field={path}>
       {value.map((filter, index) => {
         const at = `${path}[${index}]`;
-        const needsValue = filter.op !== 'exists' && filter.op !== 'not_exists';
         return (
           <div key={index} className="property-filter" data-filter-index={index}>
             <span className="condition__tag">where</span>
@@ -47,24 +45,13 @@ export function FiltersEditor({ value, onChange, path = 'filters', errors = {}, 
               aria-invalid={Boolean(errors[`${at}.property`]) || undefined}
               onChange={(e) => set(index, { property: e.target.value })}
             />
-            <select aria-label="Operator" value={filter.op} disabled={disabled} onChange={(e) => set(index, { op: e.target.value })}>
-              {OPERATORS.map((op) => (
-                <option key={op} value={op}>
-                  {OPERATOR_LABELS[op]}
-                </option>
-              ))}
-            </select>
-            {needsValue && (
-              <input
-                type="text"
-                aria-label="Value"
-                placeholder="42, true, text"
-                value={showValue(filter.value)}
-                disabled={disabled}
-                aria-invalid={Boolean(errors[`${at}.value`]) || undefined}
-                onChange={(e) => set(index, { value: parseLooseValue(e.target.value) })}
-              />
-            )}
+            <OperatorAndValue
+              op={filter.op}
+              value={filter.value}
+              disabled={disabled}
+              invalidValue={Boolean(errors[`${at}.value`])}
+              onChange={(op, next) => set(index, { op, value: next })}
+            />
             {!disabled && (
               <button type="button" className="link danger" onClick={() => onChange(value.filter((_, i) => i !== index))}>
                 Remove
