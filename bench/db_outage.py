@@ -34,15 +34,14 @@ from cjo_site import embedded_db  # noqa: E402 - after the path is set
 WRITE_KEY = "outage-write-key"
 SETUP = f"""
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
 from journeys import roles
-from journeys.models import Source
+from journeys.models import ApiToken, Source
 source = Source(name="outage")
 source.set_write_key({WRITE_KEY!r})
 source.save()
 user = User.objects.create_user("marketer")
 user.groups.add(Group.objects.get_or_create(name=roles.MARKETERS)[0])
-print(Token.objects.create(user=user).key)
+print(ApiToken.objects.create(user=user)[1])
 """
 
 

@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
     # Tokens (Authorization: Token ...) for integrations, per user and so per role; sessions for
     # the browser. Token first: DRF answers 401 with its challenge, where a session would say 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "journeys.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -252,6 +252,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 50,
 }
+# API tokens (django-rest-knox): only a SHA-512 digest and the first 15 characters are stored.
+# Integrations run unattended, so a token lasts until it is deleted unless made with an expiry.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customer journey orchestration API",
     "DESCRIPTION": "Journeys, customers and events. Event ingestion (/v1/*) follows the Segment HTTP Tracking API.",

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
+from knox.admin import AuthTokenAdmin as KnoxTokenAdmin
+from knox.models import AuthToken
 
 from journeys import services
 from journeys.api.serializers import JourneySerializer
@@ -18,6 +18,7 @@ from journeys.governance import approvals
 from journeys.input import StrictJSONFormField
 from journeys.models import (
     AnonymousId,
+    ApiToken,
     Customer,
     Enrollment,
     Event,
@@ -89,29 +90,38 @@ class SourceAdmin(admin.ModelAdmin):
 
 TOKEN_PREFIX_LENGTH = 8  # as many as write_key_prefix shows: enough to tell keys apart
 
-
-def _token_str(token) -> str:
-    # Everything the admin names a token by (LogEntry.object_repr, titles, messages) goes through
-    # str(); TokenProxy exists only for this admin, so its str is ours to choose.
-    return f"API token of {token.user}" if token.user_id else "API token"
+# knox's own admin lists tokens by digest; ours shows the key's first characters and the owner.
+admin.site.unregister(AuthToken)
 
 
-TokenProxy.__str__ = _token_str
-admin.site.unregister(TokenProxy)
+@admin.register(ApiToken)
+class ApiTokenAdmin(KnoxTokenAdmin):
+    list_display = ["key_prefix", "user", "created", "expiry"]
+    list_filter = ["created", "expiry"]
+    search_fields = ["token_key", "user__username"]
 
+    def get_fields(self, request, obj=None):
+        return ["user", "key_prefix", "created", "expiry"] if obj else ["user", "expiry"]
 
-@admin.register(TokenProxy)
-class TokenAdmin(DRFTokenAdmin):
-    list_display = ["key_prefix", "user", "created"]
+    def get_readonly_fields(self, request, obj=None):
+        # A token's owner and key are fixed; its expiry can be moved (or set, to retire it on a date).
+        return ["user", "key_prefix", "created"] if obj else []
 
     @admin.display(description="Key")
     def key_prefix(self, obj):
-        return f"{obj.key[:TOKEN_PREFIX_LENGTH]}…"
+        return f"{obj.token_key[:TOKEN_PREFIX_LENGTH]}…"
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.base_fields["expiry"].help_text = "Leave empty for a token that lasts until it is deleted."
+        return form
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:  # the key is made by Token.save(); this is the only time it is shown
-            messages.warning(request, f"API token for {obj.user}: {obj.key} (copy it now; it is not shown again).")
+        # The key exists only in the add form (knox stores its digest); this is the one time it is shown.
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        if not change:
+            messages.warning(request, f"API token for {obj.user}: {form.token} (copy it now; it is not shown again).")
 
 
 class AnonymousIdInline(admin.TabularInline):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
 
-from journeys.models import AnonymousId, Customer, Event, Source
+from journeys.models import AnonymousId, ApiToken, Customer, Event, Source
 
 _sequence = itertools.count(1)
 
@@ -44,6 +44,11 @@ def make_user(*, username: str | None = None, role: str | None = None, password:
         # get_or_create: transactional tests flush the groups that migration 0002 created.
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
+
+
+def make_api_token(user: User) -> str:
+    """A new API token for the user: the key, which only this return value holds."""
+    return ApiToken.objects.create(user=user)[1]
 
 
 def logged_in(role: str | None, **client_options) -> Client:

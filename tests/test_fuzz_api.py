@@ -20,13 +20,12 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from journeys import roles
 from journeys.management.commands.seed_demo import DEMO_WRITE_KEY
 from journeys.models import MessageTemplate
-from tests.factories import make_graph, make_journey, make_source, make_user, node
+from tests.factories import make_api_token, make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +116,7 @@ def world(in_process):
     template = MessageTemplate.objects.create(name="Hello", channel="sms", body="Hello")
     make_source(write_key=DEMO_WRITE_KEY)
     return {
-        "token": Token.objects.create(user=admin).key,
+        "token": make_api_token(admin),
         "ids": {"id": journey.pk, "journey_id": journey.pk, "node_id": "start", "template_id": template.pk},
     }
 

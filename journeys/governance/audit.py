@@ -17,7 +17,7 @@ from journeys.models import AuditEntry
 MAX_VALUE_CHARS = 2000
 MAX_DIFF_CHARS = 50_000
 # Fields whose values never go into the log, only the fact that they changed.
-SECRET_FIELDS = {"password", "write_key_hash", "key", "secret", "token"}
+SECRET_FIELDS = {"password", "write_key_hash", "key", "secret", "token", "digest"}
 
 
 def jsonable(value):

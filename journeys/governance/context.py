@@ -50,7 +50,8 @@ def request_user(actor: Actor):
 
 
 def request_token(actor: Actor) -> str:
-    # DRF copies the authenticated token onto the Django request as `auth`.
+    # DRF copies the authenticated token onto the Django request as `auth`: a knox AuthToken, which
+    # keeps the key's first characters (token_key) beside its digest.
     auth = getattr(actor.request, "auth", None)
-    key = getattr(auth, "key", None)
-    return f"{key[:8]}" if isinstance(key, str) else ""
+    key = getattr(auth, "token_key", None)
+    return key[:8] if isinstance(key, str) else ""

@@ -6,7 +6,8 @@ from django.db import migrations
 def forget_token_keys(apps, schema_editor):
     LogEntry = apps.get_model("admin", "LogEntry")
     ContentType = apps.get_model("contenttypes", "ContentType")
-    # DRF's admin works on TokenProxy; Token is listed too in case an entry was made for it.
+    # DRF's admin worked on TokenProxy; Token is listed too in case an entry was made for it. No
+    # dependency on DRF's authtoken app: it has since given way to knox (migration 0029).
     token_types = ContentType.objects.filter(app_label="authtoken", model__in=["token", "tokenproxy"])
     LogEntry.objects.filter(content_type__in=token_types).update(object_repr="API token")
 
@@ -15,7 +16,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("journeys", "0026_experiments_of_published_splits"),
         ("admin", "0003_logentry_add_action_flag_choices"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 

@@ -8,7 +8,14 @@ from journeys.models.experiments import (
     ExperimentExposure,
     ExperimentMetric,
 )
-from journeys.models.governance import AuditEntry, JourneyReviewPolicy, Notification, ReviewComment, ReviewRequest
+from journeys.models.governance import (
+    ApiToken,
+    AuditEntry,
+    JourneyReviewPolicy,
+    Notification,
+    ReviewComment,
+    ReviewRequest,
+)
 from journeys.models.journeys import (
     EngineInbox,
     Enrollment,
@@ -28,6 +35,7 @@ from journeys.models.send_time import SendTimePopulation, SendTimeProfile
 __all__ = [
     "Alert",
     "AnonymousId",
+    "ApiToken",
     "AuditEntry",
     "BanditAllocation",
     "ChannelThrottle",

@@ -3,6 +3,7 @@
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
+from knox.models import AuthToken
 
 
 class AuditEntry(models.Model):
@@ -123,3 +124,16 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ApiToken(AuthToken):
+    """An integration's API token: django-rest-knox's, which stores a SHA-512 digest of the key and
+    its first 15 characters, never the key. A proxy, so the admin and the audit log can name a token
+    without its digest."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"API token of {self.user}" if self.user_id else "API token"

@@ -13,7 +13,7 @@ from journeys import nodes, roles, services
 from journeys.engine.tick import tick
 from journeys.models import Enrollment, Journey, JourneyVersion
 from journeys.nodes.base import CATEGORIES
-from tests.factories import logged_in, make_graph, make_journey, make_source, make_user, node
+from tests.factories import logged_in, make_api_token, make_graph, make_journey, make_source, make_user, node
 
 pytestmark = pytest.mark.django_db
 
@@ -405,10 +405,8 @@ def test_a_marketer_enrolls_a_customer_with_a_context_payload(marketer):
 
 
 def token_for(role: str) -> dict:
-    from rest_framework.authtoken.models import Token
-
     user = make_user(role=role)
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {make_api_token(user)}"}
 
 
 def test_an_integration_enrolls_with_a_marketers_api_token_without_a_session():

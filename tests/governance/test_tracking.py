@@ -6,13 +6,12 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from journeys import roles
 from journeys.delivery.services import opt_out
 from journeys.governance.context import Actor, acting
-from journeys.models import AuditEntry, Customer, Suppression
-from tests.factories import make_customer, make_source, make_user
+from journeys.models import ApiToken, AuditEntry, Customer, Suppression
+from tests.factories import make_api_token, make_customer, make_source, make_user
 from tests.governance.helpers import person, small_graph
 
 pytestmark = pytest.mark.django_db
@@ -47,21 +46,24 @@ def test_journey_create_and_edit_through_the_api_say_who_from_where_and_what_cha
 
 def test_an_api_token_is_named_by_its_first_characters_only():
     user = make_user(role=roles.MARKETERS, username="bot")
-    token = Token.objects.create(user=user)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = make_api_token(user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     created = client.post("/api/journeys/", {"name": "By token"}, content_type="application/json")
     (entry,) = entries("journey.create", object_id=str(created.json()["id"]))
-    assert entry.actor == "bot" and entry.token == token.key[:8]
+    assert entry.actor == "bot" and entry.token == key[:8]
 
 
-def test_tokens_are_recorded_without_their_key():
+def test_tokens_are_recorded_without_their_key_or_digest():
     user = make_user(username="integrator")
-    token = Token.objects.create(user=user)
-    token_key = token.key
+    key = make_api_token(user)
+    token = ApiToken.objects.get(user=user)
+    digest = token.digest
     token.delete()
     recorded = entries("token.create", object_id=str(user.pk)) + entries("token.delete", object_id=str(user.pk))
     assert len(recorded) == 2
-    assert all(token_key not in json.dumps([e.diff, e.object_repr, e.object_id]) for e in recorded)
+    assert all(e.object_repr == f"API token {key[:8]}… of integrator" for e in recorded)
+    text = json.dumps([[e.diff, e.object_repr, e.object_id] for e in recorded])
+    assert key[8:] not in text and digest not in text
 
 
 def test_users_passwords_and_roles_are_recorded_and_passwords_hidden():

@@ -1,13 +1,12 @@
 """The report figures as JSON: the same numbers as the pages, the same role rules, and in the schema."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from journeys.experiments.selectors import live_weights
 from journeys.models import ExperimentDecision
 from journeys.roles import MARKETERS, REVIEWERS
-from tests.factories import make_user
+from tests.factories import make_api_token, make_user
 from tests.reports.helpers import populated_journey
 
 
@@ -19,7 +18,7 @@ def populated(db):
 def api_as(role):
     client = APIClient()
     user = make_user(role=role)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {make_api_token(user)}")
     return client, user
 
 
