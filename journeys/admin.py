@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django_q.admin import ScheduleAdmin as DjangoQScheduleAdmin
+from django_q.models import Schedule
 from knox.admin import AuthTokenAdmin as KnoxTokenAdmin
 from knox.models import AuthToken
 
@@ -594,6 +596,27 @@ class NodeStatAdmin(ReadOnlyAdmin):
     list_display = ["journey", "node_id", "metric", "hour", "shard", "value"]
     list_select_related = ["journey"]
     search_fields = ["=node_id"]
+
+
+admin.site.unregister(Schedule)
+
+
+@admin.register(Schedule)
+class JobScheduleAdmin(DjangoQScheduleAdmin):
+    """The periodic jobs, with when they run open to change and what they run fixed.
+
+    django-q2's own admin lets a superuser add a schedule naming any importable function with any
+    arguments, which the workers then call: a way from the admin to running code on the server.
+    The product's jobs are made by its migrations; here they can be retimed, or deleted.
+    """
+
+    fixed_fields = ["name", "func", "hook", "args", "kwargs", "cluster", "intended_date_kwarg", "task"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.fixed_fields]
 
 
 # Delivery log, templates, suppressions and in-app messages.

@@ -457,3 +457,38 @@ def test_logging_in_and_out(client):
     assert response.status_code == 302
     assert response.url == reverse("login")
     assert client.get("/").status_code == 302
+
+
+def test_the_job_schedules_can_be_retimed_but_not_pointed_at_other_code(admin_client):
+    from django_q.models import Schedule
+
+    schedules = "/admin/django_q/schedule/"
+    job = Schedule.objects.get(name="Audit retention")  # made by a migration, as every job is
+    func, args = job.func, job.args
+
+    assert admin_client.get(f"{schedules}add/").status_code == 403
+    assert admin_client.post(f"{schedules}add/", {"func": "os.system", "args": "'id'"}).status_code == 403
+    page = admin_client.get(f"{schedules}{job.pk}/change/")
+    assert page.status_code == 200 and 'name="func"' not in page.content.decode()
+
+    later = (timezone.localtime() + timedelta(hours=2)).replace(microsecond=0)
+    changed = admin_client.post(
+        f"{schedules}{job.pk}/change/",
+        {
+            "func": "os.system",
+            "args": "'id'",
+            "hook": "os.system",
+            "schedule_type": job.schedule_type,
+            "minutes": job.minutes or "",
+            "repeats": job.repeats,
+            "next_run_0": later.strftime("%Y-%m-%d"),
+            "next_run_1": later.strftime("%H:%M:%S"),
+            "cron": job.cron or "",
+        },
+    )
+
+    assert changed.status_code == 302
+    job.refresh_from_db()
+    assert (job.func, job.args, job.hook) == (func, args, None)
+    assert job.next_run == later
+    assert not Schedule.objects.filter(func="os.system").exists()
