@@ -101,6 +101,8 @@ class ApiTokenAdmin(KnoxTokenAdmin):
     list_display = ["key_prefix", "user", "created", "expiry"]
     list_filter = ["created", "expiry"]
     search_fields = ["token_key", "user__username"]
+    raw_id_fields = ()
+    autocomplete_fields = ["user"]  # by name, as the Users list searches; knox asks for the user's id
 
     def get_fields(self, request, obj=None):
         return ["user", "key_prefix", "created", "expiry"] if obj else ["user", "expiry"]
@@ -116,6 +118,7 @@ class ApiTokenAdmin(KnoxTokenAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
+            form.base_fields["user"].help_text = "The token acts with this user's role."
             form.base_fields["expiry"].help_text = "Leave empty for a token that lasts until it is deleted."
         return form
 

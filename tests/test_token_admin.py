@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 
 from journeys import roles
-from journeys.models import ApiToken
+from journeys.models import ApiToken, AuditEntry
 from tests.factories import make_api_token, make_user
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +73,12 @@ def test_a_token_key_is_shown_once_at_creation_and_stored_only_as_a_digest(admin
     [added] = LogEntry.objects.filter(action_flag=ADDITION)
     assert added.object_repr == "API token of ada"
     assert key not in admin_log_text()
+    [audited] = AuditEntry.objects.filter(action="admin.add")
+    assert (audited.object_type, audited.object_id, audited.object_repr) == (
+        "journeys.apitoken",
+        "",
+        "API token of ada",
+    )
 
 
 def test_a_user_may_hold_several_tokens_and_each_works_until_deleted(admin_client):

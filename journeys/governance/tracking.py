@@ -151,10 +151,15 @@ def _admin_action(sender, instance: LogEntry, created, raw=False, **kwargs):
     if raw or not created:
         return
     content_type = instance.content_type
+    object_id = instance.object_id or ""
+    if content_type is not None and content_type.model == ApiToken._meta.model_name:
+        # A token's primary key is its digest: no secret, but long hex that reads like a key. Its
+        # token.* entry beside this one names it by its first characters and its user.
+        object_id = ""
     audit.record(
         f"admin.{ADMIN_VERBS.get(instance.action_flag, 'action')}",
         object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
-        object_id=instance.object_id or "",
+        object_id=object_id,
         object_repr=instance.object_repr,
         diff={"message": instance.get_change_message()},
         user=instance.user,
