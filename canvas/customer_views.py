@@ -33,7 +33,10 @@ def search(request):
         results = profiles.customer_search(query)
         if len(results) == 1:
             return redirect("customers:profile", customer_id=results[0].pk)
-    return render(request, "customers/search.html", {"query": query[:300], "results": results, "error": error})
+    recent = [] if query else profiles.customers_recently_active()
+    return render(
+        request, "customers/search.html", {"query": query[:300], "results": results, "error": error, "recent": recent}
+    )
 
 
 @login_required

@@ -19,6 +19,9 @@ from journeys.selectors import customer_journey_history
 
 SEARCH_MAX_LENGTH = 255
 SEARCH_RESULTS = 50
+RECENTLY_ACTIVE_SHOWN = 20
+# How many of the newest events are read to find them: a few index pages, whatever the table's size.
+RECENT_EVENTS_READ = 500
 EVENTS_PER_PAGE = 50
 # Pages past this would make PostgreSQL skip over a lot of rows (OFFSET); a filter by name is the
 # way into an old, long history.
@@ -72,6 +75,34 @@ def customer_search(query: str, *, limit: int = SEARCH_RESULTS) -> list[Customer
     if query.isdigit() and len(query) < 19:
         matches |= Q(id=int(query))
     return list(Customer.objects.annotate(email_upper=Upper("email")).filter(matches).order_by("-id")[:limit])
+
+
+@dataclass
+class RecentCustomer:
+    customer: Customer
+    last_event: str  # its name, or its type in brackets for a call without one (an identify)
+    last_received_at: datetime
+
+
+def customers_recently_active(*, limit: int = RECENTLY_ACTIVE_SHOWN) -> list[RecentCustomer]:
+    """The customers behind the newest events, newest first, each with the event that was last.
+
+    Who a person opening the customer pages is most often after: someone who just did something.
+    Read from the newest events by id (the primary key's index, backwards, in each partition), so
+    fewer than `limit` come back when a few customers sent all of the latest events.
+    """
+    latest: dict[int, tuple[str, datetime]] = {}
+    newest = Event.objects.order_by("-id").values_list("customer_id", "type", "name", "received_at")
+    for customer_id, kind, name, received_at in newest[:RECENT_EVENTS_READ]:
+        latest.setdefault(customer_id, (name or f"({kind})", received_at))
+        if len(latest) == limit:
+            break
+    customers = Customer.objects.in_bulk(latest)
+    return [
+        RecentCustomer(customers[customer_id], name, received_at)
+        for customer_id, (name, received_at) in latest.items()
+        if customer_id in customers  # erased since
+    ]
 
 
 # --- the profile

@@ -117,3 +117,37 @@ def test_the_profile_dates_the_customer_by_their_first_event_when_history_predat
     page = logged_in(REVIEWERS).get(f"/customers/{customer.pk}/").content.decode()
 
     assert "first seen 2024-03-05 10:00 UTC" in page
+
+
+def test_the_search_page_lists_the_customers_behind_the_newest_events():
+    source = make_source()
+    send(
+        source,
+        {"type": "identify", "userId": "old", "traits": {"email": "old@example.com"}},
+        {"userId": "grace", "event": "Product Viewed"},
+        {"userId": "ada", "event": "Product Added"},
+        {"userId": "grace", "event": "Order <Completed>"},
+    )
+    old, ada, grace = (Customer.objects.get(external_id=name) for name in ("old", "ada", "grace"))
+
+    page = logged_in(REVIEWERS).get("/customers/").content.decode()
+    listed = page.split("Recently active")[1]
+
+    # Newest first, once each, with the event that was last; names escaped.
+    assert listed.index(f"/customers/{grace.pk}/") < listed.index(f"/customers/{ada.pk}/")
+    assert listed.index(f"/customers/{ada.pk}/") < listed.index(f"/customers/{old.pk}/")
+    assert listed.count(f"/customers/{grace.pk}/") == 1
+    assert "Order &lt;Completed&gt;" in listed and "Product Viewed" not in listed and "(identify)" in listed
+    assert "Recently active" not in logged_in(REVIEWERS).get("/customers/", {"q": "nobody"}).content.decode()
+
+
+def test_recently_active_reads_a_bounded_number_of_events(django_assert_max_num_queries):
+    from journeys import profiles
+
+    source = make_source()
+    send(source, *({"userId": f"c{number}", "event": "Product Viewed"} for number in range(30)))
+
+    with django_assert_max_num_queries(2):
+        recent = profiles.customers_recently_active(limit=5)
+
+    assert [row.customer.external_id for row in recent] == ["c29", "c28", "c27", "c26", "c25"]
