@@ -12,6 +12,16 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def static_files_found_per_request(settings):
+    # pytest-django runs tests with DEBUG off, so WhiteNoise would index all of a collected
+    # STATIC_ROOT (about 700 files after `make static`) each time a test client builds the
+    # middleware: a tenth of a second for every test that makes a client. Looked up per request
+    # instead; the tests of the production set-up turn it back off (tests/test_settings.py,
+    # tests/browser/conftest.py).
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     # The write keys, known event names and the suppression hashing key are cached for the
     # process; each test starts from its own database.

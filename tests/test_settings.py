@@ -352,6 +352,7 @@ def test_pages_answer_with_debug_off_after_a_collection_made_with_debug_on(db, c
     production = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     with override_settings(
         DEBUG=False,
+        WHITENOISE_AUTOREFRESH=False,  # as in production: the files are indexed when the middleware starts
         STATIC_ROOT=collected_in_debug_mode,
         STORAGES={**settings.STORAGES, "staticfiles": production},
     ):

@@ -152,7 +152,7 @@ def _admin_action(sender, instance: LogEntry, created, raw=False, **kwargs):
         return
     content_type = instance.content_type
     object_id = instance.object_id or ""
-    if content_type is not None and content_type.model == ApiToken._meta.model_name:
+    if content_type is not None and content_type.natural_key() == (ApiToken._meta.app_label, ApiToken._meta.model_name):
         # A token's primary key is its digest: no secret, but long hex that reads like a key. Its
         # token.* entry beside this one names it by its first characters and its user.
         object_id = ""

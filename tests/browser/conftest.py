@@ -136,6 +136,7 @@ def _application_in_mode(mode: ServerMode, static_root: Path):
     # Never disabled: the process ends with the server. Its signals reset the static storage.
     override_settings(
         DEBUG=mode.debug,
+        WHITENOISE_AUTOREFRESH=mode.debug,  # WhiteNoise's own default, read from the mode, not the test run
         STATIC_ROOT=static_root,
         STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": storage}},
     ).enable()
