@@ -29,6 +29,7 @@ from journeys.models import (
     NodeStat,
     Source,
     Step,
+    token_key_shown,
 )
 
 RECENT_EVENTS = 20
@@ -90,8 +91,6 @@ class SourceAdmin(admin.ModelAdmin):
 # even after the token is deleted, and which the delete page and the admin's messages show.
 # Replaced here so a key is shown once, at creation, like a source's write key.
 
-TOKEN_PREFIX_LENGTH = 8  # as many as write_key_prefix shows: enough to tell keys apart
-
 # knox's own admin lists tokens by digest; ours shows the key's first characters and the owner.
 admin.site.unregister(AuthToken)
 
@@ -113,7 +112,7 @@ class ApiTokenAdmin(KnoxTokenAdmin):
 
     @admin.display(description="Key")
     def key_prefix(self, obj):
-        return f"{obj.token_key[:TOKEN_PREFIX_LENGTH]}…"
+        return f"{token_key_shown(obj)}…"
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

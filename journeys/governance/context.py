@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from journeys.models import token_key_shown
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -53,5 +55,4 @@ def request_token(actor: Actor) -> str:
     # DRF copies the authenticated token onto the Django request as `auth`: a knox AuthToken, which
     # keeps the key's first characters (token_key) beside its digest.
     auth = getattr(actor.request, "auth", None)
-    key = getattr(auth, "token_key", None)
-    return key[:8] if isinstance(key, str) else ""
+    return token_key_shown(auth) if isinstance(getattr(auth, "token_key", None), str) else ""

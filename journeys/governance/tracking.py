@@ -15,7 +15,15 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from knox.models import AuthToken
 
 from journeys.governance import audit, context
-from journeys.models import ApiToken, Experiment, ExperimentDecision, MessageTemplate, Source, Suppression
+from journeys.models import (
+    ApiToken,
+    Experiment,
+    ExperimentDecision,
+    MessageTemplate,
+    Source,
+    Suppression,
+    token_key_shown,
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class Tracked:
 def _token_label(token) -> tuple[str, str]:
     # Named by the key's first characters, as the admin lists it; the digest and the stored prefix
     # are left out of the diff (TOKEN_SKIP).
-    return f"API token {token.token_key[:8]}… of {token.user}", str(token.user_id)
+    return f"API token {token_key_shown(token)}… of {token.user}", str(token.user_id)
 
 
 TOKEN_SKIP = frozenset({"digest", "token_key"})

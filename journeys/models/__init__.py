@@ -15,6 +15,7 @@ from journeys.models.governance import (
     Notification,
     ReviewComment,
     ReviewRequest,
+    token_key_shown,
 )
 from journeys.models.journeys import (
     EngineInbox,
@@ -77,4 +78,5 @@ __all__ = [
     "Step",
     "SuppressedIdentity",
     "Suppression",
+    "token_key_shown",
 ]

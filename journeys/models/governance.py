@@ -126,6 +126,16 @@ class Notification(models.Model):
         return self.message
 
 
+# How much of an API token's key the admin and the audit log show: as many characters as a write
+# key's prefix, enough to tell keys apart.
+TOKEN_KEY_SHOWN = 8
+
+
+def token_key_shown(token) -> str:
+    """The first characters of the key of a token (knox's AuthToken or the ApiToken proxy)."""
+    return token.token_key[:TOKEN_KEY_SHOWN]
+
+
 class ApiToken(AuthToken):
     """An integration's API token: django-rest-knox's, which stores a SHA-512 digest of the key and
     its first 15 characters, never the key. A proxy, so the admin and the audit log can name a token
